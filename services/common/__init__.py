@@ -1,0 +1,1 @@
+"""Code shared by every service: wire contracts and infrastructure, never domain rules."""

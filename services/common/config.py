@@ -1,0 +1,104 @@
+"""Configuration, read only from environment variables, with defaults that work locally."""
+
+from __future__ import annotations
+
+import os
+import secrets
+from dataclasses import dataclass
+from pathlib import Path
+
+SERVICES = ("identity", "offers", "matching", "conventions", "notifications")
+PROCESSES = (*SERVICES, "gateway")
+
+DEFAULT_AMQP_URI = "amqp://guest:guest@localhost:5672/"
+
+
+def state_dir() -> Path:
+    """The one folder that holds every local file (databases, mail outbox, PDFs, logs)."""
+    path = Path(os.environ.get("STATE_DIR", "./var")).resolve()
+    path.mkdir(parents=True, exist_ok=True)
+    return path
+
+
+def amqp_uri() -> str:
+    """The broker URI; a vhost in it isolates one stack from another on the same broker."""
+    return os.environ.get("AMQP_URI", DEFAULT_AMQP_URI)
+
+
+def database_url(service: str) -> str:
+    """``DATABASE_URL_<SERVICE>``, else a SQLite file of that service under ``STATE_DIR``."""
+    url = os.environ.get(f"DATABASE_URL_{service.upper()}")
+    if url:
+        return url
+    return f"sqlite:///{state_dir() / f'{service}.db'}"
+
+
+def secret_key() -> str:
+    """Key signing session tokens, shared by identity and the gateway.
+
+    Locally it is generated once and kept in ``STATE_DIR`` so that every process of one
+    stack agrees on it; in production it comes from ``SECRET_KEY``.
+    """
+    key = os.environ.get("SECRET_KEY")
+    if key:
+        return key
+    path = state_dir() / "secret_key"
+    if not path.exists():
+        candidate = path.with_suffix(f".{os.getpid()}.tmp")
+        candidate.write_text(secrets.token_urlsafe(48))
+        try:
+            # link() fails if another process won the race: everyone reads the winner's key
+            os.link(candidate, path)
+        except FileExistsError:
+            pass
+        finally:
+            candidate.unlink()
+    return path.read_text().strip()
+
+
+def env_float(name: str, default: float) -> float:
+    """A float setting, falling back to ``default`` when unset."""
+    value = os.environ.get(name)
+    return float(value) if value else default
+
+
+@dataclass(frozen=True)
+class Settings:
+    """The settings a process needs, read once at start-up."""
+
+    amqp_uri: str
+    public_url: str
+    gateway_port: int
+    rpc_timeout: float
+    smtp_url: str | None
+    sms_provider_url: str | None
+    mail_from: str
+    log_level: str
+
+    @classmethod
+    def from_env(cls) -> Settings:
+        port = int(os.environ.get("GATEWAY_PORT", "8000"))
+        return cls(
+            amqp_uri=amqp_uri(),
+            public_url=os.environ.get("PUBLIC_URL", f"http://localhost:{port}").rstrip("/"),
+            gateway_port=port,
+            rpc_timeout=env_float("RPC_TIMEOUT", 10.0),
+            smtp_url=os.environ.get("SMTP_URL") or None,
+            sms_provider_url=os.environ.get("SMS_PROVIDER_URL") or None,
+            mail_from=os.environ.get("MAIL_FROM", "1 élève 1 stage <ne-pas-repondre@1eleve1stage.fr>"),
+            log_level=os.environ.get("LOG_LEVEL", "INFO"),
+        )
+
+
+def nameko_config(process: str) -> dict:
+    """The nameko configuration dict of one process, built from the environment."""
+    settings = Settings.from_env()
+    config: dict = {
+        "AMQP_URI": settings.amqp_uri,
+        # Workers per container: enough for concurrent requests without starving the DB.
+        "max_workers": int(os.environ.get("MAX_WORKERS", "20")),
+        "parent_calls_tracked": 10,
+    }
+    if process == "gateway":
+        config["WEB_SERVER_ADDRESS"] = f"{os.environ.get('GATEWAY_HOST', '0.0.0.0')}:{settings.gateway_port}"  # noqa: S104 - a container listens on all its interfaces
+    return config

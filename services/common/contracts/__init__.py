@@ -1,0 +1,1 @@
+"""Wire contracts: what crosses the bus (event payloads, RPC requests and answers)."""

@@ -1,0 +1,107 @@
+"""Requests and answers of the identity service, shared by the gateway (validation, OpenAPI)
+and identity (the same checks at its RPC boundary)."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, EmailStr, Field, field_validator, model_validator
+from pydantic_core import PydanticCustomError
+
+from services.common.identifiers import is_valid_uai, normalize_phone, normalize_uai
+from services.common.validation import CROSS_FIELD_ERROR
+
+Role = Literal["employer", "student", "school_manager", "teacher"]
+Grade = Literal["quatrieme", "troisieme", "seconde"]
+SCHOOL_ROLES = ("student", "school_manager", "teacher")
+
+PASSWORD_MIN_LENGTH = 12
+
+
+class Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+
+def _check_phone(value: str | None) -> str | None:
+    if value is None or value == "":
+        return None
+    phone = normalize_phone(value)
+    if phone is None:
+        raise PydanticCustomError("phone", "Numéro de téléphone invalide.")
+    return phone
+
+
+class SignupRequest(Strict):
+    """A new account. Pupils and school staff name their school; pupils their grade."""
+
+    email: EmailStr = Field(description="Adresse e-mail, identifiant de connexion.")
+    password: str = Field(min_length=PASSWORD_MIN_LENGTH, max_length=256, description="Au moins 12 caractères.")
+    first_name: str = Field(min_length=1, max_length=100)
+    last_name: str = Field(min_length=1, max_length=100)
+    role: Role
+    phone: str | None = Field(default=None, description="Mobile, format français ou international.")
+    school_uai: str | None = Field(default=None, description="UAI de l'établissement (7 chiffres et une lettre).")
+    grade: Grade | None = None
+    class_name: str | None = Field(default=None, max_length=50)
+
+    _phone = field_validator("phone")(_check_phone)
+
+    @field_validator("school_uai")
+    @classmethod
+    def _uai(cls, value: str | None) -> str | None:
+        if value is None or value == "":
+            return None
+        if not is_valid_uai(value):
+            raise PydanticCustomError("uai", "Code UAI invalide (7 chiffres et une lettre de contrôle).")
+        return normalize_uai(value)
+
+    @model_validator(mode="after")
+    def _school_links(self) -> SignupRequest:
+        errors = []
+        if self.role in SCHOOL_ROLES and not self.school_uai:
+            errors.append(("school_uai", "Indiquez l'établissement (code UAI)."))
+        if self.role == "student" and not self.grade:
+            errors.append(("grade", "Indiquez la classe : quatrieme, troisieme ou seconde."))
+        if errors:
+            raise PydanticCustomError(CROSS_FIELD_ERROR, "{fields}", {"fields": errors})
+        return self
+
+
+class ConfirmRequest(Strict):
+    token: str = Field(min_length=1, max_length=200)
+
+
+class LoginRequest(Strict):
+    email: str = Field(min_length=1, max_length=320)
+    password: str = Field(min_length=1, max_length=256)
+
+
+class PasswordResetRequest(Strict):
+    email: str = Field(min_length=1, max_length=320)
+
+
+class PasswordResetConfirm(Strict):
+    token: str = Field(min_length=1, max_length=200)
+    password: str = Field(min_length=PASSWORD_MIN_LENGTH, max_length=256)
+
+
+class UserOut(BaseModel):
+    """A user as the API shows it."""
+
+    id: int
+    email: str
+    first_name: str
+    last_name: str
+    role: str
+    phone: str | None = None
+    school_uai: str | None = None
+    grade: str | None = None
+    class_name: str | None = None
+    team_id: int | None = None
+    email_confirmed: bool
+    created_at: str
+
+
+class LoginOut(BaseModel):
+    token: str
+    user: UserOut

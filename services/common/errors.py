@@ -1,0 +1,85 @@
+"""Typed errors that cross the bus intact and that the gateway maps to API.md's answers.
+
+nameko serialises an exception raised by an RPC method into ``exc_path`` and ``exc_args``;
+``deserialize_to_instance`` makes the caller re-raise the same class, so the gateway reads
+``code``, ``status`` and ``fields`` instead of parsing a message.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from nameko.exceptions import deserialize_to_instance
+
+
+@deserialize_to_instance
+class DomainError(Exception):
+    """An error a user can cause: a stable code, an HTTP status and a French message."""
+
+    def __init__(
+        self,
+        code: str,
+        message: str,
+        status: int = 400,
+        fields: dict[str, list[str]] | None = None,
+        retry_after: int | None = None,
+    ) -> None:
+        # nameko turns arguments that are not strings, lists or dicts into strings on the
+        # wire: read them back here so the instance rebuilt by the caller is the same.
+        status = int(status)
+        fields = fields if isinstance(fields, dict) else None
+        retry_after = int(retry_after) if retry_after not in (None, "None") else None
+        super().__init__(code, message, status, fields, retry_after)
+        self.code = code
+        self.message = message
+        self.status = status
+        self.fields = fields
+        self.retry_after = retry_after
+
+    def __str__(self) -> str:
+        return f"{self.code}: {self.message}"
+
+    def to_body(self) -> dict[str, Any]:
+        """The JSON body of API.md's v1 error format."""
+        body: dict[str, Any] = {"code": self.code, "message": self.message}
+        if self.fields:
+            body["fields"] = self.fields
+        return body
+
+
+def validation_error(fields: dict[str, list[str]], message: str | None = None) -> DomainError:
+    """422 ``VALIDATION_ERROR`` naming each wrong field."""
+    return DomainError(
+        "VALIDATION_ERROR",
+        message or "Certains champs sont invalides : " + ", ".join(sorted(fields)) + ".",
+        422,
+        fields,
+    )
+
+
+def not_found(message: str = "Ressource introuvable.") -> DomainError:
+    return DomainError("NOT_FOUND", message, 404)
+
+
+def forbidden(message: str = "Action non autorisée.", code: str = "FORBIDDEN") -> DomainError:
+    return DomainError(code, message, 403)
+
+
+def conflict(code: str, message: str) -> DomainError:
+    return DomainError(code, message, 409)
+
+
+def unauthenticated(message: str = "Authentification requise.", code: str = "UNAUTHENTICATED") -> DomainError:
+    return DomainError(code, message, 401)
+
+
+def rate_limited(retry_after: int, message: str) -> DomainError:
+    return DomainError("RATE_LIMITED", message, 429, retry_after=max(1, int(retry_after)))
+
+
+def service_unavailable(service: str) -> DomainError:
+    return DomainError(
+        "SERVICE_UNAVAILABLE",
+        f"Le service « {service} » ne répond pas. Réessayez dans quelques instants.",
+        503,
+    )
