@@ -1,0 +1,252 @@
+"""Account use cases: sign-up, confirmation, login, logout, password reset.
+
+Each function works inside the caller's transaction (``session``) and emits its events to
+the outbox, so the change and its event commit together.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Callable
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import delete, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from services.common import session_tokens
+from services.common.contracts import events
+from services.common.contracts.identity import PasswordResetConfirm, SignupRequest, UserOut
+from services.common.database import utcnow
+from services.common.errors import DomainError, conflict, not_found, rate_limited, validation_error
+from services.common.outbox import emit
+from services.identity import rules
+from services.identity.models import AuthSession, LoginFailure, OneTimeToken, Space, Team, User
+from services.identity.passwords import hash_password, verify_password
+
+# Argon2 is CPU-bound; the service passes a runner that moves it off the eventlet hub.
+Blocking = Callable[..., Any]
+
+
+def _direct(fn: Callable[..., Any], *args: Any) -> Any:
+    return fn(*args)
+
+
+def user_out(user: User) -> dict[str, Any]:
+    """The public view of a user."""
+    return UserOut(
+        id=user.id,
+        email=user.email,
+        first_name=user.first_name,
+        last_name=user.last_name,
+        role=user.role,
+        phone=user.phone,
+        school_uai=user.school_uai,
+        grade=user.grade,
+        class_name=user.class_name,
+        team_id=user.team_id,
+        email_confirmed=user.email_confirmed_at is not None,
+        created_at=user.created_at.isoformat(),
+    ).model_dump(mode="json")
+
+
+def _issue_one_time_token(session: Session, user: User, purpose: str, now: datetime) -> str:
+    token, digest = rules.new_token()
+    ttl = rules.CONFIRMATION_TTL if purpose == "confirm" else rules.PASSWORD_RESET_TTL
+    session.add(OneTimeToken(user_id=user.id, purpose=purpose, token_hash=digest, expires_at=now + ttl))
+    return token
+
+
+def signup(
+    session: Session, request: SignupRequest, run_blocking: Blocking = _direct, confirmed: bool = False
+) -> dict[str, Any]:
+    """Create an account; an employer gets a team and its default space.
+
+    Sends (through ``user_signed_up``) the confirmation email unless ``confirmed``.
+    """
+    email = rules.normalize_email(str(request.email))
+    if session.scalar(select(User.id).where(User.email == email)) is not None:
+        raise conflict("EMAIL_TAKEN", "Un compte existe déjà avec cette adresse e-mail.")
+    now = utcnow()
+    user = User(
+        email=email,
+        password_hash=run_blocking(hash_password, request.password),
+        first_name=request.first_name,
+        last_name=request.last_name,
+        role=request.role,
+        phone=request.phone,
+        school_uai=request.school_uai,
+        grade=request.grade if request.role == "student" else None,
+        class_name=request.class_name,
+        email_confirmed_at=now if confirmed else None,
+        created_at=now,
+    )
+    session.add(user)
+    try:
+        session.flush()
+    except IntegrityError:
+        # Two sign-ups with one address at the same moment: the other one won.
+        raise conflict("EMAIL_TAKEN", "Un compte existe déjà avec cette adresse e-mail.") from None
+    if user.role == "employer":
+        team = Team(owner_id=user.id, created_at=now)
+        session.add(team)
+        session.flush()
+        session.add(Space(team_id=team.id, name=rules.DEFAULT_SPACE_NAME, is_default=True, created_at=now))
+        user.team_id = team.id
+    if not confirmed:
+        token = _issue_one_time_token(session, user, "confirm", now)
+        emit(
+            session,
+            events.USER_SIGNED_UP,
+            events.UserSignedUp(
+                user_id=user.id,
+                email=user.email,
+                first_name=user.first_name,
+                last_name=user.last_name,
+                role=user.role,
+                confirmation_token=token,
+            ),
+        )
+    session.flush()
+    return user_out(user)
+
+
+def _use_token(session: Session, token: str, purpose: str) -> OneTimeToken:
+    record = session.scalar(
+        select(OneTimeToken).where(
+            OneTimeToken.token_hash == rules.token_digest(token), OneTimeToken.purpose == purpose
+        )
+    )
+    if record is None or record.used_at is not None:
+        raise validation_error({"token": ["Ce lien est invalide ou a déjà été utilisé."]})
+    now = utcnow()
+    if record.expires_at <= now:
+        raise DomainError("TOKEN_EXPIRED", "Ce lien a expiré : demandez-en un nouveau.", 410)
+    record.used_at = now
+    return record
+
+
+def confirm_email(session: Session, token: str) -> dict[str, Any]:
+    """Mark the email of the token's user as confirmed (single use)."""
+    record = _use_token(session, token, "confirm")
+    user = session.get(User, record.user_id)
+    assert user is not None
+    if user.email_confirmed_at is None:
+        user.email_confirmed_at = utcnow()
+        emit(session, events.EMAIL_CONFIRMED, events.EmailConfirmed(user_id=user.id, email=user.email))
+    return user_out(user)
+
+
+def login(
+    session: Session,
+    email: str,
+    password: str,
+    secret_key: str,
+    ip: str | None = None,
+    run_blocking: Blocking = _direct,
+) -> dict[str, Any]:
+    """A session token for good credentials of a confirmed account.
+
+    Failures are counted per email address whether or not an account has it, so the
+    answers (401 then 429) never tell whether the address is registered.
+    """
+    email = rules.normalize_email(email)
+    now = utcnow()
+    failures = session.scalars(
+        select(LoginFailure.failed_at).where(
+            LoginFailure.email == email, LoginFailure.failed_at > now - rules.LOGIN_WINDOW
+        )
+    ).all()
+    retry_after = rules.login_retry_after(failures, now)
+    if retry_after is not None:
+        raise rate_limited(retry_after, "Trop de tentatives de connexion. Réessayez plus tard.")
+    user = session.scalar(select(User).where(User.email == email))
+    if not run_blocking(verify_password, user.password_hash if user else None, password) or user is None:
+        session.add(LoginFailure(email=email, failed_at=now))
+        raise DomainError("INVALID_CREDENTIALS", "Adresse e-mail ou mot de passe incorrect.", 401)
+    if user.email_confirmed_at is None:
+        raise DomainError(
+            "EMAIL_NOT_CONFIRMED",
+            "Confirmez d'abord votre adresse e-mail grâce au lien reçu par e-mail.",
+            403,
+        )
+    session.execute(delete(LoginFailure).where(LoginFailure.email == email))
+    auth_session = AuthSession(
+        id=str(uuid.uuid4()), user_id=user.id, created_at=now, expires_at=now + rules.SESSION_TTL, ip=ip
+    )
+    session.add(auth_session)
+    claims = session_tokens.SessionClaims(user.id, user.role, auth_session.id, auth_session.expires_at)
+    return {"token": session_tokens.issue(secret_key, claims), "user": user_out(user)}
+
+
+def _revoke(session: Session, auth_session: AuthSession, now: datetime) -> None:
+    auth_session.revoked_at = now
+    emit(
+        session,
+        events.SESSION_REVOKED,
+        events.SessionRevoked(
+            session_id=auth_session.id, user_id=auth_session.user_id, expires_at=auth_session.expires_at.isoformat()
+        ),
+    )
+
+
+def logout(session: Session, session_id: str) -> None:
+    """Revoke one session: its token stops working on every gateway."""
+    auth_session = session.get(AuthSession, session_id)
+    if auth_session is not None and auth_session.revoked_at is None:
+        _revoke(session, auth_session, utcnow())
+
+
+def revoked_sessions(session: Session) -> list[str]:
+    """Ids of revoked sessions whose tokens have not expired yet (a gateway's start-up list)."""
+    now = utcnow()
+    return list(
+        session.scalars(
+            select(AuthSession.id).where(AuthSession.revoked_at.is_not(None), AuthSession.expires_at > now)
+        ).all()
+    )
+
+
+def is_session_active(session: Session, session_id: str) -> bool:
+    auth_session = session.get(AuthSession, session_id)
+    return auth_session is not None and auth_session.revoked_at is None and auth_session.expires_at > utcnow()
+
+
+def request_password_reset(session: Session, email: str) -> None:
+    """Email a reset link when the address has an account; silent otherwise."""
+    user = session.scalar(select(User).where(User.email == rules.normalize_email(email)))
+    if user is None:
+        return
+    token = _issue_one_time_token(session, user, "reset", utcnow())
+    emit(
+        session,
+        events.PASSWORD_RESET_REQUESTED,
+        events.PasswordResetRequested(user_id=user.id, email=user.email, first_name=user.first_name, reset_token=token),
+    )
+
+
+def reset_password(session: Session, request: PasswordResetConfirm, run_blocking: Blocking = _direct) -> None:
+    """Set a new password from a reset link; every open session of the account ends."""
+    record = _use_token(session, request.token, "reset")
+    user = session.get(User, record.user_id)
+    assert user is not None
+    user.password_hash = run_blocking(hash_password, request.password)
+    # Following the emailed link proves the address too.
+    if user.email_confirmed_at is None:
+        user.email_confirmed_at = utcnow()
+    now = utcnow()
+    for auth_session in session.scalars(
+        select(AuthSession).where(
+            AuthSession.user_id == user.id, AuthSession.revoked_at.is_(None), AuthSession.expires_at > now
+        )
+    ):
+        _revoke(session, auth_session, now)
+    session.execute(delete(LoginFailure).where(LoginFailure.email == user.email))
+
+
+def get_user(session: Session, user_id: int) -> dict[str, Any]:
+    user = session.get(User, user_id)
+    if user is None:
+        raise not_found("Utilisateur introuvable.")
+    return user_out(user)

@@ -1,0 +1,78 @@
+"""Demo accounts for a local platform: ``python -m services.identity.demo``.
+
+Idempotent: existing accounts are left as they are. Prints the accounts, one a line.
+"""
+
+from __future__ import annotations
+
+import sys
+
+from sqlalchemy import select
+from sqlalchemy.orm import sessionmaker
+
+from services.common.config import database_url
+from services.common.contracts.identity import SignupRequest
+from services.common.database import create_service_engine
+from services.common.migrations import upgrade
+from services.identity import accounts
+from services.identity.models import OutboxMessage, ProcessedEvent, User
+
+DEMO_PASSWORD = "demo-stage-2026"  # noqa: S105 - printed on purpose: local demo only
+
+DEMO_ACCOUNTS: tuple[dict[str, str], ...] = (
+    {
+        "email": "employeur@demo.1e1s.fr",
+        "first_name": "Valérie",
+        "last_name": "Martin",
+        "role": "employer",
+        "phone": "+33612345678",
+    },
+    {
+        "email": "eleve@demo.1e1s.fr",
+        "first_name": "Lina",
+        "last_name": "Benali",
+        "role": "student",
+        "school_uai": "0752694W",
+        "grade": "troisieme",
+        "class_name": "3e B",
+        "phone": "+33698765432",
+    },
+    {
+        "email": "principal@demo.1e1s.fr",
+        "first_name": "Marc",
+        "last_name": "Durand",
+        "role": "school_manager",
+        "school_uai": "0752694W",
+    },
+    {
+        "email": "professeur@demo.1e1s.fr",
+        "first_name": "Sophie",
+        "last_name": "Leroy",
+        "role": "teacher",
+        "school_uai": "0752694W",
+    },
+)
+
+
+def load() -> list[str]:
+    """Create the missing demo accounts (confirmed, no email sent); returns their lines."""
+    upgrade("identity")
+    engine = create_service_engine(database_url("identity"))
+    factory = sessionmaker(engine, info={"outbox_model": OutboxMessage, "processed_model": ProcessedEvent})
+    lines = []
+    try:
+        with factory() as session:
+            for account in DEMO_ACCOUNTS:
+                exists = session.scalar(select(User.id).where(User.email == account["email"]))
+                if exists is None:
+                    accounts.signup(session, SignupRequest(password=DEMO_PASSWORD, **account), confirmed=True)
+                lines.append(f"{account['role']:<15} {account['email']:<28} {DEMO_PASSWORD}")
+            session.commit()
+    finally:
+        engine.dispose()
+    return lines
+
+
+if __name__ == "__main__":
+    print("\n".join(load()))
+    sys.exit(0)

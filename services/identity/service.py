@@ -1,0 +1,87 @@
+"""Identity: accounts, sessions, teams and spaces."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from eventlet import tpool
+from nameko.rpc import rpc
+
+from services.common.config import secret_key
+from services.common.contracts.identity import (
+    ConfirmRequest,
+    LoginRequest,
+    PasswordResetConfirm,
+    PasswordResetRequest,
+    SignupRequest,
+)
+from services.common.database import Database
+from services.common.entrypoints import Pingable
+from services.common.errors import DomainError
+from services.common.validation import parse
+from services.identity import accounts
+from services.identity.models import OutboxMessage, ProcessedEvent
+
+expected = (DomainError,)
+
+
+class IdentityService(Pingable):
+    name = "identity"
+
+    db = Database("identity", OutboxMessage, ProcessedEvent)
+
+    @rpc(expected_exceptions=expected)
+    def signup(self, body: dict[str, Any]) -> dict[str, Any]:
+        request = parse(SignupRequest, body)
+        with self.db.transaction() as session:
+            return accounts.signup(session, request, tpool.execute)
+
+    @rpc(expected_exceptions=expected)
+    def confirm_email(self, body: dict[str, Any]) -> dict[str, Any]:
+        request = parse(ConfirmRequest, body)
+        with self.db.transaction() as session:
+            return accounts.confirm_email(session, request.token)
+
+    @rpc(expected_exceptions=expected)
+    def login(self, body: dict[str, Any], ip: str | None = None) -> dict[str, Any]:
+        request = parse(LoginRequest, body)
+        # A refused login still records its failure: commit, then raise.
+        failure: DomainError | None = None
+        with self.db.transaction() as session:
+            try:
+                return accounts.login(session, request.email, request.password, secret_key(), ip, tpool.execute)
+            except DomainError as exc:
+                failure = exc
+        raise failure
+
+    @rpc(expected_exceptions=expected)
+    def logout(self, session_id: str) -> None:
+        with self.db.transaction() as session:
+            accounts.logout(session, session_id)
+
+    @rpc
+    def revoked_sessions(self) -> list[str]:
+        with self.db.transaction() as session:
+            return accounts.revoked_sessions(session)
+
+    @rpc
+    def is_session_active(self, session_id: str) -> bool:
+        with self.db.transaction() as session:
+            return accounts.is_session_active(session, session_id)
+
+    @rpc(expected_exceptions=expected)
+    def request_password_reset(self, body: dict[str, Any]) -> None:
+        request = parse(PasswordResetRequest, body)
+        with self.db.transaction() as session:
+            accounts.request_password_reset(session, request.email)
+
+    @rpc(expected_exceptions=expected)
+    def reset_password(self, body: dict[str, Any]) -> None:
+        request = parse(PasswordResetConfirm, body)
+        with self.db.transaction() as session:
+            accounts.reset_password(session, request, tpool.execute)
+
+    @rpc(expected_exceptions=expected)
+    def get_user(self, user_id: int) -> dict[str, Any]:
+        with self.db.transaction() as session:
+            return accounts.get_user(session, user_id)
