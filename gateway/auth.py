@@ -1,0 +1,75 @@
+"""Bearer authentication checked in the gateway, without a round-trip per request.
+
+A session token is a JWT signed by identity. Revoked sessions are known here from identity's
+list, fetched once, and then from ``session_revoked`` events broadcast to every gateway.
+"""
+
+from __future__ import annotations
+
+import threading
+from typing import Any
+
+from nameko.extensions import DependencyProvider
+from werkzeug.wrappers import Request
+
+from services.common import session_tokens
+from services.common.config import secret_key
+from services.common.errors import unauthenticated
+from services.common.session_tokens import SessionClaims
+
+
+class RevocationList:
+    """Session ids that must be refused; complete once identity's list has been loaded."""
+
+    def __init__(self) -> None:
+        self._revoked: set[str] = set()
+        self._loaded = False
+        self._lock = threading.Lock()
+
+    def add(self, session_id: str) -> None:
+        self._revoked.add(session_id)
+
+    def __contains__(self, session_id: str) -> bool:
+        return session_id in self._revoked
+
+    def ensure_loaded(self, fetch: Any) -> None:
+        """Load identity's list on first use (``fetch`` is its RPC); events keep it current."""
+        if self._loaded:
+            return
+        with self._lock:
+            if not self._loaded:
+                self._revoked.update(fetch())
+                self._loaded = True
+
+
+def bearer_token(request: Request) -> str | None:
+    header = request.headers.get("Authorization", "")
+    scheme, _, token = header.partition(" ")
+    if scheme.lower() != "bearer" or not token.strip():
+        return None
+    return token.strip()
+
+
+class Authenticator(DependencyProvider):
+    """Gives workers ``authenticate(request, fetch_revoked)`` and ``revoke(session_id)``."""
+
+    def setup(self) -> None:
+        self.key = secret_key()
+        self.revocations = RevocationList()
+
+    def get_dependency(self, worker_ctx: Any) -> Authenticator:
+        return self
+
+    def authenticate(self, request: Request, fetch_revoked: Any) -> SessionClaims:
+        """The caller's claims, or a 401 DomainError."""
+        token = bearer_token(request)
+        if token is None:
+            raise unauthenticated("Authentification requise : en-tête « Authorization: Bearer <jeton> ».")
+        claims = session_tokens.read(self.key, token)
+        self.revocations.ensure_loaded(fetch_revoked)
+        if claims.session_id in self.revocations:
+            raise unauthenticated("Cette session est terminée : reconnectez-vous.", "SESSION_REVOKED")
+        return claims
+
+    def revoke(self, session_id: str) -> None:
+        self.revocations.add(session_id)

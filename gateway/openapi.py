@@ -1,0 +1,118 @@
+"""The OpenAPI 3.1 document, built from the route declarations and their pydantic models."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from pydantic import BaseModel, Field
+from pydantic.json_schema import models_json_schema
+
+from gateway.routing import ROUTES, RouteSpec
+
+_STATUS_TEXT = {
+    200: "Succès",
+    201: "Créé",
+    202: "Accepté",
+    204: "Sans contenu",
+    400: "Requête mal formée (JSON invalide)",
+    401: "Non authentifié",
+    403: "Interdit",
+    404: "Introuvable",
+    409: "Conflit avec l'état actuel",
+    410: "Expiré",
+    422: "Données invalides (VALIDATION_ERROR)",
+    423: "Verrouillé",
+    429: "Trop de requêtes (voir Retry-After)",
+    503: "Service indisponible (SERVICE_UNAVAILABLE)",
+}
+
+
+class ErrorBody(BaseModel):
+    """Every v1 error: a stable code, a French message and, for 422, the wrong fields."""
+
+    code: str = Field(examples=["VALIDATION_ERROR"])
+    message: str
+    fields: dict[str, list[str]] | None = Field(default=None, description="Chemin du champ → messages.")
+
+
+def _schemas(routes: list[RouteSpec]) -> tuple[dict[tuple[type[BaseModel], str], Any], dict[str, Any]]:
+    models: set[tuple[type[BaseModel], str]] = {(ErrorBody, "serialization")}
+    for spec in routes:
+        if spec.body is not None:
+            models.add((spec.body, "validation"))
+        if spec.response is not None:
+            models.add((spec.response, "serialization"))
+    refs, top = models_json_schema(
+        sorted(models, key=lambda m: (m[0].__name__, m[1])), ref_template="#/components/schemas/{model}"
+    )
+    return refs, top.get("$defs", {})
+
+
+def _operation(spec: RouteSpec, refs: dict[tuple[type[BaseModel], str], Any]) -> dict[str, Any]:
+    operation: dict[str, Any] = {
+        "summary": spec.summary,
+        "tags": [spec.tag],
+        "operationId": spec.method.lower() + "_" + re.sub(r"[^a-zA-Z0-9]+", "_", spec.openapi_path).strip("_"),
+    }
+    if spec.description:
+        operation["description"] = spec.description
+    parameters: list[dict[str, Any]] = [
+        {"name": name, "in": "path", "required": True, "schema": {"type": "integer" if conv == "int" else "string"}}
+        for name, conv in spec.path_params
+    ]
+    parameters += [
+        {"name": name, "in": "query", "required": False, "description": text, "schema": {"type": "string"}}
+        for name, text in spec.query
+    ]
+    if parameters:
+        operation["parameters"] = parameters
+    if spec.body is not None:
+        operation["requestBody"] = {
+            "required": True,
+            "content": {"application/json": {"schema": refs[(spec.body, "validation")]}},
+        }
+    success: dict[str, Any] = {"description": _STATUS_TEXT.get(spec.status, "Succès")}
+    if spec.response is not None:
+        schema = refs[(spec.response, "serialization")]
+        success["content"] = {
+            "application/json": {"schema": {"type": "array", "items": schema} if spec.response_is_list else schema}
+        }
+    responses: dict[str, Any] = {str(spec.status): success}
+    error_ref = refs[(ErrorBody, "serialization")]
+    statuses = set(spec.errors) | {503}
+    if spec.body is not None:
+        statuses |= {400, 422}
+    if spec.auth:
+        statuses.add(401)
+        operation["security"] = [{"bearerAuth": []}]
+    for status in sorted(statuses):
+        responses[str(status)] = {
+            "description": _STATUS_TEXT.get(status, "Erreur"),
+            "content": {"application/json": {"schema": error_ref}},
+        }
+    operation["responses"] = responses
+    return operation
+
+
+def build_document(public_url: str) -> dict[str, Any]:
+    """OpenAPI 3.1 for every declared route."""
+    refs, schemas = _schemas(ROUTES)
+    paths: dict[str, dict[str, Any]] = {}
+    for spec in ROUTES:
+        for method in spec.method.split(","):
+            paths.setdefault(spec.openapi_path, {})[method.lower()] = _operation(spec, refs)
+    return {
+        "openapi": "3.1.0",
+        "info": {
+            "title": "1 élève 1 stage",
+            "version": "1.0.0",
+            "description": "API de la plateforme des stages d'observation des élèves de 4e, 3e et 2de GT.",
+        },
+        "servers": [{"url": public_url}],
+        "paths": paths,
+        "components": {
+            "schemas": schemas,
+            "securitySchemes": {"bearerAuth": {"type": "http", "scheme": "bearer", "bearerFormat": "JWT"}},
+        },
+    }

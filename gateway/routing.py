@@ -1,0 +1,181 @@
+"""Declarative routes: one decorator gives a nameko ``@http`` entrypoint its HTTP concerns.
+
+``@route(...)`` parses and validates the JSON body with the route's pydantic model,
+authenticates the bearer token when the route needs it, maps typed errors to API.md's
+error format, logs the request as a JSON line and records its metrics. The same
+declarations produce the OpenAPI document, so the documentation cannot drift from the checks.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import re
+import time
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from nameko.web.handlers import http
+from pydantic import BaseModel
+from werkzeug.wrappers import Request, Response
+
+from gateway import observability
+from services.common.errors import DomainError
+from services.common.session_tokens import SessionClaims
+from services.common.validation import parse
+
+_log = logging.getLogger(__name__)
+
+JSON_TYPE = "application/json; charset=utf-8"
+
+
+@dataclass(frozen=True)
+class RouteSpec:
+    """What a route takes and answers; read by the handler wrapper and by the OpenAPI builder."""
+
+    method: str
+    rule: str
+    summary: str
+    tag: str
+    body: type[BaseModel] | None = None
+    response: type[BaseModel] | None = None
+    response_is_list: bool = False
+    status: int = 200
+    auth: bool = True
+    errors: tuple[int, ...] = ()
+    description: str = ""
+    query: tuple[tuple[str, str], ...] = ()
+    raw: bool = False
+
+    @property
+    def openapi_path(self) -> str:
+        """``/api/v1/users/<int:user_id>`` → ``/api/v1/users/{user_id}``."""
+        return re.sub(r"<(?:[^:<>]+:)?([^<>]+)>", r"{\1}", self.rule)
+
+    @property
+    def path_params(self) -> list[tuple[str, str]]:
+        return [(name, conv or "string") for conv, name in re.findall(r"<(?:([^:<>]+):)?([^<>]+)>", self.rule)]
+
+
+ROUTES: list[RouteSpec] = []
+
+
+@dataclass
+class Call:
+    """One HTTP call as a handler sees it."""
+
+    request: Request
+    path: dict[str, Any]
+    body: Any = None
+    user: SessionClaims | None = None
+    request_id: str = field(default_factory=lambda: uuid.uuid4().hex)
+
+    @property
+    def client_ip(self) -> str | None:
+        forwarded = self.request.headers.get("X-Forwarded-For")
+        return forwarded.split(",")[0].strip() if forwarded else self.request.remote_addr
+
+    @property
+    def claims(self) -> SessionClaims:
+        assert self.user is not None, "route declared without auth"
+        return self.user
+
+
+def json_response(payload: Any, status: int = 200, headers: dict[str, str] | None = None) -> Response:
+    """A JSON answer (``None`` gives an empty body, as 204 needs)."""
+    if payload is None:
+        return Response(status=status, headers=headers)
+    return Response(json.dumps(payload, ensure_ascii=False), status=status, headers=headers, content_type=JSON_TYPE)
+
+
+def error_response(exc: DomainError) -> Response:
+    headers = {"Retry-After": str(exc.retry_after)} if exc.retry_after else None
+    return json_response(exc.to_body(), exc.status, headers)
+
+
+def read_json(request: Request) -> Any:
+    """The request's JSON body; 400 ``MALFORMED_JSON`` when it does not parse."""
+    raw = request.get_data(cache=True)
+    if not raw.strip():
+        return {}
+    try:
+        return json.loads(raw)
+    except (ValueError, UnicodeDecodeError):
+        raise DomainError("MALFORMED_JSON", "Le corps de la requête n'est pas un JSON valide.", 400) from None
+
+
+def route(
+    method: str,
+    rule: str,
+    *,
+    summary: str,
+    tag: str,
+    body: type[BaseModel] | None = None,
+    response: type[BaseModel] | None = None,
+    response_is_list: bool = False,
+    status: int = 200,
+    auth: bool = True,
+    errors: tuple[int, ...] = (),
+    description: str = "",
+    query: tuple[tuple[str, str], ...] = (),
+    raw: bool = False,
+) -> Callable[[Callable[..., Any]], Any]:
+    """Declare an HTTP route of the gateway; the handler is ``fn(self, call) -> payload``.
+
+    The handler returns a JSON-friendly payload (answered with ``status``), a
+    ``(status, payload)`` pair, or a werkzeug ``Response`` when ``raw``.
+    """
+    spec = RouteSpec(
+        method, rule, summary, tag, body, response, response_is_list, status, auth, errors, description, query, raw
+    )
+    ROUTES.append(spec)
+
+    def decorate(handler: Callable[..., Any]) -> Any:
+        def entrypoint(self: Any, request: Request, **path: Any) -> Response:
+            return _handle(self, spec, handler, request, path)
+
+        entrypoint.__name__ = handler.__name__
+        entrypoint.__qualname__ = handler.__qualname__
+        entrypoint.__doc__ = handler.__doc__
+        return http(method, rule)(entrypoint)
+
+    return decorate
+
+
+def _handle(
+    service: Any, spec: RouteSpec, handler: Callable[..., Any], request: Request, path: dict[str, Any]
+) -> Response:
+    started = time.perf_counter()
+    call = Call(request, path)
+    try:
+        if spec.auth:
+            call.user = service.auth.authenticate(request, service.identity.revoked_sessions)
+        if spec.body is not None:
+            call.body = parse(spec.body, read_json(request))
+        result = handler(service, call)
+        if isinstance(result, Response):
+            response = result
+        elif isinstance(result, tuple):
+            response = json_response(result[1], result[0])
+        else:
+            response = json_response(result, spec.status)
+    except DomainError as exc:
+        response = error_response(exc)
+    except Exception:
+        _log.exception("unexpected error on %s %s", spec.method, spec.rule, extra={"request_id": call.request_id})
+        response = json_response(
+            {"code": "INTERNAL_ERROR", "message": "Une erreur inattendue s'est produite. Réessayez plus tard."}, 500
+        )
+    response.headers["X-Request-Id"] = call.request_id
+    observability.record(
+        request.method,
+        spec.rule,
+        request.path,
+        response.status_code,
+        time.perf_counter() - started,
+        call.user.user_id if call.user else None,
+        call.request_id,
+    )
+    return response
