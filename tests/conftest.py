@@ -1,0 +1,104 @@
+"""Fixtures shared by the whole suite.
+
+The suite runs against the real local RabbitMQ (one throw-away vhost per run) and a real
+database chosen by ``TEST_DATABASE``: ``sqlite`` (default, files in a temporary folder) or
+``postgresql`` (throw-away databases on ``TEST_POSTGRES_URL``, default the local server).
+"""
+
+from __future__ import annotations
+
+import eventlet
+
+eventlet.monkey_patch()
+
+from psycogreen.eventlet import patch_psycopg  # noqa: E402
+
+patch_psycopg()
+
+import os  # noqa: E402
+import uuid  # noqa: E402
+from collections.abc import Callable, Iterator  # noqa: E402
+from pathlib import Path  # noqa: E402
+from typing import Any  # noqa: E402
+
+import pytest  # noqa: E402
+
+from services.common import broker  # noqa: E402
+from services.common.config import SERVICES  # noqa: E402
+from tests.support.databases import DatabaseSet  # noqa: E402
+
+SHARED_DATA = Path(__file__).resolve().parents[2] / "shared" / "data"
+
+
+def pytest_report_header(config: Any) -> str:
+    backend = os.environ.get("TEST_DATABASE", "sqlite")
+    return f"database backend: {backend}; broker: {os.environ.get('TEST_AMQP_URI', broker.DEFAULT_TEST_BROKER)}"
+
+
+@pytest.fixture(scope="session")
+def amqp_uri() -> Iterator[str]:
+    """A fresh vhost on the real local broker, deleted at the end of the run."""
+    base = os.environ.get("TEST_AMQP_URI", broker.DEFAULT_TEST_BROKER).rstrip("/")
+    if not broker.is_reachable(base + "/"):
+        pytest.exit(f"RabbitMQ is not reachable at {base}/: start it (rabbitmq-server -detached)", returncode=3)
+    uri = f"{base}/e1s-test-{uuid.uuid4().hex[:8]}"
+    outcome = broker.ensure_vhost(uri)
+    if "ready" not in outcome:
+        pytest.exit(outcome, returncode=3)
+    yield uri
+    broker.delete_vhost(uri)
+
+
+@pytest.fixture(scope="session")
+def databases(tmp_path_factory: pytest.TempPathFactory) -> Iterator[DatabaseSet]:
+    """One migrated database per service for the whole run, emptied between tests."""
+    backend = os.environ.get("TEST_DATABASE", "sqlite")
+    dbs = DatabaseSet.create(backend, "it", SERVICES, tmp_path_factory.mktemp("db"))
+    yield dbs
+    dbs.drop()
+
+
+@pytest.fixture
+def env(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path, amqp_uri: str, databases: DatabaseSet
+) -> Iterator[dict[str, str]]:
+    """Environment of one test: its own STATE_DIR, the test vhost, empty service databases."""
+    values = {
+        "STATE_DIR": str(tmp_path / "state"),
+        "AMQP_URI": amqp_uri,
+        "SECRET_KEY": "test-secret-key-not-for-production-0123456789",
+        "PUBLIC_URL": "http://e1s.test",
+        "RPC_TIMEOUT": "5",
+        **databases.env(),
+    }
+    for key, value in values.items():
+        monkeypatch.setenv(key, value)
+    for key in ("SMTP_URL", "SMS_PROVIDER_URL"):
+        monkeypatch.delenv(key, raising=False)
+    databases.empty()
+    yield values
+
+
+@pytest.fixture
+def nameko_config(env: dict[str, str]) -> dict[str, Any]:
+    return {"AMQP_URI": env["AMQP_URI"], "RPC_TIMEOUT": 5.0, "max_workers": 10}
+
+
+@pytest.fixture
+def start_service(container_factory: Callable[..., Any], nameko_config: dict[str, Any]) -> Callable[..., Any]:
+    """Start a service class in a real container on the test vhost; stopped after the test."""
+
+    def start(service_cls: type, **overrides: Any) -> Any:
+        container = container_factory(service_cls, {**nameko_config, **overrides})
+        container.start()
+        return container
+
+    return start
+
+
+@pytest.fixture
+def shared_data() -> Path:
+    """``../shared/data``; tests that need it skip with a message when it is absent."""
+    if not SHARED_DATA.is_dir():
+        pytest.skip(f"reference data not found at {SHARED_DATA} (the shared/ folder beside the checkout)")
+    return SHARED_DATA
