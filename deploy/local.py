@@ -14,18 +14,12 @@ import signal
 import subprocess
 import sys
 import time
-import urllib.error
-import urllib.request
-from pathlib import Path
 from types import FrameType
 
+from deploy.processes import ProcessGroup
 from services.common import broker
-from services.common.config import PROCESSES, SERVICES, Settings, amqp_uri, state_dir
+from services.common.config import SERVICES, Settings, amqp_uri, state_dir
 from services.common.migrations import upgrade
-
-ROOT = Path(__file__).resolve().parent.parent
-READY_TIMEOUT = 90.0
-STOP_TIMEOUT = 20.0
 
 
 def say(text: str) -> None:
@@ -53,47 +47,12 @@ def ensure_broker(uri: str) -> None:
     sys.exit(f"RabbitMQ did not come up at {base} within 60 s: see its logs (/var/log/rabbitmq).")
 
 
-def wait_ready(port: int, processes: dict[str, subprocess.Popen[bytes]]) -> None:
-    url = f"http://127.0.0.1:{port}/health/ready"
-    deadline = time.monotonic() + READY_TIMEOUT
-    while time.monotonic() < deadline:
-        for name, process in processes.items():
-            if process.poll() is not None:
-                raise RuntimeError(
-                    f"{name} exited with code {process.returncode}: see {state_dir() / 'logs'}/{name}.log"
-                )
-        try:
-            with urllib.request.urlopen(url, timeout=3) as response:
-                if response.status == 200:
-                    return
-        except (urllib.error.URLError, OSError):
-            pass
-        time.sleep(0.5)
-    raise RuntimeError(f"the platform was not ready within {READY_TIMEOUT:.0f} s: see {state_dir() / 'logs'}")
-
-
-def stop_all(processes: dict[str, subprocess.Popen[bytes]]) -> None:
-    for process in processes.values():
-        if process.poll() is None:
-            process.send_signal(signal.SIGTERM)
-    deadline = time.monotonic() + STOP_TIMEOUT
-    for name, process in processes.items():
-        try:
-            process.wait(max(0.1, deadline - time.monotonic()))
-        except subprocess.TimeoutExpired:
-            say(f"{name} did not stop within {STOP_TIMEOUT:.0f} s: killing it")
-            process.kill()
-            process.wait()
-
-
 def main() -> int:
     settings = Settings.from_env()
     uri = amqp_uri()
     ensure_broker(uri)
     say(broker.ensure_vhost(uri))
     state = state_dir()
-    logs = state / "logs"
-    logs.mkdir(exist_ok=True)
     for service in SERVICES:
         upgrade(service)
     say("database schemas up to date")
@@ -103,7 +62,7 @@ def main() -> int:
     demo_lines = demo.load()
 
     env = {**os.environ, "STATE_DIR": str(state), "MIGRATE_ON_START": "0", "PYTHONUNBUFFERED": "1"}
-    processes: dict[str, subprocess.Popen[bytes]] = {}
+    group = ProcessGroup(env, state / "logs", settings.gateway_port, detach=True)
     stopping = False
 
     def request_stop(signum: int, _frame: FrameType | None) -> None:
@@ -112,39 +71,29 @@ def main() -> int:
 
     signal.signal(signal.SIGINT, request_stop)
     signal.signal(signal.SIGTERM, request_stop)
+    return_code = 0
     try:
-        for name in PROCESSES:
-            log = (logs / f"{name}.log").open("ab")
-            processes[name] = subprocess.Popen(
-                [sys.executable, "-m", "services.common.runner", name],
-                cwd=ROOT,
-                env=env,
-                stdout=log,
-                stderr=subprocess.STDOUT,
-                # Ctrl-C reaches only this runner, which then stops the children in order
-                start_new_session=True,
-            )
-        say("started " + ", ".join(f"{name} (pid {p.pid})" for name, p in processes.items()))
-        wait_ready(settings.gateway_port, processes)
+        group.start()
+        say("started " + ", ".join(f"{name} (pid {p.pid})" for name, p in group.processes.items()))
+        group.wait_ready()
         say(f"ready: {settings.public_url}  (API docs: {settings.public_url}/api/docs)")
-        say(f"state in {state}; emails in {state / 'outbox' / 'mail'}; logs in {logs}")
+        say(f"state in {state}; emails in {state / 'outbox' / 'mail'}; logs in {group.logs}")
         say("demo accounts (role, email, password):")
         for line in demo_lines:
             print(f"      {line}", flush=True)
         say("Ctrl-C stops everything")
         while not stopping:
-            for name, process in processes.items():
-                if process.poll() is not None:
-                    say(f"{name} exited with code {process.returncode}: stopping the platform (see {logs}/{name}.log)")
-                    stopping = True
+            for name in group.exited():
+                say(f"{name} exited: stopping the platform (see {group.logs / (name + '.log')})")
+                stopping = True
+                return_code = 1
             time.sleep(0.5)
-        return_code = 0 if all(p.poll() is None for p in processes.values()) else 1
     except RuntimeError as exc:
         say(str(exc))
         return_code = 1
     finally:
         say("stopping")
-        stop_all(processes)
+        group.stop()
         say("stopped")
     return return_code
 

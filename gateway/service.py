@@ -181,7 +181,9 @@ class GatewayService:
         errors=(410,),
     )
     def password_reset_confirm(self, call: Call) -> dict[str, str]:
-        self.identity.reset_password(call.body.model_dump())
+        # Other gateways hear of the ended sessions through session_revoked events.
+        for session_id in self.identity.reset_password(call.body.model_dump()):
+            self.auth.revoke(session_id)
         return {"message": "Votre mot de passe a été modifié. Vous pouvez vous connecter."}
 
     @route("GET", "/api/v1/me", summary="L'utilisateur connecté", tag="comptes", response=UserOut)

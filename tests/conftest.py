@@ -11,21 +11,21 @@ import eventlet
 
 eventlet.monkey_patch()
 
-from psycogreen.eventlet import patch_psycopg  # noqa: E402
+from psycogreen.eventlet import patch_psycopg
 
 patch_psycopg()
 
-import os  # noqa: E402
-import uuid  # noqa: E402
-from collections.abc import Callable, Iterator  # noqa: E402
-from pathlib import Path  # noqa: E402
-from typing import Any  # noqa: E402
+import os
+import uuid
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
 
-import pytest  # noqa: E402
+import pytest
 
-from services.common import broker  # noqa: E402
-from services.common.config import SERVICES  # noqa: E402
-from tests.support.databases import DatabaseSet  # noqa: E402
+from services.common import broker
+from services.common.config import SERVICES
+from tests.support.databases import DatabaseSet
 
 SHARED_DATA = Path(__file__).resolve().parents[2] / "shared" / "data"
 
@@ -38,10 +38,10 @@ def pytest_report_header(config: Any) -> str:
 @pytest.fixture(scope="session")
 def amqp_uri() -> Iterator[str]:
     """A fresh vhost on the real local broker, deleted at the end of the run."""
-    base = os.environ.get("TEST_AMQP_URI", broker.DEFAULT_TEST_BROKER).rstrip("/")
-    if not broker.is_reachable(base + "/"):
-        pytest.exit(f"RabbitMQ is not reachable at {base}/: start it (rabbitmq-server -detached)", returncode=3)
-    uri = f"{base}/e1s-test-{uuid.uuid4().hex[:8]}"
+    base = os.environ.get("TEST_AMQP_URI", broker.DEFAULT_TEST_BROKER)
+    if not broker.is_reachable(base):
+        pytest.exit(f"RabbitMQ is not reachable at {base}: start it (rabbitmq-server -detached)", returncode=3)
+    uri = broker.with_vhost(base, f"e1s-test-{uuid.uuid4().hex[:8]}")
     outcome = broker.ensure_vhost(uri)
     if "ready" not in outcome:
         pytest.exit(outcome, returncode=3)

@@ -4,18 +4,23 @@ from __future__ import annotations
 
 import shutil
 import subprocess
-from urllib.parse import unquote, urlparse
+from urllib.parse import quote, unquote, urlparse, urlunparse
 
 import requests
 from kombu import Connection
 
-DEFAULT_TEST_BROKER = "amqp://guest:guest@localhost:5672"
+DEFAULT_TEST_BROKER = "amqp://guest:guest@localhost:5672/"
 
 
 def vhost_of(uri: str) -> str:
     """The vhost of an AMQP URI (``/`` when none is given)."""
     path = urlparse(uri).path
     return unquote(path[1:]) if len(path) > 1 else "/"
+
+
+def with_vhost(uri: str, vhost: str) -> str:
+    """The same broker and credentials as ``uri``, on another vhost."""
+    return urlunparse(urlparse(uri)._replace(path="/" + quote(vhost, safe="")))
 
 
 def is_reachable(uri: str, timeout: float = 3.0) -> bool:

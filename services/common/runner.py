@@ -12,22 +12,22 @@ import eventlet
 
 eventlet.monkey_patch()
 
-import argparse  # noqa: E402
-import importlib  # noqa: E402
-import logging  # noqa: E402
-import os  # noqa: E402
-import signal  # noqa: E402
-import sys  # noqa: E402
-from typing import Any  # noqa: E402
+import argparse
+import importlib
+import logging
+import os
+import signal
+import sys
+from typing import Any
 
-from psycogreen.eventlet import patch_psycopg  # noqa: E402
+from psycogreen.eventlet import patch_psycopg
 
 patch_psycopg()
 
-from nameko.runners import ServiceRunner  # noqa: E402
+from nameko.runners import ServiceRunner
 
-from services.common.config import PROCESSES, SERVICES, Settings, nameko_config  # noqa: E402
-from services.common.logs import configure_logging  # noqa: E402
+from services.common.config import PROCESSES, SERVICES, Settings, nameko_config
+from services.common.logs import configure_logging
 
 _log = logging.getLogger("services.runner")
 

@@ -90,4 +90,10 @@ def parse(model: type[ModelT], data: Any) -> ModelT:
     try:
         return model.model_validate(data)
     except ValidationError as exc:
-        raise validation_error(fields_of(exc)) from None
+        fields = fields_of(exc)
+    # pydantic skips model validators once a field fails: report their findings as well.
+    cross_field_errors = getattr(model, "cross_field_errors", None)
+    if cross_field_errors is not None:
+        for name, message in cross_field_errors(data):
+            fields.setdefault(name, [message])
+    raise validation_error(fields)

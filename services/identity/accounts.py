@@ -226,8 +226,11 @@ def request_password_reset(session: Session, email: str) -> None:
     )
 
 
-def reset_password(session: Session, request: PasswordResetConfirm, run_blocking: Blocking = _direct) -> None:
-    """Set a new password from a reset link; every open session of the account ends."""
+def reset_password(session: Session, request: PasswordResetConfirm, run_blocking: Blocking = _direct) -> list[str]:
+    """Set a new password from a reset link; every open session of the account ends.
+
+    Returns the ids of the ended sessions.
+    """
     record = _use_token(session, request.token, "reset")
     user = session.get(User, record.user_id)
     assert user is not None
@@ -236,13 +239,15 @@ def reset_password(session: Session, request: PasswordResetConfirm, run_blocking
     if user.email_confirmed_at is None:
         user.email_confirmed_at = utcnow()
     now = utcnow()
-    for auth_session in session.scalars(
+    ended = session.scalars(
         select(AuthSession).where(
             AuthSession.user_id == user.id, AuthSession.revoked_at.is_(None), AuthSession.expires_at > now
         )
-    ):
+    ).all()
+    for auth_session in ended:
         _revoke(session, auth_session, now)
     session.execute(delete(LoginFailure).where(LoginFailure.email == user.email))
+    return [auth_session.id for auth_session in ended]
 
 
 def get_user(session: Session, user_id: int) -> dict[str, Any]:

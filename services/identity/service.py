@@ -76,10 +76,11 @@ class IdentityService(Pingable):
             accounts.request_password_reset(session, request.email)
 
     @rpc(expected_exceptions=expected)
-    def reset_password(self, body: dict[str, Any]) -> None:
+    def reset_password(self, body: dict[str, Any]) -> list[str]:
+        """Returns the ended sessions, so the calling gateway refuses them at once."""
         request = parse(PasswordResetConfirm, body)
         with self.db.transaction() as session:
-            accounts.reset_password(session, request, tpool.execute)
+            return accounts.reset_password(session, request, tpool.execute)
 
     @rpc(expected_exceptions=expected)
     def get_user(self, user_id: int) -> dict[str, Any]:

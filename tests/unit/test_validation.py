@@ -71,3 +71,8 @@ def test_a_domain_error_survives_nameko_serialisation():
             error.fields,
             error.retry_after,
         )
+
+
+def test_cross_field_errors_are_reported_with_the_other_field_errors():
+    fields = errors_of({"email": "x", "password": "court", "first_name": "A", "last_name": "B", "role": "student"})
+    assert {"email", "password", "school_uai", "grade"} == set(fields)

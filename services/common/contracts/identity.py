@@ -3,7 +3,7 @@ and identity (the same checks at its RPC boundary)."""
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, EmailStr, Field, field_validator, model_validator
 from pydantic_core import PydanticCustomError
@@ -55,13 +55,19 @@ class SignupRequest(Strict):
             raise PydanticCustomError("uai", "Code UAI invalide (7 chiffres et une lettre de contrôle).")
         return normalize_uai(value)
 
+    @classmethod
+    def cross_field_errors(cls, data: dict[str, Any]) -> list[tuple[str, str]]:
+        """School links a role requires; also run on raw input when other fields fail."""
+        errors = []
+        if data.get("role") in SCHOOL_ROLES and not data.get("school_uai"):
+            errors.append(("school_uai", "Indiquez l'établissement (code UAI)."))
+        if data.get("role") == "student" and not data.get("grade"):
+            errors.append(("grade", "Indiquez la classe : quatrieme, troisieme ou seconde."))
+        return errors
+
     @model_validator(mode="after")
     def _school_links(self) -> SignupRequest:
-        errors = []
-        if self.role in SCHOOL_ROLES and not self.school_uai:
-            errors.append(("school_uai", "Indiquez l'établissement (code UAI)."))
-        if self.role == "student" and not self.grade:
-            errors.append(("grade", "Indiquez la classe : quatrieme, troisieme ou seconde."))
+        errors = self.cross_field_errors(self.model_dump())
         if errors:
             raise PydanticCustomError(CROSS_FIELD_ERROR, "{fields}", {"fields": errors})
         return self

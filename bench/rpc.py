@@ -1,0 +1,145 @@
+"""RPC throughput, raw and through the gateway: ``python -m bench.rpc`` (or ``make bench-rpc``).
+
+Starts a private platform (own vhost, SQLite under a temporary STATE_DIR), signs in a demo
+account, then for ``--seconds`` each measures calls per second of the same remote call,
+``identity.get_user``:
+
+- raw nameko RPC from a standalone client, sequential and with ``--concurrency`` in flight;
+- a bare nameko ``@http`` → RPC hop (no auth, validation, logging, metrics);
+- the gateway's ``GET /api/v1/me`` (bearer auth, validation, JSON log, metrics, RPC timeout).
+
+and prints the gateway's rate as a share of the raw rate at the same concurrency.
+"""
+
+from __future__ import annotations
+
+import eventlet
+
+eventlet.monkey_patch()
+
+import argparse
+import os
+import subprocess
+import sys
+import tempfile
+import time
+import uuid
+from collections.abc import Callable
+from pathlib import Path
+
+import requests
+from nameko.standalone.rpc import ServiceRpcProxy
+
+from deploy.processes import ROOT, ProcessGroup
+from services.common import broker
+from services.common.config import (
+    DEFAULT_AMQP_URI,
+    SERVICES,
+)
+from services.common.migrations import upgrade
+from tests.support.stack import free_port
+
+
+def rate(make_client: Callable[[], Callable[[], object]], concurrency: int, seconds: float) -> float:
+    """Calls per second with ``concurrency`` clients each calling in a loop for ``seconds``."""
+    clients = [make_client() for _ in range(concurrency)]
+    for client in clients:
+        client()  # warm up connections
+    counts = [0] * concurrency
+    stop_at = time.perf_counter() + seconds
+
+    def loop(index: int) -> None:
+        client = clients[index]
+        while time.perf_counter() < stop_at:
+            client()
+            counts[index] += 1
+
+    started = time.perf_counter()
+    pool = eventlet.GreenPool(concurrency)
+    for index in range(concurrency):
+        pool.spawn(loop, index)
+    pool.waitall()
+    return sum(counts) / (time.perf_counter() - started)
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--seconds", type=float, default=8.0)
+    parser.add_argument("--concurrency", type=int, default=20)
+    args = parser.parse_args()
+
+    # A private vhost on the broker of AMQP_URI, removed at the end.
+    uri = broker.with_vhost(os.environ.get("AMQP_URI", DEFAULT_AMQP_URI), f"e1s-bench-{uuid.uuid4().hex[:8]}")
+    print(broker.ensure_vhost(uri))
+    state = Path(tempfile.mkdtemp(prefix="e1s-bench-"))
+    os.environ.update({"STATE_DIR": str(state), "AMQP_URI": uri, "LOG_LEVEL": "INFO"})
+    for name in SERVICES:
+        os.environ.pop(f"DATABASE_URL_{name.upper()}", None)
+        upgrade(name)
+    from services.identity import demo
+
+    demo.load()
+    port = free_port()
+    env = {**os.environ, "GATEWAY_PORT": str(port), "MIGRATE_ON_START": "0"}
+    group = ProcessGroup(env, state / "logs", port)
+    bare_port = free_port()
+    bare = subprocess.Popen([sys.executable, "-m", "bench.bare_gateway", str(bare_port)], cwd=ROOT, env=env)
+    try:
+        group.start()
+        group.wait_ready(90)
+        login = requests.post(
+            f"http://127.0.0.1:{port}/api/v1/auth/login",
+            json={"email": demo.DEMO_ACCOUNTS[0]["email"], "password": demo.DEMO_PASSWORD},
+            timeout=10,
+        ).json()
+        user_id, token = login["user"]["id"], login["token"]
+
+        def raw_client() -> Callable[[], object]:
+            proxy = ServiceRpcProxy("identity", {"AMQP_URI": uri}, timeout=10).start()
+            return lambda: proxy.get_user(user_id)
+
+        def http_client(url: str, headers: dict[str, str]) -> Callable[[], Callable[[], object]]:
+            def make() -> Callable[[], object]:
+                session = requests.Session()
+
+                def call() -> object:
+                    response = session.get(url, headers=headers, timeout=10)
+                    response.raise_for_status()
+                    return response
+
+                return call
+
+            return make
+
+        bare_client = http_client(f"http://127.0.0.1:{bare_port}/bare/users/{user_id}", {})
+        gateway_client = http_client(f"http://127.0.0.1:{port}/api/v1/me", {"Authorization": f"Bearer {token}"})
+
+        results: dict[tuple[str, int], float] = {}
+        for label, make in (("raw RPC", raw_client), ("bare @http", bare_client), ("gateway", gateway_client)):
+            for concurrency in (1, args.concurrency):
+                results[(label, concurrency)] = rate(make, concurrency, args.seconds)
+                print(
+                    f"{label:<12} {concurrency:>3} in flight: {results[(label, concurrency)]:8.1f} calls/s", flush=True
+                )
+
+        print()
+        print(f"{'':<12} {'sequential':>12} {f'{args.concurrency} in flight':>14}")
+        for label in ("raw RPC", "bare @http", "gateway"):
+            print(f"{label:<12} {results[(label, 1)]:>12.1f} {results[(label, args.concurrency)]:>14.1f}")
+        for label in ("bare @http", "gateway"):
+            for concurrency in (1, args.concurrency):
+                share = results[(label, concurrency)] / results[("raw RPC", concurrency)]
+                print(f"{label} / raw RPC at {concurrency} in flight: {share:.0%}")
+        share = results[("gateway", args.concurrency)] / results[("raw RPC", args.concurrency)]
+        verdict = "met" if share >= 0.7 else "NOT met"
+        print(f"target: the gateway keeps >= 70% of raw RPC at {args.concurrency} in flight: {verdict}")
+    finally:
+        bare.terminate()
+        bare.wait(10)
+        group.stop()
+        broker.delete_vhost(uri)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,44 @@
+"""Reading the local mail outbox (``STATE_DIR/outbox/mail/*.eml``) as a user reads their inbox."""
+
+from __future__ import annotations
+
+import re
+import time
+from email import policy
+from email.message import EmailMessage
+from email.parser import BytesParser
+from pathlib import Path
+
+
+def messages_to(state_dir: Path, recipient: str) -> list[EmailMessage]:
+    folder = state_dir / "outbox" / "mail"
+    found = []
+    for path in sorted(folder.glob("*.eml")) if folder.exists() else []:
+        message = BytesParser(policy=policy.default).parsebytes(path.read_bytes())
+        if recipient.lower() in str(message["To"]).lower():
+            found.append(message)
+    return found
+
+
+def wait_for_mail(state_dir: Path, recipient: str, count: int = 1, timeout: float = 15.0) -> list[EmailMessage]:
+    """The recipient's messages once there are ``count`` of them."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        found = messages_to(state_dir, recipient)
+        if len(found) >= count:
+            return found
+        time.sleep(0.2)
+    raise AssertionError(f"{count} email(s) to {recipient} expected, {len(messages_to(state_dir, recipient))} found")
+
+
+def text_of(message: EmailMessage) -> str:
+    body = message.get_body(preferencelist=("plain",))
+    assert body is not None
+    return body.get_content()
+
+
+def token_in(message: EmailMessage) -> str:
+    """The ``token=`` value of the link in an email."""
+    match = re.search(r"token=([A-Za-z0-9_\-]+)", text_of(message))
+    assert match, "no token link in the email"
+    return match.group(1)
