@@ -1,0 +1,71 @@
+"""The platform's messages: which template, which link, which recipient, for each cause."""
+
+from __future__ import annotations
+
+from urllib.parse import urlencode
+
+from services.common.contracts.events import PasswordResetRequested, UserSignedUp
+from services.common.identifiers import normalize_phone
+from services.notifications.outgoing import Channel, OutgoingMessage
+from services.notifications.rendering import render_email
+
+# Paths of the web UI that consume the emailed tokens (the gateway serves them).
+EMAIL_CONFIRMATION_PATH = "/confirmer-mon-email"
+NEW_PASSWORD_PATH = "/nouveau-mot-de-passe"  # noqa: S105 (a path of the web UI, no secret)
+
+SMS_TEXT_MAX_LENGTH = 480  # three concatenated SMS: more is a mistake of the caller
+REFERENCE_MAX_LENGTH = 100  # the width of ``deliveries.reference``
+
+
+def token_link(public_url: str, path: str, token: str) -> str:
+    """``<public_url><path>?token=<token>``, the token URL-encoded."""
+    return f"{public_url.rstrip('/')}{path}?{urlencode({'token': token})}"
+
+
+def email_confirmation(public_url: str, user: UserSignedUp) -> OutgoingMessage:
+    """The email asking a new account to confirm its address (link valid 48 h)."""
+    link = token_link(public_url, EMAIL_CONFIRMATION_PATH, user.confirmation_token)
+    return _email("email_confirmation", user.email, {"first_name": user.first_name, "link": link})
+
+
+def password_reset(public_url: str, request: PasswordResetRequested) -> OutgoingMessage:
+    """The email carrying a password reset link (valid 1 h)."""
+    link = token_link(public_url, NEW_PASSWORD_PATH, request.reset_token)
+    return _email("password_reset", request.email, {"first_name": request.first_name, "link": link})
+
+
+def sms(to_e164: str, text: str) -> OutgoingMessage:
+    """A text message whose words the caller chose (e.g. a signature code)."""
+    return OutgoingMessage(channel=Channel.SMS, template="sms", recipient=to_e164, body=text)
+
+
+def sms_problems(text: str, reference: str) -> dict[str, list[str]]:
+    """French messages naming what is wrong with an SMS request; empty when it is fine."""
+    problems: dict[str, list[str]] = {}
+    if not text.strip():
+        problems["text"] = ["Le texte du SMS est vide."]
+    elif len(text) > SMS_TEXT_MAX_LENGTH:
+        problems["text"] = [f"Le texte du SMS dépasse {SMS_TEXT_MAX_LENGTH} caractères."]
+    if not reference.strip() or len(reference) > REFERENCE_MAX_LENGTH:
+        problems["reference"] = [f"La référence doit compter de 1 à {REFERENCE_MAX_LENGTH} caractères."]
+    return problems
+
+
+def normalize_recipient(value: str) -> str:
+    """The stored form of a recipient: a phone number in E.164, an email address lower-cased."""
+    value = value.strip()
+    if "@" in value:
+        return value.lower()
+    return normalize_phone(value) or value
+
+
+def _email(template: str, to: str, context: dict[str, str]) -> OutgoingMessage:
+    rendered = render_email(template, context)
+    return OutgoingMessage(
+        channel=Channel.EMAIL,
+        template=template,
+        recipient=normalize_recipient(to),
+        subject=rendered.subject,
+        body=rendered.text,
+        html=rendered.html,
+    )

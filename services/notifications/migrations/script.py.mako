@@ -1,0 +1,1 @@
+../../common/migration_template/script.py.mako
