@@ -72,6 +72,7 @@ class Settings:
     rpc_timeout: float
     smtp_url: str | None
     sms_provider_url: str | None
+    sms_provider_token: str | None
     mail_from: str
     log_level: str
 
@@ -85,6 +86,7 @@ class Settings:
             rpc_timeout=env_float("RPC_TIMEOUT", 10.0),
             smtp_url=os.environ.get("SMTP_URL") or None,
             sms_provider_url=os.environ.get("SMS_PROVIDER_URL") or None,
+            sms_provider_token=os.environ.get("SMS_PROVIDER_TOKEN") or None,
             mail_from=os.environ.get("MAIL_FROM", "1 élève 1 stage <ne-pas-repondre@1eleve1stage.fr>"),
             log_level=os.environ.get("LOG_LEVEL", "INFO"),
         )

@@ -6,7 +6,7 @@ from pathlib import Path
 
 from alembic import command, context
 from alembic.config import Config
-from sqlalchemy import MetaData
+from sqlalchemy import MetaData, text
 
 from services.common.config import database_url
 from services.common.database import create_service_engine
@@ -35,6 +35,10 @@ def run_env(target_metadata: MetaData) -> None:
     engine = create_service_engine(url)
     try:
         with engine.connect() as connection:
+            if connection.dialect.name == "postgresql":
+                # Replicas start together: one migrates, the others wait, then find nothing to do.
+                connection.execute(text("SELECT pg_advisory_lock(hashtext('e1s-migrations'))"))
+                connection.commit()
             context.configure(
                 connection=connection,
                 target_metadata=target_metadata,

@@ -2,26 +2,30 @@
 
 from __future__ import annotations
 
+import functools
 from typing import Any, ClassVar
 
 from nameko.events import event_handler
 
 from services.common.contracts import events
 
+# Queues that disappear with the listener: events of one test never reach the next one.
+listens_to = functools.partial(event_handler, "identity", reliable_delivery=False)
+
 
 class IdentityEventsListener:
     name = "test_listener"
     received: ClassVar[list[dict[str, Any]]] = []
 
-    @event_handler("identity", events.USER_SIGNED_UP)
+    @listens_to(events.USER_SIGNED_UP)
     def on_user_signed_up(self, event: dict[str, Any]) -> None:
         self.received.append(event)
 
-    @event_handler("identity", events.PASSWORD_RESET_REQUESTED)
+    @listens_to(events.PASSWORD_RESET_REQUESTED)
     def on_password_reset_requested(self, event: dict[str, Any]) -> None:
         self.received.append(event)
 
-    @event_handler("identity", events.SESSION_REVOKED)
+    @listens_to(events.SESSION_REVOKED)
     def on_session_revoked(self, event: dict[str, Any]) -> None:
         self.received.append(event)
 
