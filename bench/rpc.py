@@ -1,8 +1,8 @@
 """RPC throughput, raw and through the gateway: ``python -m bench.rpc`` (or ``make bench-rpc``).
 
 Starts a private platform (own vhost, SQLite under a temporary STATE_DIR), signs in a demo
-account, then for ``--seconds`` each measures calls per second of the same remote call,
-``identity.get_user``:
+account, then measures calls per second of the same remote call, ``identity.get_user``,
+in ``--rounds`` interleaved rounds of ``--seconds`` each (the median is printed):
 
 - raw nameko RPC from a standalone client, sequential and with ``--concurrency`` in flight;
 - a bare nameko ``@http`` → RPC hop (no auth, validation, logging, metrics);
@@ -18,7 +18,9 @@ import eventlet
 eventlet.monkey_patch()
 
 import argparse
+import http.client
 import os
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -26,6 +28,7 @@ import time
 import uuid
 from collections.abc import Callable
 from pathlib import Path
+from urllib.parse import urlparse
 
 import requests
 from nameko.standalone.rpc import ServiceRpcProxy
@@ -64,7 +67,8 @@ def rate(make_client: Callable[[], Callable[[], object]], concurrency: int, seco
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--seconds", type=float, default=8.0)
+    parser.add_argument("--seconds", type=float, default=4.0, help="length of one measurement")
+    parser.add_argument("--rounds", type=int, default=3, help="measurements of each case (median printed)")
     parser.add_argument("--concurrency", type=int, default=20)
     args = parser.parse_args()
 
@@ -99,13 +103,20 @@ def main() -> int:
             return lambda: proxy.get_user(user_id)
 
         def http_client(url: str, headers: dict[str, str]) -> Callable[[], Callable[[], object]]:
+            # http.client on a kept-alive connection: a light client, so that the figures
+            # measure the servers rather than the load generator sharing their two cores.
+            parsed = urlparse(url)
+
             def make() -> Callable[[], object]:
-                session = requests.Session()
+                connection = http.client.HTTPConnection(parsed.hostname, parsed.port, timeout=10)
 
                 def call() -> object:
-                    response = session.get(url, headers=headers, timeout=10)
-                    response.raise_for_status()
-                    return response
+                    connection.request("GET", parsed.path, headers=headers)
+                    response = connection.getresponse()
+                    body = response.read()
+                    if response.status != 200:
+                        raise RuntimeError(f"{url} answered {response.status}: {body[:200]!r}")
+                    return body
 
                 return call
 
@@ -114,15 +125,25 @@ def main() -> int:
         bare_client = http_client(f"http://127.0.0.1:{bare_port}/bare/users/{user_id}", {})
         gateway_client = http_client(f"http://127.0.0.1:{port}/api/v1/me", {"Authorization": f"Bearer {token}"})
 
-        results: dict[tuple[str, int], float] = {}
-        for label, make in (("raw RPC", raw_client), ("bare @http", bare_client), ("gateway", gateway_client)):
-            for concurrency in (1, args.concurrency):
-                results[(label, concurrency)] = rate(make, concurrency, args.seconds)
+        # Interleaved rounds, median per case: the machine's background load drifts, and
+        # measuring each case once, one after the other, would attribute the drift to it.
+        cases = [
+            (label, make, concurrency)
+            for label, make in (("raw RPC", raw_client), ("bare @http", bare_client), ("gateway", gateway_client))
+            for concurrency in (1, args.concurrency)
+        ]
+        samples: dict[tuple[str, int], list[float]] = {(label, c): [] for label, _, c in cases}
+        for round_number in range(1, args.rounds + 1):
+            for label, make, concurrency in cases:
+                figure = rate(make, concurrency, args.seconds)
+                samples[(label, concurrency)].append(figure)
                 print(
-                    f"{label:<12} {concurrency:>3} in flight: {results[(label, concurrency)]:8.1f} calls/s", flush=True
+                    f"round {round_number}: {label:<12} {concurrency:>3} in flight: {figure:8.1f} calls/s", flush=True
                 )
+        results = {case: statistics.median(figures) for case, figures in samples.items()}
 
         print()
+        print(f"median of {args.rounds} rounds, calls per second")
         print(f"{'':<12} {'sequential':>12} {f'{args.concurrency} in flight':>14}")
         for label in ("raw RPC", "bare @http", "gateway"):
             print(f"{label:<12} {results[(label, 1)]:>12.1f} {results[(label, args.concurrency)]:>14.1f}")

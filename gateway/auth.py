@@ -7,6 +7,8 @@ list, fetched once, and then from ``session_revoked`` events broadcast to every 
 from __future__ import annotations
 
 import threading
+from collections import OrderedDict
+from datetime import UTC, datetime
 from typing import Any
 
 from nameko.extensions import DependencyProvider
@@ -50,12 +52,38 @@ def bearer_token(request: Request) -> str | None:
     return token.strip()
 
 
+class VerifiedTokens:
+    """Tokens whose signature was already checked, with their claims (bounded, oldest out).
+
+    Checking an HS256 signature costs more than the rest of a request's handling in the
+    gateway; a token is re-used for every call of a session. Expiry and revocation are still
+    checked on every request.
+    """
+
+    def __init__(self, capacity: int = 10_000) -> None:
+        self.capacity = capacity
+        self._claims: OrderedDict[str, SessionClaims] = OrderedDict()
+
+    def claims(self, key: str, token: str) -> SessionClaims:
+        claims = self._claims.get(token)
+        if claims is None:
+            claims = session_tokens.read(key, token)
+            self._claims[token] = claims
+            if len(self._claims) > self.capacity:
+                self._claims.popitem(last=False)
+        elif claims.expires_at <= datetime.now(UTC):
+            del self._claims[token]
+            return session_tokens.read(key, token)  # raises the expiry error
+        return claims
+
+
 class Authenticator(DependencyProvider):
     """Gives workers ``authenticate(request, fetch_revoked)`` and ``revoke(session_id)``."""
 
     def setup(self) -> None:
         self.key = secret_key()
         self.revocations = RevocationList()
+        self.verified = VerifiedTokens()
 
     def get_dependency(self, worker_ctx: Any) -> Authenticator:
         return self
@@ -65,7 +93,7 @@ class Authenticator(DependencyProvider):
         token = bearer_token(request)
         if token is None:
             raise unauthenticated("Authentification requise : en-tête « Authorization: Bearer <jeton> ».")
-        claims = session_tokens.read(self.key, token)
+        claims = self.verified.claims(self.key, token)
         self.revocations.ensure_loaded(fetch_revoked)
         if claims.session_id in self.revocations:
             raise unauthenticated("Cette session est terminée : reconnectez-vous.", "SESSION_REVOKED")
