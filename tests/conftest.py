@@ -16,10 +16,6 @@ with warnings.catch_warnings():
 
 eventlet.monkey_patch()
 
-from psycogreen.eventlet import patch_psycopg
-
-patch_psycopg()
-
 import os
 import uuid
 from collections.abc import Callable, Iterator

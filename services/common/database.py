@@ -2,8 +2,9 @@
 
 One engine per container (created in ``setup``), one session per transaction, opened by the
 worker through ``db.transaction()``. SQLite is the local default (WAL, foreign keys on);
-PostgreSQL is reached with psycopg2 made green by psycogreen (see ``runner``), so a query
-waits without blocking the other workers of the process.
+PostgreSQL is reached with psycopg2, which ``eventlet.monkey_patch()`` makes green (its
+psycopg2 patcher installs a wait callback), so a query waits without blocking the other
+workers of the process (``tests/integration/test_database_green.py``).
 """
 
 from __future__ import annotations

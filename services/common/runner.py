@@ -20,10 +20,6 @@ import signal
 import sys
 from typing import Any
 
-from psycogreen.eventlet import patch_psycopg
-
-patch_psycopg()
-
 from nameko.runners import ServiceRunner
 
 from services.common.config import PROCESSES, SERVICES, Settings, nameko_config
