@@ -25,6 +25,9 @@ class SessionClaims:
     role: str
     session_id: str
     expires_at: datetime
+    # Where the user belongs; a change of team or school ends the user's sessions.
+    team_id: int | None = None
+    school_uai: str | None = None
 
 
 def issue(key: str, claims: SessionClaims) -> str:
@@ -33,6 +36,8 @@ def issue(key: str, claims: SessionClaims) -> str:
         "sub": str(claims.user_id),
         "role": claims.role,
         "sid": claims.session_id,
+        "team": claims.team_id,
+        "uai": claims.school_uai,
         "iss": ISSUER,
         "iat": datetime.now(UTC),
         "exp": claims.expires_at,
@@ -55,6 +60,8 @@ def read(key: str, token: str) -> SessionClaims:
         role=str(payload.get("role", "")),
         session_id=str(payload["sid"]),
         expires_at=datetime.fromtimestamp(payload["exp"], UTC),
+        team_id=payload.get("team"),
+        school_uai=payload.get("uai"),
     )
 
 

@@ -50,7 +50,8 @@ _MESSAGES: dict[str, str] = {
 
 
 def _field_path(loc: tuple[Any, ...]) -> str:
-    return ".".join(str(part) for part in loc) or "body"
+    # pydantic marks an invalid mapping key with a trailing "[key]": the key names the field.
+    return ".".join(str(part) for part in loc if part != "[key]") or "body"
 
 
 def french_message(error: dict[str, Any]) -> str:
@@ -63,6 +64,8 @@ def french_message(error: dict[str, Any]) -> str:
     if kind == "value_error":
         # pydantic prefixes ValueError texts with "Value error, "
         return str(ctx.get("error", error["msg"]))
+    if "expected" in ctx:
+        ctx["expected"] = str(ctx["expected"]).replace(" or ", " ou ")
     try:
         return template.format(**ctx)
     except (KeyError, IndexError):

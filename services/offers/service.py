@@ -1,13 +1,114 @@
-"""Offers: hosts' internship offers and partners' offers (features arrive with their issue)."""
+"""Offers: hosts' internship offers (and partners', through the v2 API)."""
 
 from __future__ import annotations
 
+from typing import Any
+
+from nameko.rpc import rpc
+
+from services.common.config import Settings
+from services.common.contracts.actors import Actor
+from services.common.contracts.offers import OfferBody
 from services.common.database import Database
 from services.common.entrypoints import Pingable
+from services.common.errors import DomainError
+from services.common.rpc import TimedRpcProxy
+from services.common.school_calendar import today_in_paris
+from services.common.validation import parse
+from services.offers import catalogue, partner
 from services.offers.models import OutboxMessage, ProcessedEvent
+
+expected = (DomainError,)
 
 
 class OffersService(Pingable):
     name = "offers"
 
     db = Database("offers", OutboxMessage, ProcessedEvent)
+    identity = TimedRpcProxy("identity")
+    matching = TimedRpcProxy("matching")
+
+    def _lookups(self) -> catalogue.Lookups:
+        return catalogue.Lookups(self.identity.team_spaces, self.matching.school_exists)
+
+    @rpc(expected_exceptions=expected)
+    def create_offer(self, actor: dict[str, Any], body: dict[str, Any], idempotency_key: str | None = None) -> dict:
+        offer = parse(OfferBody, body)
+        with self.db.transaction() as session:
+            return catalogue.create(session, Actor(**actor), offer, today_in_paris(), self._lookups(), idempotency_key)
+
+    @rpc(expected_exceptions=expected)
+    def get_offer(self, actor: dict[str, Any], offer_id: int) -> dict[str, Any]:
+        with self.db.transaction() as session:
+            return catalogue.get(session, Actor(**actor), offer_id, today_in_paris())
+
+    @rpc(expected_exceptions=expected)
+    def list_offers(
+        self,
+        actor: dict[str, Any],
+        space_id: int | None = None,
+        status: str | None = None,
+        page: int = 1,
+        per_page: int = catalogue.PER_PAGE,
+    ) -> dict[str, Any]:
+        with self.db.transaction() as session:
+            return catalogue.list_team_offers(
+                session, Actor(**actor), today_in_paris(), space_id, status, page, per_page
+            )
+
+    @rpc(expected_exceptions=expected)
+    def update_offer(self, actor: dict[str, Any], offer_id: int, patch: dict[str, Any]) -> dict[str, Any]:
+        with self.db.transaction() as session:
+            return catalogue.update(session, Actor(**actor), offer_id, patch, today_in_paris(), self._lookups())
+
+    @rpc(expected_exceptions=expected)
+    def delete_offer(self, actor: dict[str, Any], offer_id: int) -> None:
+        with self.db.transaction() as session:
+            catalogue.delete(session, Actor(**actor), offer_id)
+
+    @rpc(expected_exceptions=expected)
+    def duplicate_offer(self, actor: dict[str, Any], offer_id: int) -> dict[str, Any]:
+        with self.db.transaction() as session:
+            return catalogue.duplicate(session, Actor(**actor), offer_id, today_in_paris())
+
+    @rpc(expected_exceptions=expected)
+    def publish_offer(self, actor: dict[str, Any], offer_id: int) -> dict[str, Any]:
+        with self.db.transaction() as session:
+            return catalogue.publish(session, Actor(**actor), offer_id, today_in_paris())
+
+    @rpc(expected_exceptions=expected)
+    def unpublish_offer(self, actor: dict[str, Any], offer_id: int) -> dict[str, Any]:
+        with self.db.transaction() as session:
+            return catalogue.unpublish(session, Actor(**actor), offer_id, today_in_paris())
+
+    @rpc(expected_exceptions=expected)
+    def preview_offer(self, actor: dict[str, Any] | None, offer_id: int) -> dict[str, Any]:
+        with self.db.transaction() as session:
+            return catalogue.preview(session, Actor(**actor) if actor else None, offer_id, today_in_paris())
+
+    # -- partner API v2: operators' offers, keyed by their remote_id -----------------------
+
+    @rpc(expected_exceptions=expected)
+    def partner_create(self, operator_id: int, payload: Any) -> dict[str, Any]:
+        with self.db.transaction() as session:
+            return partner.create(session, operator_id, payload, today_in_paris())
+
+    @rpc(expected_exceptions=expected)
+    def partner_update(self, operator_id: int, remote_id: str, payload: Any) -> dict[str, Any]:
+        with self.db.transaction() as session:
+            return partner.update(session, operator_id, remote_id, payload, today_in_paris())
+
+    @rpc(expected_exceptions=expected)
+    def partner_destroy(self, operator_id: int, remote_id: str) -> dict[str, Any]:
+        with self.db.transaction() as session:
+            return partner.destroy(session, operator_id, remote_id, today_in_paris())
+
+    @rpc(expected_exceptions=expected)
+    def partner_index(self, operator_id: int, page: int = 1) -> dict[str, Any]:
+        with self.db.transaction() as session:
+            return partner.index(session, operator_id, page, today_in_paris(), Settings.from_env().public_url)
+
+    @rpc(expected_exceptions=expected)
+    def partner_search(self, operator_id: int, params: dict[str, Any]) -> dict[str, Any]:
+        with self.db.transaction() as session:
+            return partner.search(session, operator_id, params, today_in_paris(), Settings.from_env().public_url)

@@ -1,0 +1,176 @@
+"""Routes of hosts' offers (the offers service) and of the school calendar."""
+
+from __future__ import annotations
+
+from html import escape
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+from werkzeug.wrappers import Response
+
+from gateway.routing import Call, route
+from services.common.contracts.offers import OfferBody, OfferOut, OfferPatch, OfferPreview, SecondeCalendar
+from services.common.errors import not_found
+from services.common.school_calendar import SchoolYear, SecondePeriod, today_in_paris
+from services.common.sectors import SECTORS
+
+OFFER = "/api/v1/offers/<int:offer_id>"
+
+
+class OfferListQuery(BaseModel):
+    model_config = ConfigDict(extra="ignore")
+
+    space_id: int | None = Field(default=None, description="Seulement les offres de cet espace.")
+    status: Literal["published", "unpublished"] | None = None
+    page: int = Field(default=1, ge=1)
+    per_page: int = Field(default=20, ge=1, le=100)
+
+
+class SecondeCalendarQuery(BaseModel):
+    model_config = ConfigDict(extra="ignore")
+
+    year: int | None = Field(default=None, ge=2020, le=2100, description="Année civile du mois de juin concerné.")
+
+
+class OfferList(BaseModel):
+    results: list[OfferOut]
+    total: int
+    page: int
+    per_page: int
+
+
+def seconde_calendar(year: int) -> dict[str, Any]:
+    """The two weeks of the seconde period of June ``year``, with the label of each choice."""
+    period = SecondePeriod(year)
+
+    def week(value: Any) -> dict[str, str]:
+        return {"week": str(value), "monday": value.monday.isoformat(), "friday": value.friday.isoformat()}
+
+    labels = {choice: period.label(choice) for choice in ("two_weeks", "week_1", "week_2")}
+    return {"week_1": week(period.week_1), "week_2": week(period.week_2), "labels": labels}
+
+
+def sector_image(code: str) -> str:
+    """A small SVG card naming the sector: the ``image`` of offers in the partner API."""
+    name = next((sector.name for sector in SECTORS if sector.code == code), None)
+    if name is None:
+        raise not_found("Secteur inconnu.")
+    return (
+        '<svg xmlns="http://www.w3.org/2000/svg" width="320" height="160" viewBox="0 0 320 160">'
+        '<rect width="320" height="160" rx="12" fill="#e3e3fd"/>'
+        f'<text x="160" y="88" font-family="Marianne, Arial, sans-serif" font-size="18" fill="#000091" '
+        f'text-anchor="middle">{escape(name)}</text></svg>'
+    )
+
+
+class OfferRoutes:
+    """Mixed into the gateway service: nameko finds these entrypoints on it."""
+
+    offers: Any
+
+    @route(
+        "POST",
+        "/api/v1/offers",
+        summary="Publier une offre",
+        tag="offres",
+        body=OfferBody,
+        response=OfferOut,
+        status=201,
+        errors=(403, 409),
+        description="En-tête Idempotency-Key : un double clic sur « Publier » crée une seule offre.",
+    )
+    def create_offer(self, call: Call) -> dict[str, Any]:
+        key = call.request.headers.get("Idempotency-Key") or None
+        return self.offers.create_offer(call.actor, call.body.model_dump(mode="json"), key)
+
+    @route(
+        "GET",
+        "/api/v1/offers",
+        summary="Les offres de l'équipe",
+        tag="offres",
+        query=OfferListQuery,
+        response=OfferList,
+        errors=(403,),
+    )
+    def list_offers(self, call: Call) -> dict[str, Any]:
+        query = call.query
+        return self.offers.list_offers(call.actor, query.space_id, query.status, query.page, query.per_page)
+
+    @route("GET", OFFER, summary="Une offre de l'équipe", tag="offres", response=OfferOut, errors=(403, 404))
+    def get_offer(self, call: Call) -> dict[str, Any]:
+        return self.offers.get_offer(call.actor, call.path["offer_id"])
+
+    @route(
+        "PATCH",
+        OFFER,
+        summary="Modifier une offre (tout sous-ensemble des champs)",
+        tag="offres",
+        body=OfferPatch,
+        response=OfferOut,
+        errors=(403, 404),
+    )
+    def update_offer(self, call: Call) -> dict[str, Any]:
+        patch = call.body.model_dump(mode="json", exclude_unset=True)
+        return self.offers.update_offer(call.actor, call.path["offer_id"], patch)
+
+    @route("DELETE", OFFER, summary="Supprimer une offre", tag="offres", status=204, errors=(403, 404, 409))
+    def delete_offer(self, call: Call) -> None:
+        self.offers.delete_offer(call.actor, call.path["offer_id"])
+
+    @route(
+        "GET",
+        OFFER + "/preview",
+        summary="L'offre telle que les élèves la voient",
+        tag="offres",
+        response=OfferPreview,
+        auth="optional",
+        errors=(404,),
+        description="Publique pour une offre publiée ; l'équipe voit ses offres quel que soit leur statut.",
+    )
+    def preview_offer(self, call: Call) -> dict[str, Any]:
+        return self.offers.preview_offer(call.actor, call.path["offer_id"])
+
+    @route(
+        "POST",
+        OFFER + "/duplicate",
+        summary="Dupliquer une offre (la copie n'est pas publiée)",
+        tag="offres",
+        response=OfferOut,
+        status=201,
+        errors=(403, 404),
+    )
+    def duplicate_offer(self, call: Call) -> dict[str, Any]:
+        return self.offers.duplicate_offer(call.actor, call.path["offer_id"])
+
+    @route(
+        "POST",
+        OFFER + "/publish",
+        summary="Publier de nouveau",
+        tag="offres",
+        response=OfferOut,
+        errors=(403, 404, 409, 422),
+    )
+    def publish_offer(self, call: Call) -> dict[str, Any]:
+        return self.offers.publish_offer(call.actor, call.path["offer_id"])
+
+    @route("POST", OFFER + "/unpublish", summary="Dépublier", tag="offres", response=OfferOut, errors=(403, 404, 409))
+    def unpublish_offer(self, call: Call) -> dict[str, Any]:
+        return self.offers.unpublish_offer(call.actor, call.path["offer_id"])
+
+    @route("GET", "/static/sectors/<code>.svg", summary="Image d'un secteur", tag="offres", auth=False, raw=True)
+    def sector_image(self, call: Call) -> Response:
+        return Response(sector_image(call.path["code"]), content_type="image/svg+xml")
+
+    @route(
+        "GET",
+        "/api/v1/calendar/seconde",
+        summary="Les deux semaines de stage de seconde",
+        tag="calendrier",
+        query=SecondeCalendarQuery,
+        response=SecondeCalendar,
+        auth=False,
+        description="Sans année : la période de l'année scolaire en cours.",
+    )
+    def seconde_calendar(self, call: Call) -> dict[str, Any]:
+        year = call.query.year or SchoolYear.current(today_in_paris()).seconde.year
+        return seconde_calendar(year)

@@ -1,0 +1,397 @@
+"""Offer use cases of a host's team: publish, read, edit, duplicate, unpublish, delete.
+
+Each function works in the caller's transaction and emits the change's event to the outbox.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Callable
+from datetime import date
+from typing import Any, NamedTuple
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from services.common.contracts.actors import Actor
+from services.common.contracts.offers import (
+    OFFER_DELETED,
+    OFFER_PUBLISHED,
+    OFFER_UNPUBLISHED,
+    OFFER_UPDATED,
+    OfferBody,
+    OfferDeleted,
+    OfferOut,
+    OfferPreview,
+    OfferSnapshot,
+)
+from services.common.database import utcnow
+from services.common.errors import conflict, forbidden, not_found, validation_error
+from services.common.outbox import emit
+from services.common.school_calendar import SchoolYear
+from services.common.validation import parse
+from services.offers.models import IdempotencyKey, Offer
+from services.offers.rules import offer_problems, open_weeks
+
+
+class Lookups(NamedTuple):
+    """What other services know and offers asks (each a remote call in the service)."""
+
+    # The spaces of a team (identity): ``[{id, name, is_default}, ...]``
+    team_spaces: Callable[[int], list[dict[str, Any]]]
+    # Whether a UAI is in the schools directory (matching)
+    school_exists: Callable[[str], bool]
+
+
+PER_PAGE = 20
+
+
+def body_of(offer: Offer) -> dict[str, Any]:
+    """The offer in the shape of the body a host sends."""
+    return {
+        "space_id": offer.space_id,
+        "title": offer.title,
+        "description": offer.description,
+        "sector": offer.sector,
+        "employer": {
+            "name": offer.employer_name,
+            "siret": offer.employer_siret,
+            "is_public": offer.employer_is_public,
+            "description": offer.employer_description,
+            "website": offer.employer_website,
+        },
+        "place": {
+            "street": offer.street,
+            "zipcode": offer.zipcode,
+            "city": offer.city,
+            "latitude": offer.latitude,
+            "longitude": offer.longitude,
+        },
+        "workspace_conditions": offer.workspace_conditions,
+        "workspace_accessibility": offer.workspace_accessibility,
+        "grades": list(offer.grades),
+        "seconde_period": offer.seconde_period,
+        "college_weeks": offer.college_weeks,
+        "daily_hours": dict(offer.daily_hours),
+        "lunch_break": offer.lunch_break,
+        "max_candidates": offer.max_candidates,
+        "reserved_for": {
+            "rep": offer.reserved_rep,
+            "qpv": offer.reserved_qpv,
+            "school_uai": offer.reserved_school_uai,
+        },
+    }
+
+
+def _apply(offer: Offer, body: OfferBody) -> None:
+    offer.space_id = body.space_id
+    offer.title = body.title
+    offer.description = body.description
+    offer.sector = body.sector
+    offer.employer_name = body.employer.name
+    offer.employer_siret = body.employer.siret
+    offer.employer_is_public = body.employer.is_public
+    offer.employer_description = body.employer.description
+    offer.employer_website = str(body.employer.website) if body.employer.website else None
+    offer.street = body.place.street
+    offer.zipcode = body.place.zipcode
+    offer.city = body.place.city
+    offer.latitude = body.place.latitude
+    offer.longitude = body.place.longitude
+    offer.workspace_conditions = body.workspace_conditions
+    offer.workspace_accessibility = body.workspace_accessibility
+    offer.grades = list(body.grades)
+    offer.seconde_period = body.seconde_period
+    offer.college_weeks = body.college_weeks
+    offer.daily_hours = dict(body.daily_hours)
+    offer.lunch_break = body.lunch_break
+    offer.max_candidates = body.max_candidates
+    offer.reserved_rep = body.reserved_for.rep
+    offer.reserved_qpv = body.reserved_for.qpv
+    offer.reserved_school_uai = body.reserved_for.school_uai
+
+
+def _seconde_label(offer: Offer, today: date) -> str | None:
+    if not offer.seconde_period:
+        return None
+    return SchoolYear.current(today).seconde.label(offer.seconde_period)
+
+
+def _weeks(offer: Offer, today: date) -> tuple[list[str], list[str]]:
+    return open_weeks(offer.college_weeks, offer.seconde_period, today)
+
+
+def offer_out(offer: Offer, today: date) -> dict[str, Any]:
+    """The offer as its team sees it."""
+    college, seconde = _weeks(offer, today)
+    return OfferOut.model_validate(
+        {
+            **body_of(offer),
+            "id": offer.id,
+            "team_id": offer.team_id,
+            "status": offer.status,
+            "remaining_seats": offer.max_candidates - offer.approved_count,
+            "weeks": sorted(set(college) | set(seconde)),
+            "seconde_label": _seconde_label(offer, today),
+            "created_at": offer.created_at.isoformat(),
+            "updated_at": offer.updated_at.isoformat(),
+            "published_at": offer.published_at.isoformat() if offer.published_at else None,
+        }
+    ).model_dump(mode="json")
+
+
+def preview_of(offer: Offer, today: date) -> dict[str, Any]:
+    """The offer as pupils see it."""
+    body = body_of(offer)
+    college, seconde = _weeks(offer, today)
+    employer = {key: body["employer"][key] for key in ("name", "is_public", "description", "website")}
+    return OfferPreview.model_validate(
+        {
+            **body,
+            "id": offer.id,
+            "employer": employer,
+            "weeks": sorted(set(college) | set(seconde)),
+            "seconde_label": _seconde_label(offer, today),
+            "remaining_seats": offer.max_candidates - offer.approved_count,
+        }
+    ).model_dump(mode="json")
+
+
+def snapshot(offer: Offer, today: date) -> OfferSnapshot:
+    """What matching indexes."""
+    college, seconde = _weeks(offer, today)
+    return OfferSnapshot(
+        offer_id=offer.id,
+        version=offer.version,
+        status=offer.status,
+        title=offer.title,
+        description=offer.description,
+        employer_name=offer.employer_name,
+        sector=offer.sector,
+        street=offer.street,
+        zipcode=offer.zipcode,
+        city=offer.city,
+        latitude=offer.latitude,
+        longitude=offer.longitude,
+        grades=list(offer.grades),
+        college_weeks="all_year" if offer.college_weeks == "all_year" else (college or None),
+        seconde_weeks=seconde,
+        max_candidates=offer.max_candidates,
+        remaining_seats=offer.max_candidates - offer.approved_count,
+        reserved_rep=offer.reserved_rep,
+        reserved_qpv=offer.reserved_qpv,
+        reserved_school_uai=offer.reserved_school_uai,
+    )
+
+
+def _require_host(actor: Actor) -> int:
+    if not actor.is_host:
+        raise forbidden("Seuls les comptes hébergeurs (employeurs) gèrent des offres.")
+    assert actor.team_id is not None
+    return actor.team_id
+
+
+def _resolve_references(body: OfferBody, team_id: int, lookups: Lookups) -> OfferBody:
+    """The body with its space (the team's default when none), once its references exist."""
+    uai = body.reserved_for.school_uai
+    if uai is not None and not lookups.school_exists(uai):
+        raise validation_error({"reserved_for.school_uai": ["Aucun établissement de l'annuaire n'a ce code UAI."]})
+    spaces = lookups.team_spaces(team_id)
+    if body.space_id is None:
+        default = next((space["id"] for space in spaces if space["is_default"]), spaces[0]["id"] if spaces else None)
+        if default is None:
+            raise validation_error({"space_id": ["Votre équipe n'a aucun espace : créez-en un."]})
+        return body.model_copy(update={"space_id": default})
+    if body.space_id not in {space["id"] for space in spaces}:
+        raise validation_error({"space_id": ["Cet espace n'existe pas dans votre équipe."]})
+    return body
+
+
+def _check(body: OfferBody, today: date, approved: int = 0) -> None:
+    problems = offer_problems(body, today, approved)
+    if problems:
+        raise validation_error(problems)
+
+
+def _team_offer(session: Session, actor: Actor, offer_id: int) -> Offer:
+    team_id = _require_host(actor)
+    offer = session.get(Offer, offer_id)
+    # Another team's offer is "not found", never "forbidden": its existence is not told.
+    if offer is None or offer.team_id != team_id or offer.deleted_at is not None:
+        raise not_found("Offre introuvable.")
+    return offer
+
+
+def _touch(offer: Offer) -> None:
+    offer.version += 1
+    offer.updated_at = utcnow()
+
+
+def _request_hash(body: OfferBody) -> str:
+    return hashlib.sha256(json.dumps(body.model_dump(mode="json"), sort_keys=True).encode()).hexdigest()
+
+
+def create(
+    session: Session,
+    actor: Actor,
+    body: OfferBody,
+    today: date,
+    lookups: Lookups,
+    idempotency_key: str | None = None,
+) -> dict[str, Any]:
+    """Publish a new offer; the same ``Idempotency-Key`` again answers the same offer."""
+    team_id = _require_host(actor)
+    scope = f"user:{actor.user_id}"
+    request_hash = _request_hash(body)
+    # Asked before the first query: no database connection is held during the RPC.
+    body = _resolve_references(body, team_id, lookups)
+    if idempotency_key:
+        done = session.scalar(
+            select(IdempotencyKey).where(IdempotencyKey.scope == scope, IdempotencyKey.key == idempotency_key)
+        )
+        if done is not None:
+            if done.request_hash != request_hash:
+                raise conflict("IDEMPOTENCY_KEY_REUSED", "Cette clé d'idempotence a déjà servi pour une autre offre.")
+            return offer_out(session.get(Offer, done.offer_id), today)
+    _check(body, today)
+    now = utcnow()
+    offer = Offer(
+        team_id=team_id,
+        created_by=actor.user_id,
+        status="published",
+        version=1,
+        created_at=now,
+        updated_at=now,
+        published_at=now,
+        approved_count=0,
+    )
+    _apply(offer, body)
+    session.add(offer)
+    session.flush()
+    if idempotency_key:
+        session.add(
+            IdempotencyKey(
+                scope=scope, key=idempotency_key, request_hash=request_hash, offer_id=offer.id, created_at=now
+            )
+        )
+    emit(session, OFFER_PUBLISHED, snapshot(offer, today))
+    return offer_out(offer, today)
+
+
+def get(session: Session, actor: Actor, offer_id: int, today: date) -> dict[str, Any]:
+    return offer_out(_team_offer(session, actor, offer_id), today)
+
+
+def list_team_offers(
+    session: Session,
+    actor: Actor,
+    today: date,
+    space_id: int | None = None,
+    status: str | None = None,
+    page: int = 1,
+    per_page: int = PER_PAGE,
+) -> dict[str, Any]:
+    """The team's offers, newest first, one page at a time."""
+    team_id = _require_host(actor)
+    query = select(Offer).where(Offer.team_id == team_id, Offer.deleted_at.is_(None))
+    if space_id is not None:
+        query = query.where(Offer.space_id == space_id)
+    if status is not None:
+        query = query.where(Offer.status == status)
+    total = session.scalar(select(func.count()).select_from(query.subquery())) or 0
+    rows = session.scalars(query.order_by(Offer.id.desc()).offset((page - 1) * per_page).limit(per_page)).all()
+    return {"results": [offer_out(offer, today) for offer in rows], "total": total, "page": page, "per_page": per_page}
+
+
+def _merged(offer: Offer, patch: dict[str, Any]) -> dict[str, Any]:
+    merged = body_of(offer)
+    for key, value in patch.items():
+        if isinstance(value, dict) and isinstance(merged.get(key), dict) and key != "daily_hours":
+            merged[key] = {**merged[key], **value}
+        else:
+            merged[key] = value
+    return merged
+
+
+def update(
+    session: Session, actor: Actor, offer_id: int, patch: dict[str, Any], today: date, lookups: Lookups
+) -> dict[str, Any]:
+    """Change any part of an offer; the whole result is validated as a new offer would be."""
+    offer = _team_offer(session, actor, offer_id)
+    body = parse(OfferBody, _merged(offer, patch))
+    if "space_id" in patch or "reserved_for" in patch:
+        body = _resolve_references(body, offer.team_id or 0, lookups)
+    _check(body, today, offer.approved_count)
+    _apply(offer, body)
+    _touch(offer)
+    emit(session, OFFER_UPDATED, snapshot(offer, today))
+    return offer_out(offer, today)
+
+
+def delete(session: Session, actor: Actor, offer_id: int) -> None:
+    """Remove an offer, unless pupils were already approved for it."""
+    offer = _team_offer(session, actor, offer_id)
+    if offer.approved_count > 0:
+        raise conflict(
+            "OFFER_HAS_APPROVED_PUPILS",
+            f"{offer.approved_count} élève(s) déjà retenu(s) : cette offre ne peut pas être supprimée.",
+        )
+    offer.deleted_at = utcnow()
+    _touch(offer)
+    emit(session, OFFER_DELETED, OfferDeleted(offer_id=offer.id, version=offer.version))
+
+
+def duplicate(session: Session, actor: Actor, offer_id: int, today: date) -> dict[str, Any]:
+    """A new, unpublished offer with the same content, for the host to edit and publish."""
+    source = _team_offer(session, actor, offer_id)
+    now = utcnow()
+    copy = Offer(
+        team_id=source.team_id,
+        created_by=actor.user_id,
+        status="unpublished",
+        version=1,
+        created_at=now,
+        updated_at=now,
+        published_at=None,
+        approved_count=0,
+    )
+    _apply(copy, parse(OfferBody, body_of(source)))
+    session.add(copy)
+    session.flush()
+    return offer_out(copy, today)
+
+
+def publish(session: Session, actor: Actor, offer_id: int, today: date) -> dict[str, Any]:
+    """Show the offer to pupils again; its weeks must still be ahead."""
+    offer = _team_offer(session, actor, offer_id)
+    if offer.status == "published":
+        raise conflict("ALREADY_PUBLISHED", "Cette offre est déjà publiée.")
+    _check(parse(OfferBody, body_of(offer)), today, offer.approved_count)
+    offer.status = "published"
+    offer.published_at = utcnow()
+    _touch(offer)
+    emit(session, OFFER_PUBLISHED, snapshot(offer, today))
+    return offer_out(offer, today)
+
+
+def unpublish(session: Session, actor: Actor, offer_id: int, today: date) -> dict[str, Any]:
+    """Hide the offer from pupils; the team keeps it."""
+    offer = _team_offer(session, actor, offer_id)
+    if offer.status != "published":
+        raise conflict("NOT_PUBLISHED", "Cette offre n'est pas publiée.")
+    offer.status = "unpublished"
+    _touch(offer)
+    emit(session, OFFER_UNPUBLISHED, snapshot(offer, today))
+    return offer_out(offer, today)
+
+
+def preview(session: Session, actor: Actor | None, offer_id: int, today: date) -> dict[str, Any]:
+    """A published offer for anyone; the team's own offers in any status."""
+    offer = session.get(Offer, offer_id)
+    if offer is None or offer.deleted_at is not None:
+        raise not_found("Offre introuvable.")
+    own = actor is not None and actor.is_host and actor.team_id == offer.team_id
+    if offer.status != "published" and not own:
+        raise not_found("Offre introuvable.")
+    return preview_of(offer, today)

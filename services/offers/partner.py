@@ -1,0 +1,260 @@
+"""Partner (operator) offers of the API v2: keyed by the operator's ``remote_id``.
+
+The answers have the national platform's shapes, field for field (samples in
+``shared/data/api-v2-samples``), so existing partner clients work unchanged.
+"""
+
+from __future__ import annotations
+
+import math
+import unicodedata
+from datetime import date, datetime
+from typing import Any
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from services.common import partner_errors
+from services.common.contracts.offers import (
+    OFFER_DELETED,
+    OFFER_PUBLISHED,
+    OFFER_UNPUBLISHED,
+    OFFER_UPDATED,
+    OfferDeleted,
+)
+from services.common.database import utcnow
+from services.common.outbox import emit
+from services.common.school_calendar import PARIS, Week, french_date
+from services.common.sectors import SECTORS
+from services.offers.catalogue import snapshot
+from services.offers.models import Offer
+from services.offers.partner_payload import UNSET, check
+from services.offers.rules import open_weeks
+
+PER_PAGE = 30
+SEARCH_RADIUS_METERS = 60_000
+_SECTOR_NAMES = {sector.code: sector.name for sector in SECTORS}
+
+
+def _instant(value: datetime | None) -> str | None:
+    """``2025-03-01T00:00:00.000+01:00``: Paris time with milliseconds, as the national API."""
+    return value.astimezone(PARIS).isoformat(timespec="milliseconds") if value else None
+
+
+def _weeks(offer: Offer, today: date) -> list[Week]:
+    college, seconde = open_weeks(offer.college_weeks, offer.seconde_period, today)
+    return sorted(Week.parse(text) for text in set(college) | set(seconde))
+
+
+def offer_view(offer: Offer, today: date) -> dict[str, Any]:
+    """The answer to create, update and destroy."""
+    return {
+        "title": offer.title,
+        "description": offer.description,
+        "employer_name": offer.employer_name,
+        "employer_description": offer.employer_description,
+        "employer_website": offer.employer_website,
+        "street": offer.street,
+        "zipcode": offer.zipcode,
+        "city": offer.city,
+        "remote_id": offer.remote_id,
+        "permalink": offer.permalink,
+        "max_candidates": offer.max_candidates,
+        "published_at": _instant(offer.published_at) if offer.status == "published" else None,
+        "is_public": offer.employer_is_public,
+        "formatted_coordinates": {"latitude": offer.latitude, "longitude": offer.longitude},
+        "weeks": [week.unpadded() for week in _weeks(offer, today)],
+        "grades": list(offer.grades),
+    }
+
+
+def _day(value: date) -> str:
+    # The national API pads the day with a space ("%e"): " 4 septembre 2023".
+    return f"{value.day:>2} " + french_date(value).split(" ", 1)[1]
+
+
+def _period(offer: Offer) -> int:
+    return {"week_1": 1, "week_2": 2}.get(offer.seconde_period or "", 0)
+
+
+def listed_view(offer: Offer, today: date, public_url: str, page: int, operator_id: int) -> dict[str, Any]:
+    """One offer of an index or a search page."""
+    weeks = _weeks(offer, today)
+    return {
+        "id": offer.id,
+        "title": offer.title,
+        "description": offer.description,
+        "employer_name": offer.employer_name,
+        "url": f"{public_url}/offres-de-stage/{offer.id}?page={page}&utm_source=operator-{operator_id}",
+        "city": offer.city,
+        "zipcode": offer.zipcode,
+        "street": offer.street,
+        "date_start": _day(weeks[0].monday) if weeks else None,
+        "date_end": _day(weeks[-1].friday) if weeks else None,
+        "latitude": offer.latitude,
+        "longitude": offer.longitude,
+        "image": f"{public_url}/static/sectors/{offer.sector}.svg",
+        "sector": _SECTOR_NAMES.get(offer.sector, offer.sector),
+        "handicap_accessible": offer.handicap_accessible,
+        "period": _period(offer),
+        "weeks": ", ".join(f"du {w.monday:%d/%m/%Y} au {w.friday:%d/%m/%Y}" for w in weeks),
+        "remote_id": offer.remote_id,
+        "is_public": offer.employer_is_public,
+        "employer_website": offer.employer_website,
+        "employer_description": offer.employer_description,
+        "grades": list(offer.grades),
+        "permalink": offer.permalink,
+        "rep": offer.reserved_rep,
+        "qpv": offer.reserved_qpv,
+    }
+
+
+def _page(
+    offers: list[Offer], total: int, page: int, base: str, today: date, public_url: str, operator_id: int
+) -> dict[str, Any]:
+    pages = max(1, math.ceil(total / PER_PAGE))
+    return {
+        "pagination": {
+            "totalInternshipOffers": total,
+            "internshipOffersPerPage": PER_PAGE,
+            "totalPages": pages,
+            "currentPage": page,
+            "nextPage": f"{base}?page={page + 1}" if page < pages else None,
+            "prevPage": f"{base}?page={page - 1}" if page > 1 else None,
+            "isFirstPage": page == 1,
+            "isLastPage": page >= pages,
+            "pageUrlBase": base,
+        },
+        "internshipOffers": [listed_view(offer, today, public_url, page, operator_id) for offer in offers],
+    }
+
+
+_SAME_NAME = (
+    "title", "description", "employer_name", "employer_description", "employer_website", "street", "zipcode",
+    "city", "remote_id", "permalink", "latitude", "longitude", "sector", "max_candidates", "grades",
+    "seconde_period", "college_weeks", "daily_hours", "lunch_break", "handicap_accessible",
+)  # fmt: skip
+
+
+def _apply(offer: Offer, values: dict[str, Any]) -> None:
+    for name in _SAME_NAME:
+        if name in values:
+            setattr(offer, name, values[name])
+    renamed = {"is_public": "employer_is_public", "rep": "reserved_rep", "qpv": "reserved_qpv"}
+    for name, column in renamed.items():
+        if name in values:
+            setattr(offer, column, values[name])
+
+
+def _set_publication(offer: Offer, published_at: Any) -> None:
+    if published_at is UNSET:
+        return
+    if published_at is None:
+        offer.status, offer.published_at = "unpublished", None
+    else:
+        offer.status, offer.published_at = "published", published_at
+
+
+def _find(session: Session, operator_id: int, remote_id: str, include_destroyed: bool = False) -> Offer:
+    offers = session.scalars(select(Offer).where(Offer.remote_id == remote_id, Offer.operator_id.is_not(None))).all()
+    own = next((offer for offer in offers if offer.operator_id == operator_id), None)
+    if own is None:
+        if offers:
+            raise partner_errors.forbidden()
+        raise partner_errors.not_found("can't find internship_offer with this remote_id")
+    if own.deleted_at is not None and not include_destroyed:
+        raise partner_errors.not_found("can't find internship_offer with this remote_id")
+    return own
+
+
+def create(session: Session, operator_id: int, payload: Any, today: date) -> dict[str, Any]:
+    """A new offer of the operator; its ``remote_id`` must be new for that operator."""
+    values = check(payload, creating=True, today=today)
+    taken = session.scalar(
+        select(Offer.id).where(Offer.operator_id == operator_id, Offer.remote_id == values["remote_id"])
+    )
+    if taken is not None:
+        raise partner_errors.duplicate_api(f"api with this remote_id ({values['remote_id']}) already exists")
+    now = utcnow()
+    offer = Offer(
+        created_by=operator_id, operator_id=operator_id, status="published", version=1, created_at=now,
+        updated_at=now, published_at=now, approved_count=0, daily_hours={}, lunch_break="", employer_siret=None,
+    )  # fmt: skip
+    _apply(offer, values)
+    _set_publication(offer, values.pop("published_at"))
+    session.add(offer)
+    session.flush()
+    if offer.status == "published":
+        emit(session, OFFER_PUBLISHED, snapshot(offer, today))
+    return offer_view(offer, today)
+
+
+def update(session: Session, operator_id: int, remote_id: str, payload: Any, today: date) -> dict[str, Any]:
+    """Change the given fields; ``published_at: null`` unpublishes, a date republishes."""
+    offer = _find(session, operator_id, remote_id)
+    values = check(payload, creating=False, today=today)
+    if "remote_id" in values and values["remote_id"] != remote_id:
+        raise partner_errors.validation_error({"remote_id": ["cannot be changed"]})
+    was_published = offer.status == "published"
+    _apply(offer, values)
+    _set_publication(offer, values.pop("published_at", UNSET))
+    offer.version += 1
+    offer.updated_at = utcnow()
+    if offer.status == "published":
+        emit(session, OFFER_UPDATED if was_published else OFFER_PUBLISHED, snapshot(offer, today))
+    elif was_published:
+        emit(session, OFFER_UNPUBLISHED, snapshot(offer, today))
+    return offer_view(offer, today)
+
+
+def destroy(session: Session, operator_id: int, remote_id: str, today: date) -> dict[str, Any]:
+    """Delete the offer; a second time answers API_ALREADY_DESTROYED."""
+    offer = _find(session, operator_id, remote_id, include_destroyed=True)
+    if offer.deleted_at is not None:
+        raise partner_errors.api_already_destroyed()
+    if offer.approved_count > 0:
+        raise partner_errors.wrong_params("Pupils were already approved for this offer: it cannot be destroyed")
+    offer.deleted_at = utcnow()
+    offer.version += 1
+    emit(session, OFFER_DELETED, OfferDeleted(offer_id=offer.id, version=offer.version))
+    return offer_view(offer, today)
+
+
+def index(session: Session, operator_id: int, page: int, today: date, public_url: str) -> dict[str, Any]:
+    """The operator's own offers, 30 a page."""
+    query = select(Offer).where(Offer.operator_id == operator_id, Offer.deleted_at.is_(None))
+    total = session.scalar(select(func.count()).select_from(query.subquery())) or 0
+    offers = session.scalars(query.order_by(Offer.id).offset((page - 1) * PER_PAGE).limit(PER_PAGE)).all()
+    base = f"{public_url}/api/v2/internship_offers"
+    return _page(list(offers), total, page, base, today, public_url, operator_id)
+
+
+def _plain(text: str) -> str:
+    return unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode().lower()
+
+
+def _distance_m(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
+    p1, p2 = math.radians(lat1), math.radians(lat2)
+    a = math.sin((p2 - p1) / 2) ** 2 + math.cos(p1) * math.cos(p2) * math.sin(math.radians(lon2 - lon1) / 2) ** 2
+    return 2 * 6_371_000 * math.asin(math.sqrt(a))
+
+
+def search(session: Session, operator_id: int, params: dict[str, Any], today: date, public_url: str) -> dict[str, Any]:
+    """Published offers of every host and partner: near a point, of a grade, with a keyword."""
+    query = select(Offer).where(Offer.status == "published", Offer.deleted_at.is_(None))
+    offers = list(session.scalars(query.order_by(Offer.id)).all())
+    grade, keyword = params.get("grade"), params.get("keyword")
+    if grade:
+        offers = [offer for offer in offers if grade in offer.grades]
+    if keyword:
+        wanted = _plain(keyword)
+        offers = [o for o in offers if wanted in _plain(f"{o.title} {o.description} {o.employer_name}")]
+    if params.get("latitude") is not None and params.get("longitude") is not None:
+        point = (params["latitude"], params["longitude"])
+        radius = params.get("radius") or SEARCH_RADIUS_METERS
+        distances = {o.id: _distance_m(*point, o.latitude, o.longitude) for o in offers}
+        offers = sorted((o for o in offers if distances[o.id] <= radius), key=lambda o: distances[o.id])
+    page = params.get("page") or 1
+    chunk = offers[(page - 1) * PER_PAGE : page * PER_PAGE]
+    base = f"{public_url}/api/v2/internship_offers/search"
+    return _page(chunk, len(offers), page, base, today, public_url, operator_id)

@@ -1,0 +1,103 @@
+"""A host publishes and manages offers through the gateway, as the offerer tutorial shows."""
+
+from __future__ import annotations
+
+import uuid
+
+import pytest
+import requests
+
+from services.common.school_calendar import SchoolYear, today_in_paris
+from tests.support.mailbox import token_in, wait_for_mail
+from tests.support.offers import offer_body
+
+pytestmark = pytest.mark.e2e
+
+
+def logged_in_host(stack) -> dict[str, str]:
+    email = f"hote-{uuid.uuid4().hex[:6]}@example.fr"
+    body = {"email": email, "password": "un-mot-de-passe-solide", "first_name": "Théophile", "last_name": "Roux"}
+    assert requests.post(f"{stack.url}/api/v1/auth/signup", json={**body, "role": "employer"}, timeout=10).ok
+    [mail] = wait_for_mail(stack.state_dir, email)
+    requests.post(f"{stack.url}/api/v1/auth/confirm", json={"token": token_in(mail)}, timeout=10).raise_for_status()
+    login = requests.post(
+        f"{stack.url}/api/v1/auth/login", json={"email": email, "password": body["password"]}, timeout=10
+    )
+    return {"Authorization": f"Bearer {login.json()['token']}"}
+
+
+def test_publish_preview_edit_duplicate_unpublish_delete(stack):
+    auth = logged_in_host(stack)
+    url = f"{stack.url}/api/v1/offers"
+    body = offer_body(
+        grades=["quatrieme", "troisieme", "seconde"], seconde_period="two_weeks", college_weeks="all_year"
+    )
+
+    double_click = [
+        requests.post(url, json=body, headers={**auth, "Idempotency-Key": "publier-1"}, timeout=10) for _ in range(2)
+    ]
+    assert [answer.status_code for answer in double_click] == [201, 201]
+    offer = double_click[0].json()
+    assert double_click[1].json()["id"] == offer["id"]
+    assert requests.get(url, headers=auth, timeout=10).json()["total"] == 1
+    seconde = SchoolYear.current(today_in_paris()).seconde
+    assert offer["seconde_label"] == seconde.label("two_weeks")
+    assert {str(seconde.week_1), str(seconde.week_2)} <= set(offer["weeks"])
+    assert offer["workspace_accessibility"] == body["workspace_accessibility"]
+
+    preview = requests.get(f"{url}/{offer['id']}/preview", timeout=10)
+    assert preview.status_code == 200
+    assert preview.json()["title"] == body["title"]
+    assert "siret" not in preview.json()["employer"]
+
+    edited = requests.patch(
+        f"{url}/{offer['id']}", json={"title": "Au fournil", "max_candidates": 4}, headers=auth, timeout=10
+    )
+    assert edited.status_code == 200
+    assert (edited.json()["title"], edited.json()["remaining_seats"]) == ("Au fournil", 4)
+
+    copy = requests.post(f"{url}/{offer['id']}/duplicate", headers=auth, timeout=10)
+    assert copy.status_code == 201
+    assert copy.json()["title"] == "Au fournil" and copy.json()["status"] == "unpublished"
+
+    hidden = requests.post(f"{url}/{offer['id']}/unpublish", headers=auth, timeout=10)
+    assert hidden.json()["status"] == "unpublished"
+    assert requests.get(f"{url}/{offer['id']}/preview", timeout=10).status_code == 404
+    assert requests.get(f"{url}/{offer['id']}/preview", headers=auth, timeout=10).status_code == 200
+    listed = requests.get(url, params={"status": "unpublished"}, headers=auth, timeout=10).json()
+    assert listed["total"] == 2 and listed["page"] == 1
+
+    assert requests.delete(f"{url}/{offer['id']}", headers=auth, timeout=10).status_code == 204
+    assert requests.get(f"{url}/{offer['id']}", headers=auth, timeout=10).status_code == 404
+
+
+def test_validation_errors_name_every_field_in_french(stack):
+    auth = logged_in_host(stack)
+    body = offer_body(title="", sector="s99", employer={**offer_body()["employer"], "siret": "123"}, max_candidates=0)
+    answer = requests.post(f"{stack.url}/api/v1/offers", json=body, headers=auth, timeout=10)
+    assert answer.status_code == 422
+    fields = answer.json()["fields"]
+    assert set(fields) == {"title", "sector", "employer.siret", "max_candidates"}
+    assert fields["employer.siret"] == ["SIRET invalide (14 chiffres, clé de contrôle incorrecte)."]
+
+
+def test_offers_are_private_to_their_team(stack):
+    owner, stranger = logged_in_host(stack), logged_in_host(stack)
+    offer = requests.post(f"{stack.url}/api/v1/offers", json=offer_body(), headers=owner, timeout=10).json()
+    for method in ("get", "patch", "delete"):
+        answer = requests.request(
+            method, f"{stack.url}/api/v1/offers/{offer['id']}", json={}, headers=stranger, timeout=10
+        )
+        assert answer.status_code == 404, method
+    assert requests.get(f"{stack.url}/api/v1/offers", timeout=10).status_code == 401
+
+
+def test_seconde_calendar_is_public_and_computed(stack):
+    june_2026 = requests.get(f"{stack.url}/api/v1/calendar/seconde", params={"year": 2026}, timeout=10).json()
+    assert june_2026["week_1"] == {"week": "2026-W25", "monday": "2026-06-15", "friday": "2026-06-19"}
+    assert june_2026["week_2"]["friday"] == "2026-06-26"
+    assert june_2026["labels"]["two_weeks"] == "stage de 2 semaines (du 15 au 26 juin 2026)"
+    current = requests.get(f"{stack.url}/api/v1/calendar/seconde", timeout=10).json()
+    assert current["week_2"]["week"] == str(SchoolYear.current(today_in_paris()).seconde.week_2)
+    wrong = requests.get(f"{stack.url}/api/v1/calendar/seconde", params={"year": "juin"}, timeout=10)
+    assert (wrong.status_code, list(wrong.json()["fields"])) == (422, ["year"])

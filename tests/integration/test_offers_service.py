@@ -1,0 +1,173 @@
+"""The offers service in a real container, with identity (spaces) on the real broker."""
+
+from __future__ import annotations
+
+import pytest
+from nameko.testing.services import entrypoint_hook, entrypoint_waiter
+from sqlalchemy import func, select, update
+from sqlalchemy.orm import Session
+
+from services.common.contracts import offers as contract
+from services.common.errors import DomainError
+from services.identity.service import IdentityService
+from services.matching.service import MatchingService
+from services.offers.models import Offer, OutboxMessage
+from services.offers.service import OffersService
+from tests.support.listener import OfferEventsListener
+from tests.support.offers import offer_body
+
+pytestmark = pytest.mark.integration
+
+
+def call(container, method, *args):
+    with entrypoint_hook(container, method) as hook:
+        return hook(*args)
+
+
+def host(identity, email):
+    user = call(
+        identity,
+        "signup",
+        {
+            "email": email,
+            "password": "un-mot-de-passe-solide",
+            "first_name": "H",
+            "last_name": "Ôte",
+            "role": "employer",
+        },
+    )
+    return {"user_id": user["id"], "role": "employer", "team_id": user["team_id"]}
+
+
+@pytest.fixture
+def stack(start_service):
+    OfferEventsListener.received.clear()
+    listener = start_service(OfferEventsListener)
+    identity = start_service(IdentityService)
+    start_service(MatchingService)
+    offers = start_service(OffersService)
+    return identity, offers, listener
+
+
+def test_publishing_stores_the_offer_in_the_default_space_and_tells_matching(stack, databases):
+    identity, offers, listener = stack
+    actor = host(identity, "a@example.fr")
+    with entrypoint_waiter(listener, "on_published", timeout=10):
+        offer = call(offers, "create_offer", actor, offer_body())
+    spaces = call(identity, "team_spaces", actor["team_id"])
+    assert offer["space_id"] == spaces[0]["id"] and spaces[0]["is_default"]
+    assert (offer["status"], offer["remaining_seats"], offer["team_id"]) == ("published", 2, actor["team_id"])
+    assert offer["employer"]["siret"] == "73282932000074"
+    [event] = OfferEventsListener.of_type(contract.OFFER_PUBLISHED)
+    snapshot = contract.OfferSnapshot.model_validate(event["data"])
+    assert (snapshot.offer_id, snapshot.version, snapshot.city, snapshot.latitude) == (offer["id"], 1, "Lyon", 45.774)
+    assert snapshot.college_weeks == offer_body()["college_weeks"]
+
+
+def test_the_same_idempotency_key_creates_one_offer(stack, databases):
+    identity, offers, _ = stack
+    actor = host(identity, "b@example.fr")
+    first = call(offers, "create_offer", actor, offer_body(), "clic-1")
+    second = call(offers, "create_offer", actor, offer_body(), "clic-1")
+    assert first["id"] == second["id"]
+    with pytest.raises(DomainError) as reused:
+        call(offers, "create_offer", actor, offer_body(title="Autre offre"), "clic-1")
+    assert (reused.value.status, reused.value.code) == (409, "IDEMPOTENCY_KEY_REUSED")
+    with Session(databases.engine("offers")) as db:
+        assert db.scalar(select(func.count()).select_from(Offer)) == 1
+        assert db.scalar(select(func.count()).select_from(OutboxMessage)) == 1
+
+
+def test_an_invalid_offer_is_refused_whole_and_nothing_is_saved(stack, databases):
+    identity, offers, _ = stack
+    actor = host(identity, "c@example.fr")
+    with pytest.raises(DomainError) as past:
+        call(offers, "create_offer", actor, offer_body(college_weeks=["2019-W10"]))
+    assert (past.value.status, list(past.value.fields)) == (422, ["college_weeks"])
+    with pytest.raises(DomainError) as foreign_space:
+        call(offers, "create_offer", actor, offer_body(space_id=999))
+    assert foreign_space.value.fields == {"space_id": ["Cet espace n'existe pas dans votre équipe."]}
+    with Session(databases.engine("offers")) as db:
+        assert db.scalar(select(func.count()).select_from(Offer)) == 0
+        assert db.scalar(select(func.count()).select_from(OutboxMessage)) == 0
+
+
+def test_only_the_team_sees_and_changes_its_offers(stack):
+    identity, offers, _ = stack
+    owner, stranger = host(identity, "d@example.fr"), host(identity, "e@example.fr")
+    offer = call(offers, "create_offer", owner, offer_body())
+    for method, args in (
+        ("get_offer", ()),
+        ("update_offer", ({"title": "Piraté"},)),
+        ("delete_offer", ()),
+        ("duplicate_offer", ()),
+        ("unpublish_offer", ()),
+    ):
+        with pytest.raises(DomainError) as hidden:
+            call(offers, method, stranger, offer["id"], *args)
+        assert hidden.value.status == 404, method
+    pupil = {"user_id": 99, "role": "student", "team_id": None, "school_uai": "0752694W"}
+    with pytest.raises(DomainError) as refused:
+        call(offers, "create_offer", pupil, offer_body())
+    assert refused.value.status == 403
+    assert call(offers, "list_offers", stranger)["total"] == 0
+    assert call(offers, "list_offers", owner)["total"] == 1
+
+
+def test_edit_unpublish_republish_duplicate_delete(stack, databases):
+    identity, offers, listener = stack
+    actor = host(identity, "f@example.fr")
+    offer = call(offers, "create_offer", actor, offer_body())
+
+    with entrypoint_waiter(listener, "on_updated", timeout=10):
+        edited = call(
+            offers, "update_offer", actor, offer["id"], {"title": "Nouveau titre", "place": {"city": "Villeurbanne"}}
+        )
+    assert (edited["title"], edited["place"]["city"], edited["place"]["zipcode"]) == (
+        "Nouveau titre",
+        "Villeurbanne",
+        "69004",
+    )
+    with pytest.raises(DomainError) as invalid:
+        call(offers, "update_offer", actor, offer["id"], {"max_candidates": 0, "title": "Ignoré"})
+    assert list(invalid.value.fields) == ["max_candidates"]
+    assert call(offers, "get_offer", actor, offer["id"])["title"] == "Nouveau titre"
+
+    anonymous_preview = call(offers, "preview_offer", None, offer["id"])
+    assert "siret" not in anonymous_preview["employer"]
+    with entrypoint_waiter(listener, "on_unpublished", timeout=10):
+        assert call(offers, "unpublish_offer", actor, offer["id"])["status"] == "unpublished"
+    with pytest.raises(DomainError):
+        call(offers, "preview_offer", None, offer["id"])
+    assert call(offers, "preview_offer", actor, offer["id"])["title"] == "Nouveau titre"
+    with entrypoint_waiter(listener, "on_published", timeout=10):
+        assert call(offers, "publish_offer", actor, offer["id"])["status"] == "published"
+
+    copy = call(offers, "duplicate_offer", actor, offer["id"])
+    assert copy["id"] != offer["id"] and copy["status"] == "unpublished"
+    assert {k: v for k, v in copy.items() if k in ("title", "employer", "place", "daily_hours")} == {
+        k: v for k, v in edited.items() if k in ("title", "employer", "place", "daily_hours")
+    }
+
+    with entrypoint_waiter(listener, "on_deleted", timeout=10):
+        call(offers, "delete_offer", actor, offer["id"])
+    with pytest.raises(DomainError) as gone:
+        call(offers, "get_offer", actor, offer["id"])
+    assert gone.value.status == 404
+    versions = [e["data"]["version"] for e in OfferEventsListener.received if e["data"]["offer_id"] == offer["id"]]
+    assert versions == sorted(versions) and len(set(versions)) == len(versions)
+
+
+def test_an_offer_with_approved_pupils_cannot_be_deleted_nor_shrunk(stack, databases):
+    identity, offers, _ = stack
+    actor = host(identity, "g@example.fr")
+    offer = call(offers, "create_offer", actor, offer_body(max_candidates=3))
+    with Session(databases.engine("offers")) as db:
+        db.execute(update(Offer).values(approved_count=2))
+        db.commit()
+    with pytest.raises(DomainError) as shrink:
+        call(offers, "update_offer", actor, offer["id"], {"max_candidates": 1})
+    assert list(shrink.value.fields) == ["max_candidates"]
+    with pytest.raises(DomainError) as delete:
+        call(offers, "delete_offer", actor, offer["id"])
+    assert (delete.value.status, delete.value.code) == (409, "OFFER_HAS_APPROVED_PUPILS")
