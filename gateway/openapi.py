@@ -36,8 +36,32 @@ class ErrorBody(BaseModel):
     fields: dict[str, list[str]] | None = Field(default=None, description="Chemin du champ → messages.")
 
 
+class PartnerErrorBody(BaseModel):
+    """Every partner API v2 error: a stable code and the wrong fields (VALIDATION_ERROR) or a message."""
+
+    code: str = Field(examples=["UNAUTHORIZED"])
+    error: str | dict[str, list[str]] = Field(examples=["wrong api token"])
+
+
+class PartnerRateLimitBody(BaseModel):
+    """The partner API v2's 429, as the national platform answers it (no code)."""
+
+    error: str
+
+
+# Statuses whose meaning differs in the partner API v2 (gateway/errors.py).
+_V2_STATUS_TEXT = {
+    400: "Données invalides (VALIDATION_ERROR)",
+    422: "Corps ou paramètres invalides (BAD_PAYLOAD, WRONG_PARAMS, BAD_ARGUMENT)",
+}
+
+
 def _schemas(routes: list[RouteSpec]) -> tuple[dict[tuple[type[BaseModel], str], Any], dict[str, Any]]:
-    models: set[tuple[type[BaseModel], str]] = {(ErrorBody, "serialization")}
+    models: set[tuple[type[BaseModel], str]] = {
+        (ErrorBody, "serialization"),
+        (PartnerErrorBody, "serialization"),
+        (PartnerRateLimitBody, "serialization"),
+    }
     for spec in routes:
         if spec.body is not None:
             models.add((spec.body, "validation"))
@@ -61,10 +85,9 @@ def _operation(spec: RouteSpec, refs: dict[tuple[type[BaseModel], str], Any]) ->
         {"name": name, "in": "path", "required": True, "schema": {"type": "integer" if conv == "int" else "string"}}
         for name, conv in spec.path_params
     ]
-    parameters += [
-        {"name": name, "in": "query", "required": False, "description": text, "schema": {"type": "string"}}
-        for name, text in spec.query
-    ]
+    if spec.query is not None:
+        for name, field in spec.query.model_json_schema()["properties"].items():
+            parameters.append({"name": name, "in": "query", "required": False, "schema": field})
     if parameters:
         operation["parameters"] = parameters
     if spec.body is not None:
@@ -79,18 +102,20 @@ def _operation(spec: RouteSpec, refs: dict[tuple[type[BaseModel], str], Any]) ->
             "application/json": {"schema": {"type": "array", "items": schema} if spec.response_is_list else schema}
         }
     responses: dict[str, Any] = {str(spec.status): success}
-    error_ref = refs[(ErrorBody, "serialization")]
+    v2 = spec.error_format == "v2"
+    error_ref = refs[(PartnerErrorBody if v2 else ErrorBody, "serialization")]
     statuses = set(spec.errors) | {503}
     if spec.body is not None:
         statuses |= {400, 422}
-    if spec.auth:
+    if spec.auth is True:
         statuses.add(401)
         operation["security"] = [{"bearerAuth": []}]
+    elif spec.auth == "optional":
+        operation["security"] = [{}, {"bearerAuth": []}]
     for status in sorted(statuses):
-        responses[str(status)] = {
-            "description": _STATUS_TEXT.get(status, "Erreur"),
-            "content": {"application/json": {"schema": error_ref}},
-        }
+        schema = refs[(PartnerRateLimitBody, "serialization")] if v2 and status == 429 else error_ref
+        text = (_V2_STATUS_TEXT if v2 else {}).get(status) or _STATUS_TEXT.get(status, "Erreur")
+        responses[str(status)] = {"description": text, "content": {"application/json": {"schema": schema}}}
     operation["responses"] = responses
     return operation
 

@@ -2,8 +2,9 @@
 
 ``@route(...)`` parses and validates the JSON body with the route's pydantic model,
 authenticates the bearer token when the route needs it, maps typed errors to API.md's
-error format, logs the request as a JSON line and records its metrics. The same
-declarations produce the OpenAPI document, so the documentation cannot drift from the checks.
+error format (or the partner API v2's: ``gateway/errors.py``), logs the request as a JSON
+line and records its metrics. The same declarations produce the OpenAPI document, so the
+documentation cannot drift from the checks.
 """
 
 from __future__ import annotations
@@ -21,7 +22,8 @@ from nameko.web.handlers import http
 from pydantic import BaseModel
 from werkzeug.wrappers import Request, Response
 
-from gateway import observability
+from gateway import errors, observability
+from gateway.errors import ErrorFormat
 from services.common.errors import DomainError
 from services.common.session_tokens import SessionClaims
 from services.common.validation import parse
@@ -43,11 +45,17 @@ class RouteSpec:
     response: type[BaseModel] | None = None
     response_is_list: bool = False
     status: int = 200
-    auth: bool = True
+    # True: a bearer token is required; "optional": used when given; False: ignored
+    auth: bool | str = True
     errors: tuple[int, ...] = ()
     description: str = ""
-    query: tuple[tuple[str, str], ...] = ()
+    query: type[BaseModel] | None = None
     raw: bool = False
+    # Error bodies: "v1" (API.md) or "v2" (the partner API's), rendered by gateway/errors.py
+    error_format: ErrorFormat = "v1"
+    # Who calls, when auth applies: fn(service, request) -> claims, raising a DomainError to
+    # refuse (the partner API's also counts the call); default: the bearer session token.
+    authenticate: Callable[[Any, Request], SessionClaims] | None = None
 
     @property
     def openapi_path(self) -> str:
@@ -69,6 +77,7 @@ class Call:
     request: Request
     path: dict[str, Any]
     body: Any = None
+    query: Any = None
     user: SessionClaims | None = None
     request_id: str = field(default_factory=lambda: uuid.uuid4().hex)
 
@@ -82,6 +91,18 @@ class Call:
         assert self.user is not None, "route declared without auth"
         return self.user
 
+    @property
+    def actor(self) -> dict[str, Any] | None:
+        """The caller as services receive it (``services.common.contracts.actors.Actor``)."""
+        if self.user is None:
+            return None
+        return {
+            "user_id": self.user.user_id,
+            "role": self.user.role,
+            "team_id": self.user.team_id,
+            "school_uai": self.user.school_uai,
+        }
+
 
 def json_response(payload: Any, status: int = 200, headers: dict[str, str] | None = None) -> Response:
     """A JSON answer (``None`` gives an empty body, as 204 needs)."""
@@ -90,9 +111,11 @@ def json_response(payload: Any, status: int = 200, headers: dict[str, str] | Non
     return Response(json.dumps(payload, ensure_ascii=False), status=status, headers=headers, content_type=JSON_TYPE)
 
 
-def error_response(exc: DomainError) -> Response:
+def error_response(exc: DomainError, error_format: ErrorFormat = "v1") -> Response:
+    """The answer to ``exc`` in a route's error format, with ``Retry-After`` when it says."""
     headers = {"Retry-After": str(exc.retry_after)} if exc.retry_after else None
-    return json_response(exc.to_body(), exc.status, headers)
+    status, body = errors.render(exc, error_format)
+    return json_response(body, status, headers)
 
 
 def read_json(request: Request) -> Any:
@@ -106,30 +129,13 @@ def read_json(request: Request) -> Any:
         raise DomainError("MALFORMED_JSON", "Le corps de la requête n'est pas un JSON valide.", 400) from None
 
 
-def route(
-    method: str,
-    rule: str,
-    *,
-    summary: str,
-    tag: str,
-    body: type[BaseModel] | None = None,
-    response: type[BaseModel] | None = None,
-    response_is_list: bool = False,
-    status: int = 200,
-    auth: bool = True,
-    errors: tuple[int, ...] = (),
-    description: str = "",
-    query: tuple[tuple[str, str], ...] = (),
-    raw: bool = False,
-) -> Callable[[Callable[..., Any]], Any]:
-    """Declare an HTTP route of the gateway; the handler is ``fn(self, call) -> payload``.
+def route(method: str, rule: str, **options: Any) -> Callable[[Callable[..., Any]], Any]:
+    """Declare an HTTP route of the gateway (``options`` are ``RouteSpec``'s fields).
 
-    The handler returns a JSON-friendly payload (answered with ``status``), a
-    ``(status, payload)`` pair, or a werkzeug ``Response`` when ``raw``.
+    The handler is ``fn(self, call)``; it returns a JSON-friendly payload (answered with
+    ``status``), a ``(status, payload)`` pair, or a werkzeug ``Response`` when ``raw``.
     """
-    spec = RouteSpec(
-        method, rule, summary, tag, body, response, response_is_list, status, auth, errors, description, query, raw
-    )
+    spec = RouteSpec(method, rule, **options)
     ROUTES.append(spec)
 
     def decorate(handler: Callable[..., Any]) -> Any:
@@ -150,8 +156,14 @@ def _handle(
     started = time.perf_counter()
     call = Call(request, path)
     try:
-        if spec.auth:
-            call.user = service.auth.authenticate(request, service.identity.revoked_sessions)
+        if spec.auth is True or (spec.auth == "optional" and "Authorization" in request.headers):
+            call.user = (
+                spec.authenticate(service, request)
+                if spec.authenticate is not None
+                else service.auth.authenticate(request, service.identity.revoked_sessions)
+            )
+        if spec.query is not None:
+            call.query = parse(spec.query, request.args.to_dict())
         if spec.body is not None:
             call.body = parse(spec.body, read_json(request))
         result = handler(service, call)
@@ -162,12 +174,11 @@ def _handle(
         else:
             response = json_response(result, spec.status)
     except DomainError as exc:
-        response = error_response(exc)
+        response = error_response(exc, spec.error_format)
     except Exception:
         _log.exception("unexpected error on %s %s", spec.method, spec.rule, extra={"request_id": call.request_id})
-        response = json_response(
-            {"code": "INTERNAL_ERROR", "message": "Une erreur inattendue s'est produite. Réessayez plus tard."}, 500
-        )
+        unexpected = DomainError("INTERNAL_ERROR", "Une erreur inattendue s'est produite. Réessayez plus tard.", 500)
+        response = error_response(unexpected, spec.error_format)
     response.headers["X-Request-Id"] = call.request_id
     observability.record(
         request.method,

@@ -7,7 +7,7 @@ the outbox, so the change and its event commit together.
 from __future__ import annotations
 
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from datetime import datetime
 from typing import Any
 
@@ -17,12 +17,18 @@ from sqlalchemy.orm import Session
 
 from services.common import session_tokens
 from services.common.contracts import events
-from services.common.contracts.identity import PasswordResetConfirm, SignupRequest, UserOut
+from services.common.contracts.identity import (
+    OPERATOR_ROLE,
+    NewOperator,
+    PasswordResetConfirm,
+    SignupRequest,
+    UserOut,
+)
 from services.common.database import utcnow
 from services.common.errors import DomainError, conflict, not_found, rate_limited, validation_error
 from services.common.outbox import emit
 from services.identity import rules
-from services.identity.models import AuthSession, LoginFailure, OneTimeToken, Space, Team, User
+from services.identity.models import AuthSession, LoginFailure, OneTimeToken, Operator, Space, Team, User
 from services.identity.passwords import hash_password, verify_password
 
 # Argon2 is CPU-bound; the service passes a runner that moves it off the eventlet hub.
@@ -58,29 +64,28 @@ def _issue_one_time_token(session: Session, user: User, purpose: str, now: datet
     return token
 
 
-def signup(
-    session: Session, request: SignupRequest, run_blocking: Blocking = _direct, confirmed: bool = False
-) -> dict[str, Any]:
-    """Create an account; an employer gets a team and its default space.
-
-    Sends (through ``user_signed_up``) the confirmation email unless ``confirmed``.
-    """
-    email = rules.normalize_email(str(request.email))
+def _add_user(
+    session: Session,
+    *,
+    email: str,
+    password: str,
+    role: str,
+    now: datetime,
+    confirmed: bool,
+    run_blocking: Blocking,
+    **profile: Any,
+) -> User:
+    """A new account, flushed (it has its id); 409 ``EMAIL_TAKEN`` when the address has one."""
+    email = rules.normalize_email(email)
     if session.scalar(select(User.id).where(User.email == email)) is not None:
         raise conflict("EMAIL_TAKEN", "Un compte existe déjà avec cette adresse e-mail.")
-    now = utcnow()
     user = User(
         email=email,
-        password_hash=run_blocking(hash_password, request.password),
-        first_name=request.first_name,
-        last_name=request.last_name,
-        role=request.role,
-        phone=request.phone,
-        school_uai=request.school_uai,
-        grade=request.grade if request.role == "student" else None,
-        class_name=request.class_name,
+        password_hash=run_blocking(hash_password, password),
+        role=role,
         email_confirmed_at=now if confirmed else None,
         created_at=now,
+        **profile,
     )
     session.add(user)
     try:
@@ -88,6 +93,32 @@ def signup(
     except IntegrityError:
         # Two sign-ups with one address at the same moment: the other one won.
         raise conflict("EMAIL_TAKEN", "Un compte existe déjà avec cette adresse e-mail.") from None
+    return user
+
+
+def signup(
+    session: Session, request: SignupRequest, run_blocking: Blocking = _direct, confirmed: bool = False
+) -> dict[str, Any]:
+    """Create an account; an employer gets a team and its default space.
+
+    Sends (through ``user_signed_up``) the confirmation email unless ``confirmed``.
+    """
+    now = utcnow()
+    user = _add_user(
+        session,
+        email=str(request.email),
+        password=request.password,
+        role=request.role,
+        now=now,
+        confirmed=confirmed,
+        run_blocking=run_blocking,
+        first_name=request.first_name,
+        last_name=request.last_name,
+        phone=request.phone,
+        school_uai=request.school_uai,
+        grade=request.grade if request.role == "student" else None,
+        class_name=request.class_name,
+    )
     if user.role == "employer":
         team = Team(owner_id=user.id, created_at=now)
         session.add(team)
@@ -108,6 +139,31 @@ def signup(
                 confirmation_token=token,
             ),
         )
+    session.flush()
+    return user_out(user)
+
+
+def create_operator(
+    session: Session, request: NewOperator, password: str, run_blocking: Blocking = _direct
+) -> dict[str, Any]:
+    """A confirmed account of role ``operator`` (partner API v2) named ``request.name``.
+
+    No email is sent: whoever runs the command hands the password over.
+    """
+    now = utcnow()
+    user = _add_user(
+        session,
+        email=str(request.email),
+        password=password,
+        role=OPERATOR_ROLE,
+        now=now,
+        confirmed=True,
+        run_blocking=run_blocking,
+        # The display name stands in for a person's name in emails (password reset).
+        first_name=request.name,
+        last_name="",
+    )
+    session.add(Operator(user_id=user.id, name=request.name, created_at=now))
     session.flush()
     return user_out(user)
 
@@ -145,11 +201,14 @@ def login(
     secret_key: str,
     ip: str | None = None,
     run_blocking: Blocking = _direct,
+    roles: Collection[str] | None = None,
 ) -> dict[str, Any]:
     """A session token for good credentials of a confirmed account.
 
     Failures are counted per email address whether or not an account has it, so the
-    answers (401 then 429) never tell whether the address is registered.
+    answers (401 then 429) never tell whether the address is registered. ``roles``, when
+    given, are the only ones that may log in here (the partner API admits operators): any
+    other account gets the answer of a wrong password, and counts as a failure.
     """
     email = rules.normalize_email(email)
     now = utcnow()
@@ -162,7 +221,11 @@ def login(
     if retry_after is not None:
         raise rate_limited(retry_after, "Trop de tentatives de connexion. Réessayez plus tard.")
     user = session.scalar(select(User).where(User.email == email))
-    if not run_blocking(verify_password, user.password_hash if user else None, password) or user is None:
+    if (
+        not run_blocking(verify_password, user.password_hash if user else None, password)
+        or user is None
+        or (roles is not None and user.role not in roles)
+    ):
         session.add(LoginFailure(email=email, failed_at=now))
         raise DomainError("INVALID_CREDENTIALS", "Adresse e-mail ou mot de passe incorrect.", 401)
     if user.email_confirmed_at is None:
@@ -176,7 +239,9 @@ def login(
         id=str(uuid.uuid4()), user_id=user.id, created_at=now, expires_at=now + rules.SESSION_TTL, ip=ip
     )
     session.add(auth_session)
-    claims = session_tokens.SessionClaims(user.id, user.role, auth_session.id, auth_session.expires_at)
+    claims = session_tokens.SessionClaims(
+        user.id, user.role, auth_session.id, auth_session.expires_at, user.team_id, user.school_uai
+    )
     return {"token": session_tokens.issue(secret_key, claims), "user": user_out(user)}
 
 

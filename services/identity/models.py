@@ -1,4 +1,5 @@
-"""Tables of the identity service: users, teams and spaces, sessions, one-time tokens."""
+"""Tables of the identity service: users, teams and spaces, operators, sessions, one-time tokens,
+and the partner API's call counters."""
 
 from __future__ import annotations
 
@@ -63,6 +64,35 @@ class User(Base):
     team_id: Mapped[int | None] = mapped_column(ForeignKey("teams.id"), index=True)
     email_confirmed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+
+class Operator(Base):
+    """A partner publishing offers through the API v2: its display name.
+
+    One row per account of role ``operator``; that account's user id is the operator's id
+    everywhere else (owner of its offers, key of its rate limit).
+    """
+
+    __tablename__ = "operators"
+
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), primary_key=True)
+    name: Mapped[str] = mapped_column(String(100))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+
+class PartnerCallCount(Base):
+    """Calls of one operator to the API v2 within one fixed window (``rules.partner_window``).
+
+    Incremented by one atomic upsert per call, so every gateway replica shares the count.
+    No foreign key: a row lives two minutes at most and is written on every partner call.
+    """
+
+    __tablename__ = "partner_call_counts"
+
+    operator_id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    # The window: whole minutes since the Unix epoch.
+    minute: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    calls: Mapped[int] = mapped_column(Integer)
 
 
 class AuthSession(Base):

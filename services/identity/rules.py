@@ -1,8 +1,10 @@
-"""Identity rules, free of storage and messaging: token lifetimes and login throttling."""
+"""Identity rules, free of storage and messaging: token lifetimes, login throttling and the
+partner API's rate limit."""
 
 from __future__ import annotations
 
 import hashlib
+import math
 import secrets
 from collections.abc import Sequence
 from datetime import datetime, timedelta
@@ -15,6 +17,12 @@ LOGIN_WINDOW = timedelta(minutes=15)
 LOGIN_MAX_FAILURES = 10
 
 DEFAULT_SPACE_NAME = "Espace principal"
+
+# Partner API v2: calls an operator may make per window (the national platform's limit).
+PARTNER_CALLS_PER_WINDOW = 100
+PARTNER_WINDOW_SECONDS = 60
+# Bytes of randomness of a generated operator password (32 URL-safe characters).
+OPERATOR_PASSWORD_BYTES = 24
 
 
 def new_token() -> tuple[str, str]:
@@ -43,3 +51,30 @@ def login_retry_after(failures: Sequence[datetime], now: datetime) -> int | None
         return None
     oldest_counted = recent[-LOGIN_MAX_FAILURES]
     return max(1, int((oldest_counted + LOGIN_WINDOW - now).total_seconds()) + 1)
+
+
+def new_operator_password() -> str:
+    """A strong random password for a new operator account, shown once to whoever creates it."""
+    return secrets.token_urlsafe(OPERATOR_PASSWORD_BYTES)
+
+
+def partner_window(now: datetime) -> tuple[int, int]:
+    """The fixed window ``now`` falls in, and the whole seconds left until it ends.
+
+    Windows are whole minutes of the Unix clock (``:00`` to ``:59``), as on the national
+    platform: every gateway and identity replica agrees on the window without talking to
+    the others. A fixed window lets a client make up to twice the limit across a minute
+    boundary; that is the national platform's behaviour, kept for compatibility.
+    """
+    epoch = now.timestamp()
+    window = int(epoch // PARTNER_WINDOW_SECONDS)
+    left = (window + 1) * PARTNER_WINDOW_SECONDS - epoch
+    return window, max(1, math.ceil(left))
+
+
+def partner_retry_after(calls: int, seconds_left: int) -> int | None:
+    """None while ``calls`` (this one included) stays within the window's limit, else the
+    seconds to wait for the next window (the ``Retry-After`` of the 429)."""
+    if calls <= PARTNER_CALLS_PER_WINDOW:
+        return None
+    return seconds_left

@@ -2,24 +2,26 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, get_args
 
 from eventlet import tpool
 from nameko.rpc import rpc
 
 from services.common.config import secret_key
 from services.common.contracts.identity import (
+    OPERATOR_ROLE,
     ConfirmRequest,
     LoginRequest,
     PasswordResetConfirm,
     PasswordResetRequest,
+    Role,
     SignupRequest,
 )
 from services.common.database import Database
 from services.common.entrypoints import Pingable
 from services.common.errors import DomainError
 from services.common.validation import parse
-from services.identity import accounts
+from services.identity import accounts, partner_calls, teams
 from services.identity.models import OutboxMessage, ProcessedEvent
 
 expected = (DomainError,)
@@ -44,15 +46,33 @@ class IdentityService(Pingable):
 
     @rpc(expected_exceptions=expected)
     def login(self, body: dict[str, Any], ip: str | None = None) -> dict[str, Any]:
+        """Login of the v1 API: every role but operators, whose accounts serve the v2 API only."""
+        return self._login(body, ip, roles=get_args(Role))
+
+    @rpc(expected_exceptions=expected)
+    def partner_login(self, body: dict[str, Any], ip: str | None = None) -> dict[str, str]:
+        """Login of the partner API v2: operator accounts only; answers ``{token}``."""
+        return {"token": self._login(body, ip, roles=(OPERATOR_ROLE,))["token"]}
+
+    def _login(self, body: dict[str, Any], ip: str | None, roles: tuple[str, ...] | None = None) -> dict[str, Any]:
         request = parse(LoginRequest, body)
         # A refused login still records its failure: commit, then raise.
         failure: DomainError | None = None
         with self.db.transaction() as session:
             try:
-                return accounts.login(session, request.email, request.password, secret_key(), ip, tpool.execute)
+                return accounts.login(
+                    session, request.email, request.password, secret_key(), ip, tpool.execute, roles=roles
+                )
             except DomainError as exc:
                 failure = exc
         raise failure
+
+    @rpc
+    def count_partner_call(self, operator_id: int) -> int | None:
+        """Count one call to the partner API v2: None within the limit (100 a minute per
+        operator), else the seconds to wait. Shared by every gateway (see partner_calls)."""
+        with self.db.transaction() as session:
+            return partner_calls.count_call(session, operator_id)
 
     @rpc(expected_exceptions=expected)
     def logout(self, session_id: str) -> None:
@@ -86,3 +106,9 @@ class IdentityService(Pingable):
     def get_user(self, user_id: int) -> dict[str, Any]:
         with self.db.transaction() as session:
             return accounts.get_user(session, user_id)
+
+    @rpc
+    def team_spaces(self, team_id: int) -> list[dict[str, Any]]:
+        """The spaces of a team: ``[{id, name, is_default}]`` (offers checks an offer's space)."""
+        with self.db.transaction() as session:
+            return teams.spaces_of(session, team_id)

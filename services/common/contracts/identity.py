@@ -12,6 +12,9 @@ from services.common.identifiers import is_valid_uai, normalize_phone, normalize
 from services.common.validation import CROSS_FIELD_ERROR
 
 Role = Literal["employer", "student", "school_manager", "teacher"]
+# Partner API v2 accounts, created by a command (services/identity/create_operator.py):
+# nobody signs up as one, so the role stays out of ``Role``.
+OPERATOR_ROLE = "operator"
 Grade = Literal["quatrieme", "troisieme", "seconde"]
 SCHOOL_ROLES = ("student", "school_manager", "teacher")
 
@@ -80,6 +83,24 @@ class ConfirmRequest(Strict):
 class LoginRequest(Strict):
     email: str = Field(min_length=1, max_length=320)
     password: str = Field(min_length=1, max_length=256)
+
+
+class PartnerLoginRequest(BaseModel):
+    """Login of the partner API v2. Unknown keys are ignored, as the national platform does."""
+
+    email: str = Field(min_length=1, max_length=320)
+    password: str = Field(min_length=1, max_length=256)
+
+
+class PartnerToken(BaseModel):
+    token: str = Field(description="JWT valable 24 h, à passer en « Authorization: Bearer <token> ».")
+
+
+class NewOperator(Strict):
+    """An operator account, as ``python -m services.identity.create_operator`` takes it."""
+
+    email: EmailStr
+    name: str = Field(min_length=1, max_length=100, description="Nom affiché de l'opérateur.")
 
 
 class PasswordResetRequest(Strict):

@@ -1,0 +1,83 @@
+"""The partner API v2 offers routes, keyed by the operator's ``remote_id``."""
+
+from __future__ import annotations
+
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from gateway.routing import Call, read_json
+from gateway.v2 import v2_route
+from services.common import partner_errors
+from services.common.errors import DomainError
+
+OFFERS = "/api/v2/internship_offers"
+PAYLOAD = (
+    'Corps : {"internship_offer": {title, description, employer_name, employer_description, employer_website?, '
+    "coordinates: {latitude, longitude}, street, zipcode, city, sector_uuid (s1…s51), weeks (2026-W25…), "
+    'grades, remote_id, permalink, max_candidates?, is_public?, daily_hours? (lundi: ["9:00", "17:00"]), '
+    "rep?, qpv?, handicap_accessible?, lunch_break?, published_at? (null : dépublier)}}."
+)
+
+
+class PageQuery(BaseModel):
+    model_config = ConfigDict(extra="ignore")
+
+    page: int = Field(default=1, ge=1)
+
+
+class PartnerSearchQuery(PageQuery):
+    latitude: float | None = Field(default=None, ge=-90, le=90)
+    longitude: float | None = Field(default=None, ge=-180, le=180)
+    radius: int | None = Field(default=None, ge=1, le=60_000, description="Rayon en mètres (60 000 par défaut).")
+    keyword: str | None = Field(default=None, max_length=200)
+    grade: Literal["quatrieme", "troisieme", "seconde"] | None = None
+
+
+def offer_payload(call: Call) -> dict[str, Any]:
+    """The ``internship_offer`` object of the body; 422 BAD_PAYLOAD when absent or not JSON."""
+    try:
+        body = read_json(call.request)
+    except DomainError:
+        raise partner_errors.bad_payload() from None
+    payload = body.get("internship_offer") if isinstance(body, dict) else None
+    if not isinstance(payload, dict) or not payload:
+        raise partner_errors.bad_payload()
+    return payload
+
+
+class PartnerOfferRoutes:
+    """Mixed into the gateway service: nameko finds these entrypoints on it."""
+
+    offers: Any
+
+    @v2_route("GET", OFFERS, summary="Les offres de l'opérateur, 30 par page", query=PageQuery)
+    def partner_index(self, call: Call) -> dict[str, Any]:
+        return self.offers.partner_index(call.claims.user_id, call.query.page)
+
+    @v2_route("POST", OFFERS, summary="Publier une offre", status=201, errors=(409, 422), description=PAYLOAD)
+    def partner_create(self, call: Call) -> dict[str, Any]:
+        return self.offers.partner_create(call.claims.user_id, offer_payload(call))
+
+    @v2_route(
+        "GET",
+        OFFERS + "/search",
+        summary="Rechercher parmi toutes les offres publiées",
+        query=PartnerSearchQuery,
+    )
+    def partner_search(self, call: Call) -> dict[str, Any]:
+        return self.offers.partner_search(call.claims.user_id, call.query.model_dump())
+
+    @v2_route(
+        "PATCH",
+        OFFERS + "/<remote_id>",
+        summary="Modifier une offre (published_at null la dépublie)",
+        errors=(403, 404, 422),
+        description=PAYLOAD,
+    )
+    def partner_update(self, call: Call) -> dict[str, Any]:
+        return self.offers.partner_update(call.claims.user_id, call.path["remote_id"], offer_payload(call))
+
+    @v2_route("DELETE", OFFERS + "/<remote_id>", summary="Supprimer une offre", errors=(403, 404, 409))
+    def partner_destroy(self, call: Call) -> dict[str, Any]:
+        return self.offers.partner_destroy(call.claims.user_id, call.path["remote_id"])

@@ -1,0 +1,38 @@
+"""A valid partner API v2 offer payload, dated from today's school year."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from services.common.school_calendar import SchoolYear, today_in_paris
+
+
+def partner_payload(**changes: Any) -> dict[str, Any]:
+    year = SchoolYear.current(today_in_paris())
+    weeks = [week.unpadded() for week in year.college_weeks()[-2:]]
+    payload = {
+        "title": "Stage d'observation au service informatique",
+        "description": "Découvrir le support, le réseau et le développement d'applications.",
+        "employer_name": "Octo",
+        "employer_description": "Cabinet de conseil en informatique.",
+        "employer_website": "https://octo.example.fr",
+        "coordinates": {"latitude": 48.866667, "longitude": 2.333333},
+        "street": "1 rue du poulet",
+        "zipcode": "75001",
+        "city": "Paris",
+        "sector_uuid": "s31",
+        "weeks": weeks,
+        "grades": ["troisieme"],
+        "remote_id": "offre-1",
+        "permalink": "https://partenaire.example.fr/offres/1",
+        "max_candidates": 2,
+        "is_public": False,
+        "daily_hours": {"lundi": ["9:00", "17:00"], "mardi": ["9:00", "17:00"]},
+    }
+    payload.update(changes)
+    return payload
+
+
+def seconde_weeks() -> list[str]:
+    period = SchoolYear.current(today_in_paris()).seconde
+    return [period.week_1.unpadded(), period.week_2.unpadded()]
