@@ -58,8 +58,10 @@ def main() -> int:
     say("database schemas up to date")
 
     from services.identity import demo
+    from services.matching import import_schools
 
     demo_lines = demo.load()
+    say(import_schools.load_default())
 
     env = {**os.environ, "STATE_DIR": str(state), "MIGRATE_ON_START": "0", "PYTHONUNBUFFERED": "1"}
     group = ProcessGroup(env, state / "logs", settings.gateway_port, detach=True)

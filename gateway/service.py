@@ -10,8 +10,12 @@ from werkzeug.wrappers import Request, Response
 
 from gateway import observability, pages
 from gateway.auth import Authenticator
+from gateway.offer_routes import OfferRoutes
 from gateway.openapi import build_document
+from gateway.partner import PartnerRoutes
+from gateway.partner_offer_routes import PartnerOfferRoutes
 from gateway.routing import Call, json_response, route
+from gateway.school_routes import SchoolRoutes
 from services.common.config import SERVICES, Settings
 from services.common.contracts import events
 from services.common.contracts.identity import (
@@ -29,7 +33,7 @@ from services.common.rpc import TimedRpcProxy
 READY_TIMEOUT = 2.0
 
 
-class GatewayService:
+class GatewayService(OfferRoutes, PartnerRoutes, PartnerOfferRoutes, SchoolRoutes):
     name = "gateway"
 
     auth = Authenticator()

@@ -1,13 +1,67 @@
-"""Matching: schools directory, school weeks, 60 km highlighting, pupils' search (to come)."""
+"""Matching: the schools directory and the weeks schools choose (60 km highlighting and the
+pupils' search to come)."""
 
 from __future__ import annotations
 
+from typing import Any
+
+from nameko.rpc import rpc
+
+from services.common.contracts.actors import Actor
+from services.common.contracts.schools import PER_PAGE, SchoolSearchQuery, SchoolWeeksBody
 from services.common.database import Database
 from services.common.entrypoints import Pingable
+from services.common.errors import DomainError
+from services.common.school_calendar import today_in_paris
+from services.common.validation import parse
+from services.matching import schools
 from services.matching.models import OutboxMessage, ProcessedEvent
+
+expected = (DomainError,)
 
 
 class MatchingService(Pingable):
     name = "matching"
 
     db = Database("matching", OutboxMessage, ProcessedEvent)
+
+    @rpc(expected_exceptions=expected)
+    def search_schools(
+        self,
+        q: str | None = None,
+        latitude: float | None = None,
+        longitude: float | None = None,
+        limit: int = PER_PAGE,
+        page: int = 1,
+    ) -> dict[str, Any]:
+        """``{results, total, page, per_page}``: by name, city or UAI; nearest first given a point."""
+        query = parse(
+            SchoolSearchQuery, {"q": q, "latitude": latitude, "longitude": longitude, "per_page": limit, "page": page}
+        )
+        with self.db.transaction() as session:
+            return schools.search(session, query)
+
+    @rpc(expected_exceptions=expected)
+    def get_school(self, uai: str) -> dict[str, Any]:
+        """``{uai, name, kind, city, zipcode, latitude, longitude, rep, qpv}``; 404 when unknown."""
+        with self.db.transaction() as session:
+            return schools.get(session, uai)
+
+    @rpc
+    def school_exists(self, uai: str) -> bool:
+        """Whether the directory knows this UAI."""
+        with self.db.transaction() as session:
+            return schools.exists(session, uai)
+
+    @rpc(expected_exceptions=expected)
+    def get_school_weeks(self, uai: str) -> dict[str, list[str]]:
+        """``{weeks}``: the school's collège weeks of the current school year."""
+        with self.db.transaction() as session:
+            return schools.weeks_of(session, uai, today_in_paris())
+
+    @rpc(expected_exceptions=expected)
+    def set_school_weeks(self, actor: dict[str, Any], uai: str, weeks: list[str]) -> dict[str, list[str]]:
+        """Replace the school's upcoming weeks (that school's staff only)."""
+        body = parse(SchoolWeeksBody, {"weeks": weeks})
+        with self.db.transaction() as session:
+            return schools.set_weeks(session, Actor(**actor), uai, body.weeks, today_in_paris())
