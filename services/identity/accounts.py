@@ -97,12 +97,20 @@ def _add_user(
 
 
 def signup(
-    session: Session, request: SignupRequest, run_blocking: Blocking = _direct, confirmed: bool = False
+    session: Session,
+    request: SignupRequest,
+    run_blocking: Blocking = _direct,
+    confirmed: bool = False,
+    school_exists: Callable[[str], bool | None] | None = None,
 ) -> dict[str, Any]:
     """Create an account; an employer gets a team and its default space.
 
+    A pupil's or staff member's school must be in the schools directory (``school_exists``,
+    None while the directory is empty: the UAI's checksum, already checked, then suffices).
     Sends (through ``user_signed_up``) the confirmation email unless ``confirmed``.
     """
+    if request.school_uai and school_exists is not None and school_exists(request.school_uai) is False:
+        raise validation_error({"school_uai": ["Aucun établissement de l'annuaire n'a ce code UAI."]})
     now = utcnow()
     user = _add_user(
         session,

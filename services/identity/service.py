@@ -20,6 +20,7 @@ from services.common.contracts.identity import (
 from services.common.database import Database
 from services.common.entrypoints import Pingable
 from services.common.errors import DomainError
+from services.common.rpc import TimedRpcProxy
 from services.common.validation import parse
 from services.identity import accounts, partner_calls, teams
 from services.identity.models import OutboxMessage, ProcessedEvent
@@ -31,12 +32,13 @@ class IdentityService(Pingable):
     name = "identity"
 
     db = Database("identity", OutboxMessage, ProcessedEvent)
+    matching = TimedRpcProxy("matching")
 
     @rpc(expected_exceptions=expected)
     def signup(self, body: dict[str, Any]) -> dict[str, Any]:
         request = parse(SignupRequest, body)
         with self.db.transaction() as session:
-            return accounts.signup(session, request, tpool.execute)
+            return accounts.signup(session, request, tpool.execute, school_exists=self.matching.school_exists)
 
     @rpc(expected_exceptions=expected)
     def confirm_email(self, body: dict[str, Any]) -> dict[str, Any]:

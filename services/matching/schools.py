@@ -57,9 +57,15 @@ def get(session: Session, uai: str) -> dict[str, Any]:
     return school_out(_school(session, uai))
 
 
-def exists(session: Session, uai: str) -> bool:
-    """Whether the directory knows the UAI (identity asks before linking a pupil or a teacher)."""
-    return session.get(School, normalize_uai(uai)) is not None
+def exists(session: Session, uai: str) -> bool | None:
+    """Whether the directory knows the UAI; None while the directory is still empty.
+
+    Identity and offers then fall back on the UAI's checksum (a platform before its first
+    import still lets schools sign up).
+    """
+    if session.get(School, normalize_uai(uai)) is not None:
+        return True
+    return False if session.scalar(select(School.uai).limit(1)) is not None else None
 
 
 def _matching(query: SchoolSearchQuery) -> Select[tuple[School]]:

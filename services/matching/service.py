@@ -48,8 +48,8 @@ class MatchingService(Pingable):
             return schools.get(session, uai)
 
     @rpc
-    def school_exists(self, uai: str) -> bool:
-        """Whether the directory knows this UAI."""
+    def school_exists(self, uai: str) -> bool | None:
+        """Whether the directory knows this UAI; None while the directory is empty."""
         with self.db.transaction() as session:
             return schools.exists(session, uai)
 

@@ -40,8 +40,8 @@ class Lookups(NamedTuple):
 
     # The spaces of a team (identity): ``[{id, name, is_default}, ...]``
     team_spaces: Callable[[int], list[dict[str, Any]]]
-    # Whether a UAI is in the schools directory (matching)
-    school_exists: Callable[[str], bool]
+    # Whether a UAI is in the schools directory (matching); None while it is empty
+    school_exists: Callable[[str], bool | None]
 
 
 PER_PAGE = 20
@@ -195,7 +195,7 @@ def _require_host(actor: Actor) -> int:
 def _resolve_references(body: OfferBody, team_id: int, lookups: Lookups) -> OfferBody:
     """The body with its space (the team's default when none), once its references exist."""
     uai = body.reserved_for.school_uai
-    if uai is not None and not lookups.school_exists(uai):
+    if uai is not None and lookups.school_exists(uai) is False:
         raise validation_error({"reserved_for.school_uai": ["Aucun établissement de l'annuaire n'a ce code UAI."]})
     spaces = lookups.team_spaces(team_id)
     if body.space_id is None:

@@ -68,7 +68,7 @@ def test_signup_confirm_login_me_logout(stack):
     [
         {"role": "student", "school_uai": "0752694W", "grade": "troisieme", "class_name": "3e B"},
         {"role": "school_manager", "school_uai": "0752694W"},
-        {"role": "teacher", "school_uai": "0751710B"},
+        {"role": "teacher", "school_uai": "0750682J"},
     ],
 )
 def test_every_school_role_signs_up_with_its_school(stack, fields):

@@ -12,7 +12,9 @@ from services.common.contracts import events
 from services.common.errors import DomainError
 from services.identity.models import OutboxMessage, Space, Team, User
 from services.identity.service import IdentityService
+from services.matching.service import MatchingService
 from tests.support.listener import IdentityEventsListener
+from tests.support.schools import load_sample
 
 pytestmark = pytest.mark.integration
 
@@ -23,6 +25,7 @@ PASSWORD = "un-mot-de-passe-solide"
 def identity(start_service):
     IdentityEventsListener.received.clear()
     listener = start_service(IdentityEventsListener)
+    start_service(MatchingService)
     container = start_service(IdentityService)
     return container, listener
 
@@ -173,3 +176,14 @@ def test_typed_errors_cross_the_bus_intact(identity, env):
     assert (error.status, error.code) == (422, "VALIDATION_ERROR")
     assert error.fields["password"] == ["Ce champ est obligatoire."]
     assert "email" in error.fields
+
+
+def test_once_the_directory_is_loaded_a_school_must_be_in_it(identity, databases):
+    container, _ = identity
+    load_sample(databases.urls["matching"])
+    body = {"password": PASSWORD, "first_name": "P", "last_name": "Q", "role": "student", "grade": "troisieme"}
+    with pytest.raises(DomainError) as unknown:
+        # a valid checksum, but no such school in the directory
+        call(container, "signup", {**body, "email": "x@example.fr", "school_uai": "0751710B"})
+    assert unknown.value.fields == {"school_uai": ["Aucun établissement de l'annuaire n'a ce code UAI."]}
+    assert call(container, "signup", {**body, "email": "y@example.fr", "school_uai": "0752694W"})["school_uai"]

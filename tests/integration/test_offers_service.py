@@ -15,6 +15,7 @@ from services.offers.models import Offer, OutboxMessage
 from services.offers.service import OffersService
 from tests.support.listener import OfferEventsListener
 from tests.support.offers import offer_body
+from tests.support.schools import load_sample
 
 pytestmark = pytest.mark.integration
 
@@ -171,3 +172,15 @@ def test_an_offer_with_approved_pupils_cannot_be_deleted_nor_shrunk(stack, datab
     with pytest.raises(DomainError) as delete:
         call(offers, "delete_offer", actor, offer["id"])
     assert (delete.value.status, delete.value.code) == (409, "OFFER_HAS_APPROVED_PUPILS")
+
+
+def test_an_offer_reserved_to_one_school_names_a_school_of_the_directory(stack, databases):
+    identity, offers, _ = stack
+    actor = host(identity, "h@example.fr")
+    load_sample(databases.urls["matching"])
+    reserved = {"rep": False, "qpv": False, "school_uai": "0751710B"}  # a real UAI, not a 2de GT lycée
+    with pytest.raises(DomainError) as unknown:
+        call(offers, "create_offer", actor, offer_body(reserved_for=reserved))
+    assert list(unknown.value.fields) == ["reserved_for.school_uai"]
+    offer = call(offers, "create_offer", actor, offer_body(reserved_for={**reserved, "school_uai": "0752694W"}))
+    assert offer["reserved_for"]["school_uai"] == "0752694W"
