@@ -5,7 +5,15 @@ from __future__ import annotations
 from typing import Any
 
 from gateway.routing import Call, route
-from services.common.contracts.schools import SchoolList, SchoolOut, SchoolSearchQuery, SchoolWeeks, SchoolWeeksBody
+from services.common.contracts.schools import (
+    HighlightedWeek,
+    PointQuery,
+    SchoolList,
+    SchoolOut,
+    SchoolSearchQuery,
+    SchoolWeeks,
+    SchoolWeeksBody,
+)
 
 SCHOOL = "/api/v1/schools/<uai>"
 
@@ -67,3 +75,17 @@ class SchoolRoutes:
     )
     def set_school_weeks(self, call: Call) -> dict[str, Any]:
         return self.matching.set_school_weeks(call.actor, call.path["uai"], call.body.weeks)
+
+    @route(
+        "GET",
+        "/api/v1/weeks/highlighted",
+        summary="Semaines de collège et nombre d'établissements à 60 km qui les ont choisies",
+        tag="offres",
+        query=PointQuery,
+        response=HighlightedWeek,
+        response_is_list=True,
+        auth=False,
+        description="Pour le lieu du stage : aide l'hébergeur à choisir ses semaines (règle des 60 km).",
+    )
+    def highlighted_weeks(self, call: Call) -> list[dict[str, Any]]:
+        return self.matching.highlighted_weeks(call.query.latitude, call.query.longitude)

@@ -14,7 +14,7 @@ from services.common.entrypoints import Pingable
 from services.common.errors import DomainError
 from services.common.school_calendar import today_in_paris
 from services.common.validation import parse
-from services.matching import schools
+from services.matching import highlighting, schools
 from services.matching.models import OutboxMessage, ProcessedEvent
 
 expected = (DomainError,)
@@ -65,3 +65,9 @@ class MatchingService(Pingable):
         body = parse(SchoolWeeksBody, {"weeks": weeks})
         with self.db.transaction() as session:
             return schools.set_weeks(session, Actor(**actor), uai, body.weeks, today_in_paris())
+
+    @rpc
+    def highlighted_weeks(self, latitude: float, longitude: float) -> list[dict[str, Any]]:
+        """``[{week, monday, friday, schools_count}]``: schools within 60 km that chose each week."""
+        with self.db.transaction() as session:
+            return highlighting.highlighted_weeks(session, latitude, longitude, today_in_paris())

@@ -131,6 +131,17 @@ def test_the_schools_manager_chooses_its_weeks_and_nobody_else_does(stack, schoo
     assert (malformed.status_code, list(malformed.json()["fields"])) == (422, ["weeks"])
     assert requests.get(weeks_url, timeout=10).json() == {"weeks": [upcoming[-2], upcoming[-1]]}
 
+    # A host picking weeks for a place 2 km away sees the school's choice (the 60 km rule).
+    highlighted = requests.get(
+        f"{stack.url}/api/v1/weeks/highlighted", params={"latitude": 48.83, "longitude": 2.34}, timeout=10
+    ).json()
+    counts = {row["week"]: row["schools_count"] for row in highlighted}
+    assert counts[upcoming[-1]] == counts[upcoming[-2]] == 1 and sum(counts.values()) == 2
+    far = requests.get(
+        f"{stack.url}/api/v1/weeks/highlighted", params={"latitude": 43.3, "longitude": 5.38}, timeout=10
+    )
+    assert sum(row["schools_count"] for row in far.json()) == 0
+
     cleared = requests.put(weeks_url, json={"weeks": []}, headers=manager, timeout=10)
     assert cleared.json() == {"weeks": []}
     assert requests.get(f"{schools}/0000000A/weeks", timeout=10).status_code == 404

@@ -120,6 +120,22 @@ class SchoolWeeks(BaseModel):
 SCHOOL_WEEKS_CHANGED = "school_weeks_changed"
 
 
+class PointQuery(BaseModel):
+    """A place (the internship's): latitude and longitude in degrees."""
+
+    model_config = ConfigDict(extra="ignore")
+
+    latitude: float = Field(ge=-90, le=90)
+    longitude: float = Field(ge=-180, le=180)
+
+
+class HighlightedWeek(BaseModel):
+    week: str
+    monday: str
+    friday: str
+    schools_count: int = Field(description="Établissements à 60 km au plus qui ont choisi cette semaine.")
+
+
 class SchoolWeeksChanged(EventPayload):
     """A school's choice of weeks changed: ``weeks`` is its whole choice for the current year."""
 
