@@ -3,7 +3,7 @@ PYTHON ?= python3
 VENV := .venv
 PY := $(VENV)/bin/python
 
-.PHONY: install run test lint bench-rpc clean
+.PHONY: install run test lint bench-rpc bench-search clean
 
 $(VENV)/.installed: requirements.txt requirements-dev.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -28,6 +28,10 @@ lint: install
 
 bench-rpc: install
 	$(PY) -m bench.rpc
+
+# Needs ../shared/data; the PostGIS baseline needs PostgreSQL with PostGIS on 127.0.0.1:5432.
+bench-search: install
+	$(PY) -m bench.search
 
 clean:
 	rm -rf var

@@ -101,6 +101,7 @@ class Call:
             "role": self.user.role,
             "team_id": self.user.team_id,
             "school_uai": self.user.school_uai,
+            "grade": self.user.grade,
         }
 
 

@@ -16,6 +16,7 @@ from gateway.partner import PartnerRoutes
 from gateway.partner_offer_routes import PartnerOfferRoutes
 from gateway.routing import Call, json_response, route
 from gateway.school_routes import SchoolRoutes
+from gateway.search_routes import SearchRoutes
 from services.common.config import SERVICES, Settings
 from services.common.contracts import events
 from services.common.contracts.identity import (
@@ -33,7 +34,7 @@ from services.common.rpc import TimedRpcProxy
 READY_TIMEOUT = 2.0
 
 
-class GatewayService(OfferRoutes, PartnerRoutes, PartnerOfferRoutes, SchoolRoutes):
+class GatewayService(SearchRoutes, OfferRoutes, PartnerRoutes, PartnerOfferRoutes, SchoolRoutes):
     name = "gateway"
 
     auth = Authenticator()

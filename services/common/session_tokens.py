@@ -28,6 +28,7 @@ class SessionClaims:
     # Where the user belongs; a change of team or school ends the user's sessions.
     team_id: int | None = None
     school_uai: str | None = None
+    grade: str | None = None
 
 
 def issue(key: str, claims: SessionClaims) -> str:
@@ -38,6 +39,7 @@ def issue(key: str, claims: SessionClaims) -> str:
         "sid": claims.session_id,
         "team": claims.team_id,
         "uai": claims.school_uai,
+        "grade": claims.grade,
         "iss": ISSUER,
         "iat": datetime.now(UTC),
         "exp": claims.expires_at,
@@ -62,6 +64,7 @@ def read(key: str, token: str) -> SessionClaims:
         expires_at=datetime.fromtimestamp(payload["exp"], UTC),
         team_id=payload.get("team"),
         school_uai=payload.get("uai"),
+        grade=payload.get("grade"),
     )
 
 

@@ -248,7 +248,7 @@ def login(
     )
     session.add(auth_session)
     claims = session_tokens.SessionClaims(
-        user.id, user.role, auth_session.id, auth_session.expires_at, user.team_id, user.school_uai
+        user.id, user.role, auth_session.id, auth_session.expires_at, user.team_id, user.school_uai, user.grade
     )
     return {"token": session_tokens.issue(secret_key, claims), "user": user_out(user)}
 

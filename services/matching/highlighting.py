@@ -16,27 +16,29 @@ from services.matching.models import School, SchoolWeek
 HIGHLIGHT_RADIUS_KM = 60.0
 
 
-def schools_within(session: Session, latitude: float, longitude: float, radius_km: float) -> set[str]:
-    """UAIs of the schools at most ``radius_km`` from the point (great-circle distance)."""
-    box = bounding_box(latitude, longitude, radius_km)
-    statement = select(School.uai, School.latitude, School.longitude).where(
-        School.latitude.between(box.min_latitude, box.max_latitude)
+def highlighted_weeks(session: Session, latitude: float, longitude: float, today: date) -> list[dict[str, Any]]:
+    """Every collège week of the school year with the count of schools within 60 km that chose it.
+
+    One query joins the schools inside the box around the place to the weeks they chose;
+    only those rows are measured (once per school), never the whole country's choices.
+    """
+    weeks = SchoolYear.current(today).college_weeks()
+    box = bounding_box(latitude, longitude, HIGHLIGHT_RADIUS_KM)
+    statement = (
+        select(School.uai, School.latitude, School.longitude, SchoolWeek.week)
+        .join(SchoolWeek, SchoolWeek.uai == School.uai)
+        .where(School.latitude.between(box.min_latitude, box.max_latitude))
+        .where(SchoolWeek.week.between(str(weeks[0]), str(weeks[-1])))
     )
     if box.min_longitude is not None and box.max_longitude is not None:
         statement = statement.where(School.longitude.between(box.min_longitude, box.max_longitude))
-    return {
-        uai for uai, lat, lon in session.execute(statement) if distance_km(latitude, longitude, lat, lon) <= radius_km
-    }
-
-
-def highlighted_weeks(session: Session, latitude: float, longitude: float, today: date) -> list[dict[str, Any]]:
-    """Every collège week of the school year with the count of schools within 60 km that chose it."""
-    weeks = SchoolYear.current(today).college_weeks()
-    near = schools_within(session, latitude, longitude, HIGHLIGHT_RADIUS_KM)
+    near: dict[str, bool] = {}
     counts: Counter[str] = Counter()
-    if near:
-        chosen = select(SchoolWeek.uai, SchoolWeek.week).where(SchoolWeek.week.in_([str(week) for week in weeks]))
-        counts.update(week for uai, week in session.execute(chosen) if uai in near)
+    for uai, lat, lon, week in session.execute(statement):
+        if uai not in near:
+            near[uai] = distance_km(latitude, longitude, lat, lon) <= HIGHLIGHT_RADIUS_KM
+        if near[uai]:
+            counts[week] += 1
     return [
         {
             "week": str(week),

@@ -1,10 +1,12 @@
-"""Tables of the matching service (its own database): the schools directory and school weeks."""
+"""Tables of the matching service (its own database): the schools directory, school weeks, and
+the projection of published offers that the pupils' search indexes."""
 
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
-from sqlalchemy import Boolean, Float, ForeignKey, Integer, String
+from sqlalchemy import JSON, BigInteger, Boolean, Float, ForeignKey, Integer, String
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 from services.common.database import UTCDateTime, utcnow
@@ -55,3 +57,23 @@ class SchoolWeek(Base):
     week: Mapped[str] = mapped_column(String(8), primary_key=True, index=True)  # "2026-W03"
     set_by: Mapped[int] = mapped_column(Integer)
     set_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+
+class OfferProjection(Base):
+    """The newest snapshot of an offer that matching heard of, fed by the offers' events.
+
+    ``seq`` numbers the changes in commit order (writers take turns: ``offer_projection``),
+    so each replica of matching refreshes its in-memory index with the rows whose ``seq``
+    is above the last one it applied. Deleted and unpublished offers keep their row: their
+    ``version`` still orders late events.
+    """
+
+    __tablename__ = "offer_projection"
+
+    offer_id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    version: Mapped[int] = mapped_column(Integer)
+    status: Mapped[str] = mapped_column(String(20))  # "published" | "unpublished" | "deleted"
+    # ``OfferSnapshot`` as JSON; None once the offer is deleted.
+    snapshot: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True)
+    changed_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    seq: Mapped[int] = mapped_column(BigInteger, unique=True, index=True)

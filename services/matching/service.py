@@ -1,20 +1,26 @@
-"""Matching: the schools directory and the weeks schools choose (60 km highlighting and the
-pupils' search to come)."""
+"""Matching: the schools directory, the weeks schools choose (60 km highlighting), and the
+pupils' offer search on its projection of the offers' events."""
 
 from __future__ import annotations
 
 from typing import Any
 
+from nameko.events import event_handler
 from nameko.rpc import rpc
+from sqlalchemy.orm import Session
 
 from services.common.contracts.actors import Actor
+from services.common.contracts.offers import OFFER_DELETED, OFFER_PUBLISHED, OFFER_UNPUBLISHED, OFFER_UPDATED
 from services.common.contracts.schools import PER_PAGE, SchoolSearchQuery, SchoolWeeksBody
+from services.common.contracts.search import OfferSearchQuery
 from services.common.database import Database
 from services.common.entrypoints import Pingable
 from services.common.errors import DomainError
+from services.common.idempotency import once_per_event
 from services.common.school_calendar import today_in_paris
 from services.common.validation import parse
-from services.matching import highlighting, schools
+from services.matching import highlighting, offer_projection, offer_search, schools
+from services.matching.index_provider import OfferIndexProvider
 from services.matching.models import OutboxMessage, ProcessedEvent
 
 expected = (DomainError,)
@@ -24,6 +30,7 @@ class MatchingService(Pingable):
     name = "matching"
 
     db = Database("matching", OutboxMessage, ProcessedEvent)
+    offer_index = OfferIndexProvider("matching")
 
     @rpc(expected_exceptions=expected)
     def search_schools(
@@ -71,3 +78,35 @@ class MatchingService(Pingable):
         """``[{week, monday, friday, schools_count}]``: schools within 60 km that chose each week."""
         with self.db.transaction() as session:
             return highlighting.highlighted_weeks(session, latitude, longitude, today_in_paris())
+
+    # -- the pupils' search ---------------------------------------------------------------
+
+    @rpc(expected_exceptions=expected)
+    def search_offers(self, actor: dict[str, Any] | None, params: dict[str, Any]) -> dict[str, Any]:
+        """``{total, page, per_page, results}``: offers near a place (a pupil's school by default)."""
+        query = parse(OfferSearchQuery, params)
+        with self.db.transaction() as session:
+            caller = Actor(**actor) if actor else None
+            return offer_search.search(session, self.offer_index, caller, query, today_in_paris())
+
+    # -- the projection of offers (the index refreshes after each handler: index_provider) ---
+
+    @event_handler("offers", OFFER_PUBLISHED)
+    @once_per_event
+    def on_offer_published(self, session: Session, event: dict[str, Any]) -> None:
+        offer_projection.apply_snapshot(session, event["data"])
+
+    @event_handler("offers", OFFER_UPDATED)
+    @once_per_event
+    def on_offer_updated(self, session: Session, event: dict[str, Any]) -> None:
+        offer_projection.apply_snapshot(session, event["data"])
+
+    @event_handler("offers", OFFER_UNPUBLISHED)
+    @once_per_event
+    def on_offer_unpublished(self, session: Session, event: dict[str, Any]) -> None:
+        offer_projection.apply_snapshot(session, event["data"])
+
+    @event_handler("offers", OFFER_DELETED)
+    @once_per_event
+    def on_offer_deleted(self, session: Session, event: dict[str, Any]) -> None:
+        offer_projection.apply_deletion(session, event["data"])

@@ -11,6 +11,7 @@ class Actor(BaseModel):
     role: str
     team_id: int | None = None
     school_uai: str | None = None
+    grade: str | None = None
 
     @property
     def is_host(self) -> bool:
