@@ -24,7 +24,7 @@ from services.common.contracts.offers import OfferSnapshot
 from services.common.school_calendar import SchoolYear, Week
 from services.matching.models import School
 
-EARTH_RADIUS_KM = 6371.0088  # the same mean radius as services.matching.geography
+EARTH_RADIUS_KM = 6371.0088  # the same mean radius as services.common.geography
 DENSITY_RADIUS_KM = 20.0
 JITTER_KM = 2.0
 # Grid cells for neighbour look-ups: 0.2° of latitude is 22 km, 0.3° of longitude at least

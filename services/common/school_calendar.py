@@ -40,10 +40,10 @@ class Week:
         """``2026-W03`` (or ``2026-W3``, as partners write it); ValueError when invalid."""
         match = _WEEK.match(text.strip())
         if not match:
-            raise ValueError(f"semaine invalide : {text!r} (format attendu : AAAA-Wss, par exemple 2026-W03)")
+            raise ValueError(f"Semaine invalide : {text!r} (format attendu : AAAA-Wss, par exemple 2026-W03).")
         year, number = int(match.group(1)), int(match.group(2))
         if not 1 <= number <= date(year, 12, 28).isocalendar().week:
-            raise ValueError(f"la semaine {number} n'existe pas en {year}")
+            raise ValueError(f"La semaine {number} n'existe pas en {year}.")
         return cls(year, number)
 
     @classmethod
@@ -68,6 +68,11 @@ class Week:
     def unpadded(self) -> str:
         """``2025-W1``: the partner API v2 writes weeks without the leading zero."""
         return f"{self.year}-W{self.number}"
+
+
+def normalize_weeks(texts: list[str]) -> list[str]:
+    """Weeks as ``2026-W03``, sorted, each once; ValueError naming the first invalid one."""
+    return sorted({str(Week.parse(text)) for text in texts})
 
 
 def french_date(day: date, with_year: bool = True) -> str:

@@ -22,13 +22,13 @@ import csv
 import io
 import math
 import re
-import unicodedata
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Literal
 
 from services.common.identifiers import is_valid_uai, normalize_uai
+from services.common.text import fold
 
 Kind = Literal["college", "lycee"]
 QpvSource = Literal["college", "lycee"]
@@ -90,14 +90,6 @@ class Directory:
     rejected: list[Rejection] = field(default_factory=list)
     # Lycées without a general or technological track: no 2de GT pupils on this platform.
     ignored: int = 0
-
-
-def fold(text: str) -> str:
-    """Lower case, no accents, only letters, digits and single spaces: ``Lycée d'Arsonval`` →
-    ``lycee d arsonval``. Both the stored search text and the query go through it."""
-    decomposed = unicodedata.normalize("NFKD", text)
-    bare = "".join(char for char in decomposed if not unicodedata.combining(char)).casefold()
-    return " ".join(re.sub(r"[^a-z0-9]+", " ", bare).split())
 
 
 def decode(data: bytes) -> str:

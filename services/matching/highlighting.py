@@ -9,8 +9,8 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from services.common.geography import bounding_box, distance_km
 from services.common.school_calendar import SchoolYear
-from services.matching.geography import bounding_box, distance_km
 from services.matching.models import School, SchoolWeek
 
 HIGHLIGHT_RADIUS_KM = 60.0

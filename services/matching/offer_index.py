@@ -45,9 +45,9 @@ from typing import Any
 import numpy as np
 
 from services.common.contracts.offers import OfferSnapshot
+from services.common.geography import EARTH_RADIUS_KM, bounding_box, distance_km
 from services.common.school_calendar import SchoolYear, Week
-from services.matching.directory import fold
-from services.matching.geography import EARTH_RADIUS_KM, bounding_box, distance_km
+from services.common.text import fold
 
 CELL_DEGREES = 0.25
 MAX_RADIUS_KM = 60.0

@@ -22,11 +22,11 @@ from services.common.contracts.schools import (
 )
 from services.common.database import utcnow
 from services.common.errors import DomainError, forbidden, not_found, validation_error
+from services.common.geography import HALF_CIRCUMFERENCE_KM, bounding_box, distance_km
 from services.common.identifiers import normalize_uai
 from services.common.outbox import emit
+from services.common.text import fold
 from services.matching import rules
-from services.matching.directory import fold
-from services.matching.geography import HALF_CIRCUMFERENCE_KM, bounding_box, distance_km
 from services.matching.models import School, SchoolWeek
 
 # First radius of a nearest-first search, widened fourfold until a page is full.

@@ -7,7 +7,6 @@ The answers have the national platform's shapes, field for field (samples in
 from __future__ import annotations
 
 import math
-import unicodedata
 from datetime import date, datetime
 from typing import Any
 
@@ -23,9 +22,11 @@ from services.common.contracts.offers import (
     OfferDeleted,
 )
 from services.common.database import utcnow
+from services.common.geography import distance_km
 from services.common.outbox import emit
 from services.common.school_calendar import PARIS, Week, french_date
 from services.common.sectors import SECTORS
+from services.common.text import fold
 from services.offers.catalogue import snapshot
 from services.offers.models import Offer
 from services.offers.partner_payload import UNSET, check
@@ -229,16 +230,6 @@ def index(session: Session, operator_id: int, page: int, today: date, public_url
     return _page(list(offers), total, page, base, today, public_url, operator_id)
 
 
-def _plain(text: str) -> str:
-    return unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode().lower()
-
-
-def _distance_m(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
-    p1, p2 = math.radians(lat1), math.radians(lat2)
-    a = math.sin((p2 - p1) / 2) ** 2 + math.cos(p1) * math.cos(p2) * math.sin(math.radians(lon2 - lon1) / 2) ** 2
-    return 2 * 6_371_000 * math.asin(math.sqrt(a))
-
-
 def search(session: Session, operator_id: int, params: dict[str, Any], today: date, public_url: str) -> dict[str, Any]:
     """Published offers of every host and partner: near a point, of a grade, with a keyword."""
     query = select(Offer).where(Offer.status == "published", Offer.deleted_at.is_(None))
@@ -247,12 +238,12 @@ def search(session: Session, operator_id: int, params: dict[str, Any], today: da
     if grade:
         offers = [offer for offer in offers if grade in offer.grades]
     if keyword:
-        wanted = _plain(keyword)
-        offers = [o for o in offers if wanted in _plain(f"{o.title} {o.description} {o.employer_name}")]
+        wanted = fold(keyword).split()
+        offers = [o for o in offers if all(w in fold(f"{o.title} {o.description} {o.employer_name}") for w in wanted)]
     if params.get("latitude") is not None and params.get("longitude") is not None:
         point = (params["latitude"], params["longitude"])
         radius = params.get("radius") or SEARCH_RADIUS_METERS
-        distances = {o.id: _distance_m(*point, o.latitude, o.longitude) for o in offers}
+        distances = {o.id: distance_km(*point, o.latitude, o.longitude) * 1000 for o in offers}
         offers = sorted((o for o in offers if distances[o.id] <= radius), key=lambda o: distances[o.id])
     page = params.get("page") or 1
     chunk = offers[(page - 1) * PER_PAGE : page * PER_PAGE]

@@ -12,9 +12,9 @@ from sqlalchemy.orm import Session
 
 from services.common.contracts.schools import SCHOOL_WEEKS_CHANGED
 from services.common.errors import DomainError
+from services.common.geography import distance_km
 from services.common.school_calendar import SchoolYear, today_in_paris
 from services.matching import import_schools
-from services.matching.geography import distance_km
 from services.matching.models import OutboxMessage, SchoolWeek
 from services.matching.service import MatchingService
 from tests.support.listener import Recorder, listens_to

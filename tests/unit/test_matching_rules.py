@@ -11,9 +11,9 @@ from hypothesis import strategies as st
 from services.common.contracts.actors import Actor
 from services.common.contracts.schools import SchoolSearchQuery, SchoolWeeksBody
 from services.common.errors import DomainError
+from services.common.geography import bounding_box, distance_km
 from services.common.validation import parse
 from services.matching import rules
-from services.matching.geography import bounding_box, distance_km
 
 pytestmark = pytest.mark.unit
 

@@ -9,7 +9,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from services.common.contracts.offers import OfferSnapshot
-from services.matching.geography import distance_km
+from services.common.geography import distance_km
 from services.matching.offer_index import (
     Audience,
     IndexedOffer,

@@ -10,7 +10,7 @@ from pydantic_core import PydanticCustomError
 
 from services.common.contracts.events import EventPayload
 from services.common.identifiers import is_valid_siret, is_valid_uai, normalize_uai
-from services.common.school_calendar import Week
+from services.common.school_calendar import normalize_weeks
 
 Grade = Literal["quatrieme", "troisieme", "seconde"]
 SecondeChoice = Literal["two_weeks", "week_1", "week_2"]
@@ -121,10 +121,7 @@ class OfferBody(Strict):
     def _college_weeks(cls, value: str | list[str] | None) -> str | list[str] | None:
         if not isinstance(value, list):
             return value
-        try:
-            return sorted({str(Week.parse(text)) for text in value})
-        except ValueError as exc:
-            raise ValueError(str(exc)[0].upper() + str(exc)[1:] + ".") from None
+        return normalize_weeks(value)
 
     @field_validator("daily_hours")
     @classmethod

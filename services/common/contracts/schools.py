@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from typing import Any, Literal
+from typing import Any, Literal, Self
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 from pydantic_core import PydanticCustomError
 
 from services.common.contracts.events import EventPayload
-from services.common.school_calendar import Week
+from services.common.school_calendar import normalize_weeks
 from services.common.validation import CROSS_FIELD_ERROR
 
 SchoolKind = Literal["college", "lycee"]
@@ -47,7 +47,32 @@ class SchoolList(BaseModel):
     per_page: int
 
 
-class SchoolSearchQuery(BaseModel):
+class WholePoint(BaseModel):
+    """Mixed into queries with an optional point: latitude and longitude come together."""
+
+    @classmethod
+    def cross_field_errors(cls, data: dict[str, Any]) -> list[tuple[str, str]]:
+        """A point needs both coordinates; also run on raw input when other fields fail."""
+
+        def given(name: str) -> bool:
+            value = data.get(name)
+            return value is not None and not (isinstance(value, str) and not value.strip())
+
+        if given("latitude") and not given("longitude"):
+            return [("longitude", "Indiquez aussi la longitude.")]
+        if given("longitude") and not given("latitude"):
+            return [("latitude", "Indiquez aussi la latitude.")]
+        return []
+
+    @model_validator(mode="after")
+    def _whole_point(self) -> Self:
+        errors = self.cross_field_errors(self.model_dump())
+        if errors:
+            raise PydanticCustomError(CROSS_FIELD_ERROR, "{fields}", {"fields": errors})
+        return self
+
+
+class SchoolSearchQuery(WholePoint):
     """``?q=&latitude=&longitude=&page=&per_page=``: every part optional; a point comes whole."""
 
     model_config = ConfigDict(extra="ignore", str_strip_whitespace=True)
@@ -70,27 +95,6 @@ class SchoolSearchQuery(BaseModel):
             return None
         return value
 
-    @classmethod
-    def cross_field_errors(cls, data: dict[str, Any]) -> list[tuple[str, str]]:
-        """A point needs both coordinates; also run on raw input when other fields fail."""
-
-        def given(name: str) -> bool:
-            value = data.get(name)
-            return value is not None and not (isinstance(value, str) and not value.strip())
-
-        if given("latitude") and not given("longitude"):
-            return [("longitude", "Indiquez aussi la longitude.")]
-        if given("longitude") and not given("latitude"):
-            return [("latitude", "Indiquez aussi la latitude.")]
-        return []
-
-    @model_validator(mode="after")
-    def _whole_point(self) -> SchoolSearchQuery:
-        errors = self.cross_field_errors(self.model_dump())
-        if errors:
-            raise PydanticCustomError(CROSS_FIELD_ERROR, "{fields}", {"fields": errors})
-        return self
-
 
 class SchoolWeeksBody(BaseModel):
     """The school's choice of collège weeks; it replaces the upcoming ones."""
@@ -104,10 +108,7 @@ class SchoolWeeksBody(BaseModel):
     @field_validator("weeks")
     @classmethod
     def _weeks(cls, value: list[str]) -> list[str]:
-        try:
-            return sorted({str(Week.parse(text)) for text in value})
-        except ValueError as exc:
-            raise ValueError(str(exc)[0].upper() + str(exc)[1:] + ".") from None
+        return normalize_weeks(value)
 
 
 class SchoolWeeks(BaseModel):

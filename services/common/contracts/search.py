@@ -4,11 +4,10 @@ from __future__ import annotations
 
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
-from pydantic_core import PydanticCustomError
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
-from services.common.school_calendar import Week
-from services.common.validation import CROSS_FIELD_ERROR
+from services.common.contracts.schools import WholePoint
+from services.common.school_calendar import normalize_weeks
 
 MAX_RADIUS_KM = 60.0
 PER_PAGE = 20
@@ -18,7 +17,7 @@ MAX_WEEKS = 60
 Grade = Literal["quatrieme", "troisieme", "seconde"]
 
 
-class OfferSearchQuery(BaseModel):
+class OfferSearchQuery(WholePoint):
     """``?latitude=&longitude=&radius_km=&grade=&weeks=2026-W03,2026-W04&keyword=&page=``.
 
     A pupil's search takes their school's place, their grade and their school's weeks for
@@ -61,31 +60,7 @@ class OfferSearchQuery(BaseModel):
     @field_validator("weeks")
     @classmethod
     def _weeks(cls, value: list[str]) -> list[str]:
-        try:
-            return sorted({str(Week.parse(text)) for text in value})
-        except ValueError as exc:
-            raise ValueError(str(exc)[0].upper() + str(exc)[1:] + ".") from None
-
-    @classmethod
-    def cross_field_errors(cls, data: dict[str, Any]) -> list[tuple[str, str]]:
-        """A point comes whole (both coordinates or none)."""
-
-        def given(name: str) -> bool:
-            value = data.get(name)
-            return value is not None and not (isinstance(value, str) and not value.strip())
-
-        if given("latitude") and not given("longitude"):
-            return [("longitude", "Indiquez aussi la longitude.")]
-        if given("longitude") and not given("latitude"):
-            return [("latitude", "Indiquez aussi la latitude.")]
-        return []
-
-    @model_validator(mode="after")
-    def _whole_point(self) -> OfferSearchQuery:
-        errors = self.cross_field_errors(self.model_dump())
-        if errors:
-            raise PydanticCustomError(CROSS_FIELD_ERROR, "{fields}", {"fields": errors})
-        return self
+        return normalize_weeks(value)
 
 
 class ReservedFor(BaseModel):
