@@ -228,6 +228,23 @@ def _touch(offer: Offer) -> None:
     offer.updated_at = utcnow()
 
 
+def _new_team_offer(team_id: int | None, actor: Actor, body: OfferBody, published: bool) -> Offer:
+    """A first version of a team's offer, published now or kept for the host to publish."""
+    now = utcnow()
+    offer = Offer(
+        team_id=team_id,
+        created_by=actor.user_id,
+        status="published" if published else "unpublished",
+        version=1,
+        created_at=now,
+        updated_at=now,
+        published_at=now if published else None,
+        approved_count=0,
+    )
+    _apply(offer, body)
+    return offer
+
+
 def _request_hash(body: OfferBody) -> str:
     return hashlib.sha256(json.dumps(body.model_dump(mode="json"), sort_keys=True).encode()).hexdigest()
 
@@ -255,24 +272,17 @@ def create(
                 raise conflict("IDEMPOTENCY_KEY_REUSED", "Cette clé d'idempotence a déjà servi pour une autre offre.")
             return offer_out(session.get(Offer, done.offer_id), today)
     _check(body, today)
-    now = utcnow()
-    offer = Offer(
-        team_id=team_id,
-        created_by=actor.user_id,
-        status="published",
-        version=1,
-        created_at=now,
-        updated_at=now,
-        published_at=now,
-        approved_count=0,
-    )
-    _apply(offer, body)
+    offer = _new_team_offer(team_id, actor, body, published=True)
     session.add(offer)
     session.flush()
     if idempotency_key:
         session.add(
             IdempotencyKey(
-                scope=scope, key=idempotency_key, request_hash=request_hash, offer_id=offer.id, created_at=now
+                scope=scope,
+                key=idempotency_key,
+                request_hash=request_hash,
+                offer_id=offer.id,
+                created_at=offer.created_at,
             )
         )
     emit(session, OFFER_PUBLISHED, snapshot(offer, today))
@@ -345,18 +355,7 @@ def delete(session: Session, actor: Actor, offer_id: int) -> None:
 def duplicate(session: Session, actor: Actor, offer_id: int, today: date) -> dict[str, Any]:
     """A new, unpublished offer with the same content, for the host to edit and publish."""
     source = _team_offer(session, actor, offer_id)
-    now = utcnow()
-    copy = Offer(
-        team_id=source.team_id,
-        created_by=actor.user_id,
-        status="unpublished",
-        version=1,
-        created_at=now,
-        updated_at=now,
-        published_at=None,
-        approved_count=0,
-    )
-    _apply(copy, parse(OfferBody, body_of(source)))
+    copy = _new_team_offer(source.team_id, actor, parse(OfferBody, body_of(source)), published=False)
     session.add(copy)
     session.flush()
     return offer_out(copy, today)
