@@ -12,14 +12,11 @@ from __future__ import annotations
 from datetime import datetime
 
 from sqlalchemy import delete
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
-from services.common.database import utcnow
+from services.common.database import upsert_insert, utcnow
 from services.identity import rules
 from services.identity.models import PartnerCallCount
-
-_INSERTS = {"postgresql": postgresql.insert, "sqlite": sqlite.insert}
 
 
 def count_call(session: Session, operator_id: int, now: datetime | None = None) -> int | None:
@@ -29,7 +26,7 @@ def count_call(session: Session, operator_id: int, now: datetime | None = None) 
     A call over the limit is counted too: it changes nothing, the window is spent anyway.
     """
     window, seconds_left = rules.partner_window(now or utcnow())
-    insert = _INSERTS[session.get_bind().dialect.name]
+    insert = upsert_insert(session)
     table = PartnerCallCount.__table__
     statement = (
         insert(table)

@@ -46,6 +46,7 @@ import numpy as np
 
 from services.common.contracts.offers import OfferSnapshot
 from services.common.geography import EARTH_RADIUS_KM, bounding_box, distance_km
+from services.common.reservations import Audience, admits
 from services.common.school_calendar import SchoolYear, Week
 from services.common.text import fold
 
@@ -128,15 +129,6 @@ class IndexedOffer:
 
 
 @dataclass(frozen=True)
-class Audience:
-    """Who searches, as far as reserved offers go; ``Audience()`` is anonymous."""
-
-    school_uai: str | None = None
-    rep: bool = False  # the pupil's collège is REP or REP+
-    qpv: bool = False  # the pupil's lycée is in a QPV
-
-
-@dataclass(frozen=True)
 class SearchQuery:
     latitude: float
     longitude: float
@@ -160,11 +152,7 @@ class SearchPage:
 
 def visible_to(offer: IndexedOffer, audience: Audience) -> bool:
     """Whether the audience may see the offer (reservations)."""
-    if offer.reserved_rep and not audience.rep:
-        return False
-    if offer.reserved_qpv and not audience.qpv:
-        return False
-    return offer.reserved_school_uai is None or offer.reserved_school_uai == audience.school_uai
+    return admits(audience, offer.reserved_rep, offer.reserved_qpv, offer.reserved_school_uai)
 
 
 def open_on(offer: IndexedOffer, weeks: frozenset[str]) -> bool:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, Boolean, Float, Integer, String, Text, UniqueConstraint
+from sqlalchemy import JSON, Boolean, Float, Integer, String, Text, UniqueConstraint, text
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 from services.common.database import UTCDateTime, utcnow
@@ -63,6 +63,9 @@ class Offer(Base):
     lunch_break: Mapped[str] = mapped_column(String(250))
     max_candidates: Mapped[int] = mapped_column(Integer)
     approved_count: Mapped[int] = mapped_column(Integer, default=0)
+    # The ``sequence`` of the last seat count applied (conventions' ``offer_seats_changed``):
+    # a count of an equal or lower sequence is stale (a late or repeated event) and ignored.
+    seats_sequence: Mapped[int] = mapped_column(Integer, default=0, server_default=text("0"))
     reserved_rep: Mapped[bool] = mapped_column(Boolean, default=False)
     reserved_qpv: Mapped[bool] = mapped_column(Boolean, default=False)
     reserved_school_uai: Mapped[str | None] = mapped_column(String(8))

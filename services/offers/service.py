@@ -4,18 +4,22 @@ from __future__ import annotations
 
 from typing import Any
 
+from nameko.events import event_handler
 from nameko.rpc import rpc
+from sqlalchemy.orm import Session
 
 from services.common.config import Settings
 from services.common.contracts.actors import Actor
+from services.common.contracts.conventions import OFFER_SEATS_CHANGED
 from services.common.contracts.offers import OfferBody
 from services.common.database import Database
 from services.common.entrypoints import Pingable
 from services.common.errors import DomainError
+from services.common.idempotency import once_per_event
 from services.common.rpc import TimedRpcProxy
 from services.common.school_calendar import today_in_paris
 from services.common.validation import parse
-from services.offers import catalogue, partner
+from services.offers import catalogue, partner, seats
 from services.offers.models import OutboxMessage, ProcessedEvent
 
 expected = (DomainError,)
@@ -112,3 +116,16 @@ class OffersService(Pingable):
     def partner_search(self, operator_id: int, params: dict[str, Any]) -> dict[str, Any]:
         with self.db.transaction() as session:
             return partner.search(session, operator_id, params, today_in_paris(), Settings.from_env().public_url)
+
+    # -- applications (conventions): what an application reads, and the seats taken ------------
+
+    @rpc(expected_exceptions=expected)
+    def offer_for_application(self, offer_id: int) -> dict[str, Any]:
+        """``OfferForApplication`` of any offer (``status`` "deleted" once deleted); 404 when unknown."""
+        with self.db.transaction() as session:
+            return seats.offer_for_application(session, offer_id, today_in_paris())
+
+    @event_handler("conventions", OFFER_SEATS_CHANGED)
+    @once_per_event
+    def on_offer_seats_changed(self, session: Session, event: dict[str, Any]) -> None:
+        seats.apply_seats_changed(session, event["data"], today_in_paris())

@@ -233,3 +233,29 @@ class OfferSnapshot(EventPayload):
 class OfferDeleted(EventPayload):
     offer_id: int
     version: int
+
+
+class OfferForApplication(BaseModel):
+    """What conventions reads of an offer when a pupil applies (RPC ``offers.offer_for_application``)."""
+
+    offer_id: int
+    status: Literal["published", "unpublished", "deleted"]
+    team_id: int | None
+    space_id: int | None
+    title: str
+    description: str
+    employer_name: str
+    employer_siret: str | None
+    street: str
+    zipcode: str
+    city: str
+    grades: list[str]
+    college_weeks: Literal["all_year"] | list[str] | None
+    seconde_weeks: list[str] = Field(description="Semaines de seconde de l'offre (année scolaire en cours).")
+    daily_hours: dict[str, list[str]]
+    lunch_break: str
+    max_candidates: int
+    approved_count: int
+    reserved_rep: bool
+    reserved_qpv: bool
+    reserved_school_uai: str | None

@@ -1,0 +1,103 @@
+"""The offers' side of applications: what conventions reads of an offer, and its seats.
+
+Conventions owns applications. When a pupil applies it asks ``offer_for_application``;
+when approvals change it tells the offer's approved count (``offer_seats_changed``), which
+offers stores and passes on to matching in the offer's snapshot, so a full offer leaves
+the pupils' search and comes back when a seat frees up.
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import date
+from typing import Any
+
+from sqlalchemy.orm import Session
+
+from services.common.contracts.conventions import OfferSeatsChanged
+from services.common.contracts.offers import OFFER_UPDATED, OfferForApplication
+from services.common.database import utcnow
+from services.common.errors import not_found
+from services.common.outbox import emit
+from services.offers.catalogue import snapshot
+from services.offers.models import Offer
+from services.offers.rules import open_weeks
+
+_log = logging.getLogger(__name__)
+
+DELETED = "deleted"
+
+
+def offer_for_application(session: Session, offer_id: int, today: date) -> dict[str, Any]:
+    """The ``OfferForApplication`` of any offer, deleted ones included (status ``deleted``).
+
+    Conventions decides what an application to an unpublished or deleted offer means, so
+    every stored offer is answered; only an unknown id is ``NOT_FOUND``.
+    """
+    offer = session.get(Offer, offer_id)
+    if offer is None:
+        raise not_found(f"Offre introuvable (n° {offer_id}).")
+    _, seconde_weeks = open_weeks(offer.college_weeks, offer.seconde_period, today)
+    return OfferForApplication(
+        offer_id=offer.id,
+        status=DELETED if offer.deleted_at is not None else offer.status,
+        team_id=offer.team_id,
+        space_id=offer.space_id,
+        title=offer.title,
+        description=offer.description,
+        employer_name=offer.employer_name,
+        employer_siret=offer.employer_siret,
+        street=offer.street,
+        zipcode=offer.zipcode,
+        city=offer.city,
+        grades=list(offer.grades),
+        college_weeks=offer.college_weeks,
+        seconde_weeks=seconde_weeks,
+        daily_hours=dict(offer.daily_hours),
+        lunch_break=offer.lunch_break,
+        max_candidates=offer.max_candidates,
+        approved_count=offer.approved_count,
+        reserved_rep=offer.reserved_rep,
+        reserved_qpv=offer.reserved_qpv,
+        reserved_school_uai=offer.reserved_school_uai,
+    ).model_dump(mode="json")
+
+
+def apply_seats_changed(session: Session, data: dict[str, Any], today: date) -> bool:
+    """Store an offer's approved count unless a newer one is stored; True when applied.
+
+    A changed count makes a new version of the offer, whose snapshot (``remaining_seats``)
+    goes to matching through the outbox as any other change of the offer.
+    """
+    change = OfferSeatsChanged.model_validate(data)
+    # Locked (on PostgreSQL) so that two counts of one offer handled at once are applied
+    # one after the other: each sees the sequence the other stored.
+    offer = session.get(Offer, change.offer_id, with_for_update=True)
+    if offer is None:
+        _log.warning("seat count for unknown offer %s ignored", change.offer_id)
+        return False
+    if change.sequence <= offer.seats_sequence:
+        _log.info(
+            "stale seat count of offer %s ignored (sequence %s, stored %s)",
+            offer.id,
+            change.sequence,
+            offer.seats_sequence,
+        )
+        return False
+    offer.seats_sequence = change.sequence
+    if change.approved_count == offer.approved_count:
+        return True
+    if change.approved_count > offer.max_candidates:
+        # Conventions never approves more pupils than seats; a host shrinking the offer at
+        # the same moment can still get here. The count is a fact: store it, say it.
+        _log.warning(
+            "offer %s has %s approved pupils for %s seats", offer.id, change.approved_count, offer.max_candidates
+        )
+    offer.approved_count = change.approved_count
+    if offer.deleted_at is not None:
+        # Matching has forgotten the offer: a snapshot newer than its deletion would bring it back.
+        return True
+    offer.version += 1
+    offer.updated_at = utcnow()
+    emit(session, OFFER_UPDATED, snapshot(offer, today))
+    return True
