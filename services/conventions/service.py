@@ -1,13 +1,259 @@
-"""Conventions: applications, conventions, signatures and PDFs (features arrive with their issue)."""
+"""Conventions: pupils' applications, the conventions they lead to, their signatures and PDFs."""
 
 from __future__ import annotations
 
-from services.common.database import Database
+import logging
+from typing import Any
+
+from eventlet import tpool
+from eventlet.semaphore import Semaphore
+from nameko.events import event_handler
+from nameko.rpc import rpc
+from nameko.timer import timer
+from sqlalchemy.exc import IntegrityError
+
+from services.common.config import env_float, secret_key, state_dir
+from services.common.contracts.actors import Actor
+from services.common.contracts.conventions import (
+    CONVENTION_SIGNED_BY_ALL,
+    ActionBody,
+    ApplicationBody,
+    ConventionPatch,
+    SignatureCodeBody,
+    SignBody,
+)
+from services.common.contracts.offers import OfferForApplication
+from services.common.database import Database, utcnow
 from services.common.entrypoints import Pingable
+from services.common.errors import DomainError
+from services.common.rpc import TimedRpcProxy
+from services.common.school_calendar import today_in_paris
+from services.common.validation import parse
+from services.conventions import applications, archive, convention_parts, signing
+from services.conventions import signature_codes as codes
 from services.conventions.models import OutboxMessage, ProcessedEvent
+from services.conventions.signature_images import parse_signature_image
+
+_log = logging.getLogger(__name__)
+_RENDERING = Semaphore(1)
+
+expected = (DomainError,)
+
+EXPIRY_DAYS = int(env_float("APPLICATION_EXPIRY_DAYS", 15))
+EXPIRY_CHECK_SECONDS = env_float("APPLICATION_EXPIRY_CHECK_SECONDS", 3600)
+PDF_CATCH_UP_SECONDS = env_float("CONVENTION_PDF_CATCH_UP_SECONDS", 60)
 
 
 class ConventionsService(Pingable):
     name = "conventions"
 
     db = Database("conventions", OutboxMessage, ProcessedEvent)
+    offers = TimedRpcProxy("offers")
+    identity = TimedRpcProxy("identity")
+    matching = TimedRpcProxy("matching")
+    notifications = TimedRpcProxy("notifications")
+
+    # -- applications ------------------------------------------------------------------------
+
+    def _school(self, uai: str) -> dict[str, Any] | None:
+        try:
+            return self.matching.get_school(uai)
+        except DomainError:
+            return None  # not in the directory (yet): no reservation can admit it
+
+    @rpc(expected_exceptions=expected)
+    def apply(
+        self, actor: dict[str, Any], offer_id: int, body: dict[str, Any], idempotency_key: str | None = None
+    ) -> dict[str, Any]:
+        """A pupil applies to an offer (the same key, or a double click, gives one application)."""
+        application = parse(ApplicationBody, body)
+        lookups = applications.Lookups(self.offers.offer_for_application, self.identity.get_user, self._school)
+        who = Actor(**actor)
+        try:
+            with self.db.transaction() as session:
+                created = applications.submit(
+                    session, who, offer_id, application, lookups, today_in_paris(), utcnow(), idempotency_key
+                )
+                return applications.application_out(session, created, EXPIRY_DAYS)
+        except IntegrityError:
+            # The same submission, committed by a concurrent worker in between: answer it.
+            with self.db.transaction() as session:
+                repeat = applications.find_repeat(session, who, offer_id, application, idempotency_key, utcnow())
+                if repeat is None:
+                    raise
+                return applications.application_out(session, repeat, EXPIRY_DAYS)
+
+    @rpc(expected_exceptions=expected)
+    def list_applications(
+        self,
+        actor: dict[str, Any],
+        offer_id: int | None = None,
+        status: str | None = None,
+        page: int = 1,
+        per_page: int = applications.PER_PAGE,
+    ) -> dict[str, Any]:
+        with self.db.transaction() as session:
+            return applications.listing(session, Actor(**actor), offer_id, status, page, per_page, EXPIRY_DAYS)
+
+    @rpc(expected_exceptions=expected)
+    def get_application(self, actor: dict[str, Any], application_id: int) -> dict[str, Any]:
+        with self.db.transaction() as session:
+            found = applications.visible(session, Actor(**actor), application_id)
+            return applications.application_out(session, found, EXPIRY_DAYS)
+
+    @rpc(expected_exceptions=expected)
+    def act_on_application(
+        self, actor: dict[str, Any], application_id: int, action: str, body: dict[str, Any] | None = None
+    ) -> dict[str, Any]:
+        """``read``, ``validate``, ``reject``, ``cancel`` (host's team or pupil), ``approve`` (pupil)."""
+        who = Actor(**actor)
+        reason = parse(ActionBody, body or {}).reason
+        if action == "approve":
+            return self._approve(who, application_id)
+        with self.db.transaction() as session:
+            moved = applications.act(session, who, application_id, action, reason, utcnow())
+            return applications.application_out(session, moved, EXPIRY_DAYS)
+
+    def _approve(self, actor: Actor, application_id: int) -> dict[str, Any]:
+        with self.db.transaction() as session:
+            offer_id = applications.visible(session, actor, application_id).offer_id
+        # Seats as offers says now, asked with no transaction open.
+        offer = OfferForApplication.model_validate(self.offers.offer_for_application(offer_id))
+        with self.db.transaction() as session:
+            approved = applications.approve(session, actor, application_id, offer, utcnow())
+            return applications.application_out(session, approved, EXPIRY_DAYS)
+
+    @timer(interval=EXPIRY_CHECK_SECONDS)
+    def expire_applications(self) -> None:
+        """Applications nobody answered for ``APPLICATION_EXPIRY_DAYS`` days expire."""
+        with self.db.transaction() as session:
+            expired = applications.expire_due(session, utcnow(), EXPIRY_DAYS)
+        if expired:
+            _log.info("%s applications expired", expired)
+
+    # -- conventions -------------------------------------------------------------------------
+
+    @rpc(expected_exceptions=expected)
+    def list_conventions(
+        self, actor: dict[str, Any], status: str | None = None, page: int = 1, per_page: int = convention_parts.PER_PAGE
+    ) -> dict[str, Any]:
+        with self.db.transaction() as session:
+            return convention_parts.listing(session, Actor(**actor), status, page, per_page)
+
+    @rpc(expected_exceptions=expected)
+    def get_convention(self, actor: dict[str, Any], convention_id: int) -> dict[str, Any]:
+        with self.db.transaction() as session:
+            return convention_parts.convention_out(
+                session, convention_parts.visible(session, Actor(**actor), convention_id)
+            )
+
+    @rpc(expected_exceptions=expected)
+    def update_convention(self, actor: dict[str, Any], convention_id: int, patch: dict[str, Any]) -> dict[str, Any]:
+        changes = parse(ConventionPatch, patch)
+        with self.db.transaction() as session:
+            updated = convention_parts.update(session, Actor(**actor), convention_id, changes, utcnow())
+            return convention_parts.convention_out(session, updated)
+
+    @rpc(expected_exceptions=expected)
+    def complete_convention(self, actor: dict[str, Any], convention_id: int) -> dict[str, Any]:
+        with self.db.transaction() as session:
+            done = convention_parts.complete(session, Actor(**actor), convention_id, utcnow())
+            return convention_parts.convention_out(session, done)
+
+    @rpc(expected_exceptions=expected)
+    def validate_convention(self, actor: dict[str, Any], convention_id: int) -> dict[str, Any]:
+        with self.db.transaction() as session:
+            done = convention_parts.validate(session, Actor(**actor), convention_id, utcnow())
+            return convention_parts.convention_out(session, done)
+
+    @rpc(expected_exceptions=expected)
+    def convention_for_link(self, link_token: str) -> dict[str, Any]:
+        """The convention a legal representative's emailed link points to."""
+        with self.db.transaction() as session:
+            return convention_parts.convention_out(session, convention_parts.by_link(session, link_token, utcnow()))
+
+    # -- signatures --------------------------------------------------------------------------
+
+    @rpc(expected_exceptions=expected)
+    def request_signature_code(
+        self, actor: dict[str, Any] | None, body: dict[str, Any], ip: str | None = None
+    ) -> dict[str, Any]:
+        """One SMS with a 6-digit code for a batch of conventions."""
+        request = parse(SignatureCodeBody, body)
+        who = Actor(**actor) if actor else None
+        user = None
+        if who is not None and request.link_token is None and who.role in ("employer", "school_manager"):
+            user = self.identity.get_user(who.user_id)
+        with self.db.transaction() as session:
+            signer = signing.signer_of(session, who, request.link_token, utcnow())
+            sending = signing.request_code(
+                session, signer, who, request.convention_ids or [], request.phone, user, utcnow(), secret_key()
+            )
+            answer = signing.request_out(sending.request)
+            reference = f"signature:{sending.request.id}:{sending.request.sends}"
+            text = codes.sms_text(sending.code, len(sending.request.convention_ids))
+        # Texted after the commit: a code is never sent for a request that does not exist.
+        self.notifications.send_sms(request.phone, text, reference)
+        return answer
+
+    @rpc(expected_exceptions=expected)
+    def sign(self, actor: dict[str, Any] | None, body: dict[str, Any], ip: str | None = None) -> dict[str, Any]:
+        """Check the code, then sign every convention of the request with the drawn image."""
+        request = parse(SignBody, body)
+        image = parse_signature_image(request.signature_image)
+        who = Actor(**actor) if actor else None
+        with self.db.transaction() as session:
+            signer = signing.signer_of(session, who, request.link_token, utcnow())
+            wrong = signing.check_code(
+                session, signer, request.signature_request_id, request.code, utcnow(), secret_key()
+            )
+        if wrong is not None:
+            raise wrong  # after the commit that counted the wrong try
+        with self.db.transaction() as session:
+            signed = signing.sign(session, signer, who, request.signature_request_id, image, ip, utcnow())
+        return {"signed": signed}
+
+    # -- PDF -----------------------------------------------------------------------------------
+
+    @rpc(expected_exceptions=expected)
+    def convention_pdf(
+        self, actor: dict[str, Any] | None, convention_id: int, link_token: str | None = None
+    ) -> dict[str, Any]:
+        """The sealed PDF once signed by all, else a draft marked PROJET."""
+        with self.db.transaction() as session:
+            stored, draft = archive.for_download(
+                session, Actor(**actor) if actor else None, convention_id, link_token, utcnow()
+            )
+        if stored is not None:
+            return archive.pdf_answer(convention_id, stored, final=True)
+        assert draft is not None
+        return archive.pdf_answer(convention_id, self._render(draft), final=False)
+
+    @event_handler("conventions", CONVENTION_SIGNED_BY_ALL)
+    def on_signed_by_all(self, event: dict[str, Any]) -> None:
+        """Make and keep the sealed PDF (idempotent: a second delivery finds it made)."""
+        self._make_document(event["data"]["convention_id"])
+
+    @timer(interval=PDF_CATCH_UP_SECONDS)
+    def make_missing_documents(self) -> None:
+        """Sealed PDFs a stopped process did not finish are made here."""
+        with self.db.transaction() as session:
+            missing = archive.pending_conventions(session)
+        for convention_id in missing:
+            self._make_document(convention_id)
+
+    def _make_document(self, convention_id: int) -> None:
+        with self.db.transaction() as session:
+            inputs = archive.final_inputs(session, convention_id)
+        if inputs is None:
+            return
+        pdf = archive.seal(self._render(inputs), state_dir())
+        with self.db.transaction() as session:
+            archive.store(session, convention_id, pdf, utcnow())
+
+    def _render(self, inputs: archive.DocumentInputs) -> bytes:
+        # weasyprint is CPU-bound: in a native thread this process keeps answering meanwhile;
+        # one render at a time, since the GIL gives nothing to a second and weasyprint does
+        # not promise to be thread-safe.
+        with _RENDERING:
+            return tpool.execute(archive.render, inputs)

@@ -1,0 +1,375 @@
+"""Applications: a pupil applies, the host's team answers, the pupil confirms; or it expires.
+
+Each function works in the caller's transaction; every change is recorded as a transition
+(who, what, when, why) and emitted to the outbox for the notifications.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Callable
+from datetime import date, datetime, timedelta
+from typing import Any, NamedTuple
+
+from sqlalchemy import func, select, update
+from sqlalchemy.orm import Session
+
+from services.common.contracts.actors import Actor
+from services.common.contracts.conventions import (
+    APPLICATION_APPROVED,
+    APPLICATION_CANCELLED,
+    APPLICATION_EXPIRED,
+    APPLICATION_REJECTED,
+    APPLICATION_SUBMITTED,
+    APPLICATION_VALIDATED,
+    ApplicationBody,
+    ApplicationEvent,
+)
+from services.common.contracts.offers import OfferForApplication
+from services.common.errors import DomainError, conflict, forbidden, not_found, validation_error
+from services.common.outbox import emit
+from services.common.reservations import Audience, admits
+from services.conventions import application_rules as rules
+from services.conventions import convention_parts, seats
+from services.conventions.access import Scope, scope_of
+from services.conventions.models import Application, ApplicationTransition, Convention
+
+PER_PAGE = 20
+DOUBLE_CLICK_WINDOW = timedelta(seconds=30)
+
+_EVENTS = {
+    "validated": APPLICATION_VALIDATED,
+    "rejected": APPLICATION_REJECTED,
+    "cancelled": APPLICATION_CANCELLED,
+    "expired": APPLICATION_EXPIRED,
+    "approved": APPLICATION_APPROVED,
+}
+
+
+class Lookups(NamedTuple):
+    """What other services know, asked before the first query (no connection held meanwhile)."""
+
+    offer: Callable[[int], dict[str, Any]]  # offers.offer_for_application
+    user: Callable[[int], dict[str, Any]]  # identity.get_user
+    school: Callable[[str], dict[str, Any] | None]  # matching.get_school, None when unknown
+
+
+def _iso(value: datetime | None) -> str | None:
+    return value.isoformat() if value is not None else None
+
+
+def application_out(session: Session, application: Application, expiry_days: int) -> dict[str, Any]:
+    """The application as the API shows it, with its history."""
+    history = session.scalars(
+        select(ApplicationTransition)
+        .where(ApplicationTransition.application_id == application.id)
+        .order_by(ApplicationTransition.id)
+    ).all()
+    convention_id = session.scalar(select(Convention.id).where(Convention.application_id == application.id))
+    pending = application.status in rules.PENDING
+    return {
+        "id": application.id,
+        "offer_id": application.offer_id,
+        "offer_title": application.offer["title"],
+        "employer_name": application.offer["employer_name"],
+        "city": application.offer["city"],
+        "team_id": application.team_id,
+        "space_id": application.space_id,
+        "student_id": application.student_id,
+        "student_name": f"{application.student['first_name']} {application.student['last_name']}",
+        "school_uai": application.school_uai,
+        "grade": application.grade,
+        "weeks": list(application.weeks),
+        "motivation": application.motivation,
+        "phone": application.phone,
+        "status": application.status,
+        "reason": application.reason,
+        "convention_id": convention_id,
+        "history": [
+            {
+                "status": step.status,
+                "by_role": step.by_role,
+                "by_user_id": step.by_user_id,
+                "at": step.at.isoformat(),
+                "reason": step.reason,
+            }
+            for step in history
+        ],
+        "created_at": application.created_at.isoformat(),
+        "updated_at": application.updated_at.isoformat(),
+        "expires_at": _iso(rules.expires_at(application.updated_at, expiry_days)) if pending else None,
+    }
+
+
+def event_of(application: Application, by_role: str | None = None) -> ApplicationEvent:
+    """The event payload naming the application's parties."""
+    student = application.student
+    return ApplicationEvent(
+        application_id=application.id,
+        offer_id=application.offer_id,
+        offer_title=application.offer["title"],
+        team_id=application.team_id,
+        space_id=application.space_id,
+        student_id=application.student_id,
+        student_first_name=student["first_name"],
+        student_name=f"{student['first_name']} {student['last_name']}",
+        student_email=student["email"],
+        student_phone=application.phone or student.get("phone"),
+        weeks=list(application.weeks),
+        status=application.status,
+        by_role=by_role,
+        reason=application.reason,
+    )
+
+
+def _record(session: Session, application: Application, by_role: str, by_user_id: int | None, now: datetime) -> None:
+    session.add(
+        ApplicationTransition(
+            application_id=application.id,
+            status=application.status,
+            by_role=by_role,
+            by_user_id=by_user_id,
+            reason=application.reason,
+            at=now,
+        )
+    )
+
+
+def _request_hash(offer_id: int, body: ApplicationBody) -> str:
+    payload = {"offer_id": offer_id, **body.model_dump(mode="json")}
+    return hashlib.sha256(json.dumps(payload, sort_keys=True).encode()).hexdigest()
+
+
+def find_repeat(
+    session: Session, actor: Actor, offer_id: int, body: ApplicationBody, key: str | None, now: datetime
+) -> Application | None:
+    """The application this request repeats (same ``Idempotency-Key``, or a double click).
+
+    Raises 409 when the pupil already applied to the offer otherwise, or reuses a key.
+    """
+    request_hash = _request_hash(offer_id, body)
+    if key:
+        keyed = session.scalar(
+            select(Application).where(Application.student_id == actor.user_id, Application.idempotency_key == key)
+        )
+        if keyed is not None:
+            if keyed.request_hash != request_hash:
+                raise conflict("IDEMPOTENCY_KEY_REUSED", "Cette clé d'idempotence a déjà servi pour une autre demande.")
+            return keyed
+    existing = session.scalar(
+        select(Application).where(Application.offer_id == offer_id, Application.student_id == actor.user_id)
+    )
+    if existing is None:
+        return None
+    if existing.request_hash == request_hash and now - existing.created_at <= DOUBLE_CLICK_WINDOW:
+        return existing
+    raise conflict("ALREADY_APPLIED", "Vous avez déjà candidaté à cette offre.")
+
+
+def submit(
+    session: Session,
+    actor: Actor,
+    offer_id: int,
+    body: ApplicationBody,
+    lookups: Lookups,
+    today: date,
+    now: datetime,
+    key: str | None,
+) -> Application:
+    """Record a pupil's application (or find the one this request repeats)."""
+    if actor.role != "student":
+        raise forbidden("Seuls les élèves candidatent aux offres.")
+    offer = OfferForApplication.model_validate(lookups.offer(offer_id))
+    student = lookups.user(actor.user_id)
+    school = lookups.school(actor.school_uai) if actor.school_uai else None
+    repeat = find_repeat(session, actor, offer_id, body, key, now)
+    if repeat is not None:
+        return repeat
+    if offer.status != "published":
+        raise not_found("Offre introuvable ou qui n'est plus publiée.")
+    if offer.team_id is None:
+        raise conflict("EXTERNAL_OFFER", "Cette offre d'un partenaire se demande sur le site du partenaire.")
+    audience = Audience(
+        school_uai=actor.school_uai,
+        rep=bool(school and school.get("rep")),
+        qpv=bool(school and school.get("qpv")),
+    )
+    if not admits(audience, offer.reserved_rep, offer.reserved_qpv, offer.reserved_school_uai):
+        raise not_found("Offre introuvable ou qui n'est plus publiée.")
+    grade = actor.grade or student.get("grade")
+    problems = rules.week_problems(body.weeks, grade, offer.grades, offer.college_weeks, offer.seconde_weeks, today)
+    if problems:
+        raise validation_error(problems)
+    counter = seats.sync(session, offer.offer_id, offer.max_candidates, offer.approved_count)
+    if counter.approved >= counter.seats:
+        raise conflict("NO_SEAT_LEFT", "Toutes les places de cette offre sont prises.")
+    application = Application(
+        offer_id=offer.offer_id,
+        team_id=offer.team_id or 0,
+        space_id=offer.space_id,
+        offer=offer.model_dump(mode="json"),
+        student_id=actor.user_id,
+        student={key_: student.get(key_) for key_ in ("first_name", "last_name", "email", "phone", "class_name")},
+        school_uai=actor.school_uai,
+        school=school,
+        grade=grade,
+        weeks=body.weeks,
+        motivation=body.motivation,
+        phone=body.phone,
+        status="submitted",
+        idempotency_key=key,
+        request_hash=_request_hash(offer_id, body),
+        created_at=now,
+        updated_at=now,
+    )
+    session.add(application)
+    session.flush()
+    _record(session, application, rules.STUDENT_ROLE, actor.user_id, now)
+    emit(session, APPLICATION_SUBMITTED, event_of(application, rules.STUDENT_ROLE))
+    return application
+
+
+def visible(session: Session, actor: Actor, application_id: int) -> Application:
+    """The application if the caller may see it; 404 otherwise (never say it exists)."""
+    application = session.get(Application, application_id)
+    if application is None or not scope_of(actor).sees(
+        application.team_id, application.student_id, application.school_uai
+    ):
+        raise not_found("Candidature introuvable.")
+    return application
+
+
+def listing(
+    session: Session,
+    actor: Actor,
+    offer_id: int | None,
+    status: str | None,
+    page: int,
+    per_page: int,
+    expiry_days: int,
+) -> dict[str, Any]:
+    """The applications the caller may see, newest first."""
+    scope = scope_of(actor)
+    query = select(Application).where(scope.filter(Application.team_id, Application.student_id, Application.school_uai))
+    if offer_id is not None:
+        query = query.where(Application.offer_id == offer_id)
+    if status is not None:
+        query = query.where(Application.status == status)
+    total = session.scalar(select(func.count()).select_from(query.subquery())) or 0
+    rows = session.scalars(
+        query.order_by(Application.created_at.desc(), Application.id.desc())
+        .offset((page - 1) * per_page)
+        .limit(per_page)
+    ).all()
+    return {
+        "results": [application_out(session, row, expiry_days) for row in rows],
+        "total": total,
+        "page": page,
+        "per_page": per_page,
+    }
+
+
+def _role_in(actor: Actor, scope: Scope) -> str:
+    if scope.kind == "team":
+        return rules.HOST_ROLE
+    if scope.kind == "student":
+        return rules.STUDENT_ROLE
+    raise forbidden("Les équipes des établissements consultent les candidatures sans y répondre.")
+
+
+def move(
+    session: Session,
+    application: Application,
+    target: str,
+    by_role: str,
+    by_user_id: int | None,
+    now: datetime,
+    reason: str | None = None,
+) -> None:
+    """Move ``application`` to ``target`` if nobody moved it meanwhile (409 otherwise)."""
+    moved = session.execute(
+        update(Application)
+        .where(Application.id == application.id, Application.status == application.status)
+        .values(status=target, updated_at=now, reason=reason if reason is not None else Application.reason)
+        .execution_options(synchronize_session=False)
+    ).rowcount
+    if moved != 1:
+        raise conflict("INVALID_TRANSITION", "La candidature vient de changer d'état : rechargez-la.")
+    session.refresh(application)
+    _record(session, application, by_role, by_user_id, now)
+    event_type = _EVENTS.get(target)
+    if event_type is not None:
+        emit(session, event_type, event_of(application, by_role))
+
+
+def act(
+    session: Session, actor: Actor, application_id: int, action: str, reason: str | None, now: datetime
+) -> Application:
+    """``read``, ``validate``, ``reject`` or ``cancel`` by the host's team or the pupil.
+
+    Cancelling a confirmed application gives its seat back and cancels its convention.
+    """
+    application = visible(session, actor, application_id)
+    role = _role_in(actor, scope_of(actor))
+    target = rules.next_status(action, application.status, role)
+    rules.reason_problems(action, reason)
+    previous = application.status
+    if previous == "approved":
+        convention = session.scalar(select(Convention).where(Convention.application_id == application.id))
+        if convention is not None and convention.status == "signed_by_all":
+            raise conflict(
+                "INVALID_TRANSITION", "La convention est signée par tous : le stage ne peut plus être annulé."
+            )
+    move(session, application, target, role, actor.user_id, now, reason.strip() if reason else None)
+    if previous == "approved":
+        seats.give_back(session, application.offer_id)
+        convention_parts.cancel_for(session, application.id, now)
+    return application
+
+
+def approve(
+    session: Session, actor: Actor, application_id: int, offer: OfferForApplication, now: datetime
+) -> Application:
+    """The pupil confirms: takes a seat (409 ``NO_SEAT_LEFT`` when none is left), creates
+    the convention and cancels the pupil's other pending applications for the same weeks."""
+    application = visible(session, actor, application_id)
+    if actor.role != "student" or application.student_id != actor.user_id:
+        raise forbidden("Seul l'élève confirme sa candidature.")
+    rules.next_status("approve", application.status, rules.STUDENT_ROLE)
+    if offer.status == "deleted":
+        raise conflict("INVALID_TRANSITION", "Cette offre a été supprimée.")
+    seats.sync(session, offer.offer_id, offer.max_candidates, offer.approved_count)
+    seats.take(session, offer.offer_id)
+    move(session, application, "approved", rules.STUDENT_ROLE, actor.user_id, now)
+    convention_parts.create_for(session, application, offer.model_dump(mode="json"), now)
+    others = session.scalars(
+        select(Application).where(
+            Application.student_id == actor.user_id,
+            Application.id != application.id,
+            Application.status.in_(rules.PENDING),
+        )
+    ).all()
+    for other in others:
+        if rules.overlaps(other.weeks, application.weeks):
+            reason = "L'élève a confirmé un autre stage pour la même période."
+            move(session, other, "cancelled", rules.STUDENT_ROLE, actor.user_id, now, reason)
+    return application
+
+
+def expire_due(session: Session, now: datetime, days: int, limit: int = 500) -> int:
+    """Expire the pending applications nobody answered for ``days`` days; returns how many."""
+    due = session.scalars(
+        select(Application)
+        .where(Application.status.in_(rules.PENDING), Application.updated_at <= now - timedelta(days=days))
+        .order_by(Application.updated_at)
+        .limit(limit)
+    ).all()
+    expired = 0
+    for application in due:
+        try:
+            move(session, application, "expired", rules.SYSTEM_ROLE, None, now, f"Sans réponse pendant {days} jours.")
+        except DomainError:
+            continue  # answered meanwhile
+        expired += 1
+    return expired

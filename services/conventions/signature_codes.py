@@ -1,0 +1,69 @@
+"""The 6-digit codes that prove a signatory holds the phone: made, kept and checked safely.
+
+A code comes from the operating system's cryptographic generator and is kept only as an
+HMAC keyed with the platform's secret and bound to its request: a leaked table gives no
+code back (a plain hash of six digits would be reversed in a millisecond).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import secrets
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+CODE_LIFETIME = timedelta(minutes=10)
+MAX_WRONG_CODES = 5
+REQUESTS_PER_WINDOW = 3
+REQUEST_WINDOW = timedelta(minutes=15)
+
+
+def new_code() -> str:
+    """Six random digits, leading zeros kept."""
+    return f"{secrets.randbelow(1_000_000):06d}"
+
+
+def code_hash(secret: str, request_id: str, code: str) -> str:
+    """The stored form of ``code`` for the request ``request_id``."""
+    return hmac.new(secret.encode(), f"{request_id}:{code}".encode(), hashlib.sha256).hexdigest()
+
+
+def code_matches(secret: str, request_id: str, code: str, stored: str) -> bool:
+    """Whether ``code`` is the request's code (constant-time comparison)."""
+    return hmac.compare_digest(code_hash(secret, request_id, code), stored)
+
+
+def grouped(code: str) -> str:
+    """``"123456"`` → ``"123 456"``: easier to read in an SMS."""
+    return f"{code[:3]} {code[3:]}"
+
+
+def sms_text(code: str, count: int) -> str:
+    """The SMS carrying a code (API.md: it says "code" and shows the six digits)."""
+    what = "la convention" if count == 1 else f"les {count} conventions"
+    return (
+        f"1 élève 1 stage : votre code de signature pour {what} est {grouped(code)}. "
+        "Il est valable 10 minutes. Ne le communiquez à personne."
+    )
+
+
+@dataclass(frozen=True)
+class Throttle:
+    """Whether a signatory may receive another code now, and else in how many seconds."""
+
+    allowed: bool
+    retry_after: int = 0
+
+
+def throttle(sent_at: list[datetime], now: datetime) -> Throttle:
+    """At most ``REQUESTS_PER_WINDOW`` codes per signatory in any ``REQUEST_WINDOW``.
+
+    With ``MAX_WRONG_CODES`` tries per code, that bounds guessing to 15 tries a quarter
+    of an hour: one chance in 66,000 to find a code.
+    """
+    recent = sorted(moment for moment in sent_at if moment > now - REQUEST_WINDOW)
+    if len(recent) < REQUESTS_PER_WINDOW:
+        return Throttle(True)
+    frees_at = recent[len(recent) - REQUESTS_PER_WINDOW] + REQUEST_WINDOW
+    return Throttle(False, max(1, int((frees_at - now).total_seconds()) + 1))

@@ -1,0 +1,94 @@
+"""People and steps of the applications journey, for the service-level tests."""
+
+from __future__ import annotations
+
+import base64
+import io
+import itertools
+from typing import Any
+
+from nameko.testing.services import entrypoint_hook
+from PIL import Image, ImageDraw
+
+from services.common.school_calendar import SchoolYear, today_in_paris
+
+PASSWORD = "un-mot-de-passe-solide"
+SCHOOL_UAI = "0752694W"
+_numbers = itertools.count(1)
+
+
+def call(container: Any, method: str, *args: Any) -> Any:
+    """Run one entrypoint of a running container and return its answer."""
+    with entrypoint_hook(container, method) as hook:
+        return hook(*args)
+
+
+def signup(identity: Any, role: str, **fields: Any) -> dict[str, Any]:
+    """A new user of ``role``; returns the actor dict the gateway would pass to services."""
+    number = next(_numbers)
+    body = {
+        "email": f"{role}-{number}@example.fr",
+        "password": PASSWORD,
+        "first_name": fields.pop("first_name", f"Prénom{number}"),
+        "last_name": fields.pop("last_name", "Martin"),
+        "role": role,
+        **fields,
+    }
+    if role in ("student", "school_manager", "teacher"):
+        body.setdefault("school_uai", SCHOOL_UAI)
+    if role == "student":
+        body.setdefault("grade", "troisieme")
+    user = call(identity, "signup", body)
+    return {
+        "user_id": user["id"],
+        "role": role,
+        "team_id": user["team_id"],
+        "school_uai": user["school_uai"],
+        "grade": user["grade"],
+        "email": user["email"],
+    }
+
+
+def actor(person: dict[str, Any]) -> dict[str, Any]:
+    """The caller as services receive it (no email)."""
+    return {key: person[key] for key in ("user_id", "role", "team_id", "school_uai", "grade")}
+
+
+def college_week(offset: int = -1) -> str:
+    """A collège week of the current school year that has not begun (offset from the end)."""
+    return str(SchoolYear.current(today_in_paris()).college_weeks()[offset])
+
+
+def application_body(week: str | None = None, motivation: str = "Je veux découvrir ce métier.") -> dict[str, Any]:
+    return {"weeks": [week or college_week()], "motivation": motivation, "phone": "06 12 34 56 78"}
+
+
+def drawn_signature() -> str:
+    """A PNG data URL of a small drawn signature, as the canvas gives it."""
+    image = Image.new("RGBA", (320, 120), (255, 255, 255, 0))
+    ImageDraw.Draw(image).line([(12, 90), (90, 20), (170, 100), (300, 30)], fill=(0, 0, 145, 255), width=5)
+    out = io.BytesIO()
+    image.save(out, "PNG")
+    return "data:image/png;base64," + base64.b64encode(out.getvalue()).decode()
+
+
+HOST_PART = {
+    "tutor_name": "Camille Bernard",
+    "tutor_role": "Cheffe boulangère",
+    "tutor_email": "camille.bernard@example.fr",
+    "tutor_phone": "06 11 22 33 44",
+    "activities": "Observer le pétrissage, la cuisson et la vente ; échanger avec l'équipe.",
+    "daily_hours": {day: ["09:00", "12:00", "13:00", "16:00"] for day in ("lundi", "mardi", "mercredi", "jeudi")},
+    "lunch_break": "De 12 h à 13 h, au calme dans la salle de pause.",
+}
+
+SCHOOL_PART = {
+    "school_manager_name": "Nadia Lefèvre",
+    "referent_teacher_name": "Paul Girard",
+    "referent_teacher_email": "paul.girard@example.fr",
+    "student_class": "3e B",
+    "student_birth_date": "2012-03-14",
+    "legal_representative_name": "Sophie Martin",
+    "legal_representative_email": "sophie.martin@example.fr",
+    "legal_representative_phone": "06 98 76 54 32",
+}
