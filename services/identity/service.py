@@ -114,3 +114,17 @@ class IdentityService(Pingable):
         """The spaces of a team: ``[{id, name, is_default}]`` (offers checks an offer's space)."""
         with self.db.transaction() as session:
             return teams.spaces_of(session, team_id)
+
+    @rpc
+    def host_recipients(self, team_id: int, space_id: int | None = None) -> list[dict[str, Any]]:
+        """Who is told about the team's applications and conventions (see ``teams.host_recipients``):
+        ``[{user_id, email, first_name, last_name}]``."""
+        with self.db.transaction() as session:
+            return teams.host_recipients(session, team_id, space_id)
+
+    @rpc(expected_exceptions=expected)
+    def school_staff(self, uai: str, roles: list[str] | None = None) -> list[dict[str, Any]]:
+        """The confirmed staff accounts of a school, of ``roles`` (default: heads and teachers):
+        ``[{user_id, email, first_name, last_name, role}]`` (see ``teams.school_staff``)."""
+        with self.db.transaction() as session:
+            return teams.school_staff(session, uai, roles)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from typing import Any
 from urllib.parse import urlencode
 
 from services.common.contracts.events import PasswordResetRequested, UserSignedUp
@@ -25,18 +27,19 @@ def token_link(public_url: str, path: str, token: str) -> str:
 def email_confirmation(public_url: str, user: UserSignedUp) -> OutgoingMessage:
     """The email asking a new account to confirm its address (link valid 48 h)."""
     link = token_link(public_url, EMAIL_CONFIRMATION_PATH, user.confirmation_token)
-    return _email("email_confirmation", user.email, {"first_name": user.first_name, "link": link})
+    return email_message("email_confirmation", user.email, {"first_name": user.first_name, "link": link})
 
 
 def password_reset(public_url: str, request: PasswordResetRequested) -> OutgoingMessage:
     """The email carrying a password reset link (valid 1 h)."""
     link = token_link(public_url, NEW_PASSWORD_PATH, request.reset_token)
-    return _email("password_reset", request.email, {"first_name": request.first_name, "link": link})
+    return email_message("password_reset", request.email, {"first_name": request.first_name, "link": link})
 
 
-def sms(to_e164: str, text: str) -> OutgoingMessage:
-    """A text message whose words the caller chose (e.g. a signature code)."""
-    return OutgoingMessage(channel=Channel.SMS, template="sms", recipient=to_e164, body=text)
+def sms(to_e164: str, text: str, template: str = "sms") -> OutgoingMessage:
+    """A text message whose words the caller chose (e.g. a signature code); ``template`` names
+    its kind in the delivery log."""
+    return OutgoingMessage(channel=Channel.SMS, template=template, recipient=to_e164, body=text)
 
 
 def sms_problems(text: str, reference: str) -> dict[str, list[str]]:
@@ -59,7 +62,8 @@ def normalize_recipient(value: str) -> str:
     return normalize_phone(value) or value
 
 
-def _email(template: str, to: str, context: dict[str, str]) -> OutgoingMessage:
+def email_message(template: str, to: str, context: Mapping[str, Any]) -> OutgoingMessage:
+    """Email ``template`` rendered with ``context``, to the one recipient ``to``."""
     rendered = render_email(template, context)
     return OutgoingMessage(
         channel=Channel.EMAIL,

@@ -6,6 +6,7 @@ commits; a timer retries what could not be sent (see ``dispatch``).
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 from nameko.events import event_handler
@@ -13,6 +14,19 @@ from nameko.rpc import rpc
 from nameko.timer import timer
 from sqlalchemy.orm import Session
 
+from services.common.contracts.conventions import (
+    APPLICATION_APPROVED,
+    APPLICATION_CANCELLED,
+    APPLICATION_EXPIRED,
+    APPLICATION_REJECTED,
+    APPLICATION_SUBMITTED,
+    APPLICATION_VALIDATED,
+    CONVENTION_CREATED,
+    CONVENTION_DOCUMENT_READY,
+    CONVENTION_READY_TO_SIGN,
+    ApplicationEvent,
+    ConventionEvent,
+)
 from services.common.contracts.events import (
     PASSWORD_RESET_REQUESTED,
     USER_SIGNED_UP,
@@ -24,8 +38,12 @@ from services.common.entrypoints import Pingable
 from services.common.errors import validation_error
 from services.common.idempotency import once_per_event
 from services.common.identifiers import normalize_phone
-from services.notifications import dispatch, messages
+from services.common.rpc import TimedRpcProxy
+from services.notifications import convention_messages, dispatch, messages
+from services.notifications.convention_messages import Person, people
+from services.notifications.event_handling import recorded_once_per_event, requeue_while_unavailable
 from services.notifications.models import OutboxMessage, ProcessedEvent
+from services.notifications.outgoing import OutgoingMessage
 from services.notifications.postman import Postman, send_after_commit
 
 RETRY_INTERVAL_SECONDS = 30
@@ -36,6 +54,7 @@ class NotificationsService(Pingable):
 
     db = Database("notifications", OutboxMessage, ProcessedEvent)
     post = Postman()
+    identity = TimedRpcProxy("identity")
 
     @event_handler("identity", USER_SIGNED_UP)
     @send_after_commit
@@ -54,6 +73,113 @@ class NotificationsService(Pingable):
         request = PasswordResetRequested.model_validate(event["data"])
         message = messages.password_reset(self.post.public_url, request)
         return [dispatch.record(session, message, event_id=event["event_id"])]
+
+    # -- applications and conventions -----------------------------------------------------------
+    # Recipients come from identity: each handler builds its messages before any transaction
+    # opens, and an event whose recipients identity cannot give now goes back to its queue
+    # (see event_handling: nameko would otherwise acknowledge it and lose it).
+
+    @event_handler("conventions", APPLICATION_SUBMITTED, requeue_on_error=True)
+    @requeue_while_unavailable
+    @send_after_commit
+    @recorded_once_per_event
+    def on_application_submitted(self, event: dict[str, Any]) -> list[OutgoingMessage]:
+        """Tell the host's team that a pupil applied to one of its offers."""
+        application = ApplicationEvent.model_validate(event["data"])
+        return convention_messages.application_submitted(self.post.public_url, application, self._hosts(application))
+
+    @event_handler("conventions", APPLICATION_VALIDATED, requeue_on_error=True)
+    @requeue_while_unavailable
+    @send_after_commit
+    @recorded_once_per_event
+    def on_application_validated(self, event: dict[str, Any]) -> list[OutgoingMessage]:
+        """Tell the pupil that the host accepted them and that they must confirm (email, SMS)."""
+        application = ApplicationEvent.model_validate(event["data"])
+        return convention_messages.application_validated(self.post.public_url, application)
+
+    @event_handler("conventions", APPLICATION_REJECTED, requeue_on_error=True)
+    @requeue_while_unavailable
+    @send_after_commit
+    @recorded_once_per_event
+    def on_application_rejected(self, event: dict[str, Any]) -> list[OutgoingMessage]:
+        """Tell the pupil that the host declined, with its reason."""
+        application = ApplicationEvent.model_validate(event["data"])
+        return convention_messages.application_rejected(self.post.public_url, application)
+
+    @event_handler("conventions", APPLICATION_CANCELLED, requeue_on_error=True)
+    @requeue_while_unavailable
+    @send_after_commit
+    @recorded_once_per_event
+    def on_application_cancelled(self, event: dict[str, Any]) -> list[OutgoingMessage]:
+        """Tell the other side: the host's team when the pupil withdrew, else the pupil."""
+        application = ApplicationEvent.model_validate(event["data"])
+        hosts = self._hosts(application) if application.by_role == convention_messages.STUDENT_ROLE else []
+        return convention_messages.application_cancelled(self.post.public_url, application, hosts)
+
+    @event_handler("conventions", APPLICATION_EXPIRED, requeue_on_error=True)
+    @requeue_while_unavailable
+    @send_after_commit
+    @recorded_once_per_event
+    def on_application_expired(self, event: dict[str, Any]) -> list[OutgoingMessage]:
+        """Tell the pupil that their application expired unanswered."""
+        application = ApplicationEvent.model_validate(event["data"])
+        return convention_messages.application_expired(self.post.public_url, application)
+
+    @event_handler("conventions", APPLICATION_APPROVED, requeue_on_error=True)
+    @requeue_while_unavailable
+    @send_after_commit
+    @recorded_once_per_event
+    def on_application_approved(self, event: dict[str, Any]) -> list[OutgoingMessage]:
+        """Tell the host's team that the pupil confirmed and that the convention was created."""
+        application = ApplicationEvent.model_validate(event["data"])
+        return convention_messages.application_approved(self.post.public_url, application, self._hosts(application))
+
+    @event_handler("conventions", CONVENTION_CREATED, requeue_on_error=True)
+    @requeue_while_unavailable
+    @send_after_commit
+    @recorded_once_per_event
+    def on_convention_created(self, event: dict[str, Any]) -> list[OutgoingMessage]:
+        """Ask the school's staff and the host's team to fill in their parts of the convention."""
+        convention = ConventionEvent.model_validate(event["data"])
+        hosts, staff = self._parties(convention, school_roles=None)
+        return convention_messages.convention_created(self.post.public_url, convention, hosts, staff)
+
+    @event_handler("conventions", CONVENTION_READY_TO_SIGN, requeue_on_error=True)
+    @requeue_while_unavailable
+    @send_after_commit
+    @recorded_once_per_event
+    def on_convention_ready_to_sign(self, event: dict[str, Any]) -> list[OutgoingMessage]:
+        """Ask every signatory to sign; the legal representative gets their personal link."""
+        convention = ConventionEvent.model_validate(event["data"])
+        hosts, heads = self._parties(convention, school_roles=convention_messages.SCHOOL_HEAD_ROLES)
+        return convention_messages.convention_ready_to_sign(self.post.public_url, convention, hosts, heads)
+
+    @event_handler("conventions", CONVENTION_DOCUMENT_READY, requeue_on_error=True)
+    @requeue_while_unavailable
+    @send_after_commit
+    @recorded_once_per_event
+    def on_convention_document_ready(self, event: dict[str, Any]) -> list[OutgoingMessage]:
+        """Tell every party that the convention is signed by all and its sealed PDF is ready."""
+        convention = ConventionEvent.model_validate(event["data"])
+        hosts, staff = self._parties(convention, school_roles=None)
+        return convention_messages.convention_document_ready(self.post.public_url, convention, hosts, staff)
+
+    def _hosts(self, event: ApplicationEvent | ConventionEvent) -> list[Person]:
+        return people(self.identity.host_recipients(event.team_id, event.space_id))
+
+    def _parties(
+        self, convention: ConventionEvent, school_roles: Sequence[str] | None
+    ) -> tuple[list[Person], list[Person]]:
+        """The host's team and the school's staff of ``school_roles`` (None: all), asked at once."""
+        hosts = self.identity.host_recipients.call_async(convention.team_id, convention.space_id)
+        staff = (
+            self.identity.school_staff.call_async(convention.school_uai, list(school_roles) if school_roles else None)
+            if convention.school_uai
+            else None
+        )
+        return people(hosts.result()), (people(staff.result()) if staff is not None else [])
+
+    # -- on demand -------------------------------------------------------------------------------
 
     @rpc
     def send_sms(self, to: str, text: str, reference: str) -> int:

@@ -1,0 +1,124 @@
+"""Identity names who is told about a team's and a school's business: ``host_recipients`` and
+``school_staff``, in a real container on the real broker and database."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+from nameko.standalone.rpc import ServiceRpcProxy
+from nameko.testing.services import entrypoint_hook, entrypoint_waiter
+from sqlalchemy import update
+from sqlalchemy.orm import Session
+
+from services.common.contracts import events
+from services.common.errors import DomainError
+from services.identity.models import User
+from services.identity.service import IdentityService
+from services.matching.service import MatchingService
+from tests.support.databases import DatabaseSet
+from tests.support.listener import IdentityEventsListener
+
+pytestmark = pytest.mark.integration
+
+PASSWORD = "un-mot-de-passe-solide"
+SCHOOL = "0752694W"
+OTHER_SCHOOL = "0690001B"
+
+
+class Accounts:
+    """Signs up accounts through identity, confirming their address with the emailed token."""
+
+    def __init__(self, container: Any, listener: Any) -> None:
+        self.container = container
+        self.listener = listener
+
+    def call(self, method: str, *args: Any) -> Any:
+        with entrypoint_hook(self.container, method) as hook:
+            return hook(*args)
+
+    def signup(self, email: str, first_name: str, role: str, confirm: bool = True, **fields: Any) -> dict[str, Any]:
+        body = {"email": email, "password": PASSWORD, "first_name": first_name, "last_name": "Test", "role": role}
+        with entrypoint_waiter(self.listener, "on_user_signed_up", timeout=10):
+            user = self.call("signup", {**body, **fields})
+        if confirm:
+            [event] = [e for e in IdentityEventsListener.of_type(events.USER_SIGNED_UP) if e["data"]["email"] == email]
+            self.call("confirm_email", {"token": event["data"]["confirmation_token"]})
+        return user
+
+
+@pytest.fixture
+def accounts(start_service: Callable[..., Any]) -> Accounts:
+    IdentityEventsListener.received.clear()
+    listener = start_service(IdentityEventsListener)
+    start_service(MatchingService)
+    return Accounts(start_service(IdentityService), listener)
+
+
+def join_team(databases: DatabaseSet, user_id: int, team_id: int) -> None:
+    """As an accepted invitation will (invitations come with their own issue)."""
+    with Session(databases.engine("identity")) as session, session.begin():
+        session.execute(update(User).where(User.id == user_id).values(team_id=team_id))
+
+
+def test_host_recipients_are_the_employers_of_the_team_ordered_by_id(
+    accounts: Accounts, databases: DatabaseSet, amqp_uri: str
+) -> None:
+    owner = accounts.signup("alice@boulangerie.example", "Alice", "employer")
+    other_team = accounts.signup("bob@garage.example", "Bob", "employer")
+    colleague = accounts.signup("chloe@boulangerie.example", "Chloé", "employer", confirm=False)
+    accounts.signup("zoe@example.fr", "Zoé", "student", school_uai=SCHOOL, grade="troisieme")
+    join_team(databases, colleague["id"], owner["team_id"])
+
+    team = accounts.call("host_recipients", owner["team_id"], None)
+
+    assert team == [
+        {"user_id": owner["id"], "email": "alice@boulangerie.example", "first_name": "Alice", "last_name": "Test"},
+        {"user_id": colleague["id"], "email": "chloe@boulangerie.example", "first_name": "Chloé", "last_name": "Test"},
+    ]
+    # The space is accepted and not used yet: every member hears of every space.
+    [space] = accounts.call("team_spaces", owner["team_id"])
+    assert accounts.call("host_recipients", owner["team_id"], space["id"]) == team
+    assert [r["email"] for r in accounts.call("host_recipients", other_team["team_id"], None)] == ["bob@garage.example"]
+    assert accounts.call("host_recipients", 999_999, None) == []
+    # Over the bus, as notifications calls it.
+    with ServiceRpcProxy("identity", {"AMQP_URI": amqp_uri}, timeout=10) as identity:
+        assert identity.host_recipients(owner["team_id"], space_id=space["id"]) == team
+
+
+def test_school_staff_are_the_confirmed_heads_and_teachers_of_the_school(accounts: Accounts, amqp_uri: str) -> None:
+    head = accounts.signup("principal@college.example", "Paule", "school_manager", school_uai=SCHOOL)
+    teacher = accounts.signup("prof@college.example", "Théo", "teacher", school_uai=SCHOOL)
+    accounts.signup("nouveau@college.example", "Nina", "teacher", confirm=False, school_uai=SCHOOL)
+    accounts.signup("zoe@example.fr", "Zoé", "student", school_uai=SCHOOL, grade="troisieme")
+    accounts.signup("prof@lycee.example", "Léa", "teacher", school_uai=OTHER_SCHOOL)
+
+    staff = accounts.call("school_staff", SCHOOL, None)
+
+    assert staff == [
+        {
+            "user_id": head["id"],
+            "email": "principal@college.example",
+            "first_name": "Paule",
+            "last_name": "Test",
+            "role": "school_manager",
+        },
+        {
+            "user_id": teacher["id"],
+            "email": "prof@college.example",
+            "first_name": "Théo",
+            "last_name": "Test",
+            "role": "teacher",
+        },
+    ]
+    assert accounts.call("school_staff", SCHOOL.lower(), ["school_manager"]) == staff[:1]
+    assert accounts.call("school_staff", SCHOOL, ["teacher"]) == staff[1:]
+    assert accounts.call("school_staff", "0000001B", None) == []
+    with ServiceRpcProxy("identity", {"AMQP_URI": amqp_uri}, timeout=10) as identity:
+        assert identity.school_staff(SCHOOL, roles=["school_manager", "teacher"]) == staff
+        # Pupils are not staff: asking for them is a mistake of the caller.
+        with pytest.raises(DomainError) as refused:
+            identity.school_staff(SCHOOL, roles=["student"])
+    assert refused.value.code == "VALIDATION_ERROR"
+    assert list(refused.value.fields or {}) == ["roles"]
