@@ -9,7 +9,9 @@ from nameko.web.handlers import http
 from werkzeug.wrappers import Request, Response
 
 from gateway import observability, pages
+from gateway.application_routes import ApplicationRoutes
 from gateway.auth import Authenticator
+from gateway.convention_routes import ConventionRoutes
 from gateway.offer_routes import OfferRoutes
 from gateway.openapi import build_document
 from gateway.partner import PartnerRoutes
@@ -34,7 +36,9 @@ from services.common.rpc import TimedRpcProxy
 READY_TIMEOUT = 2.0
 
 
-class GatewayService(SearchRoutes, OfferRoutes, PartnerRoutes, PartnerOfferRoutes, SchoolRoutes):
+class GatewayService(
+    SearchRoutes, OfferRoutes, ApplicationRoutes, ConventionRoutes, PartnerRoutes, PartnerOfferRoutes, SchoolRoutes
+):
     name = "gateway"
 
     auth = Authenticator()
@@ -111,6 +115,24 @@ class GatewayService(SearchRoutes, OfferRoutes, PartnerRoutes, PartnerOfferRoute
     @route("GET", "/nouveau-mot-de-passe", summary="Page du lien de réinitialisation", tag="web", auth=False, raw=True)
     def reset_page(self, call: Call) -> Response:
         return pages.static_page("reset.html")
+
+    @route(
+        "GET",
+        "/signer-la-convention",
+        summary="Page du lien de signature du représentant légal",
+        tag="web",
+        auth=False,
+        raw=True,
+    )
+    def legal_representative_signature_page(self, call: Call) -> Response:
+        response = pages.static_page("signer-la-convention.html")
+        # The link token is in this page's address: never send it to another site.
+        response.headers["Referrer-Policy"] = "no-referrer"
+        return response
+
+    @route("GET", "/signer-en-groupe", summary="Page de signature en groupe", tag="web", auth=False, raw=True)
+    def batch_signature_page(self, call: Call) -> Response:
+        return pages.static_page("signer-en-groupe.html")
 
     # -- accounts --------------------------------------------------------------------------
 
