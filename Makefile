@@ -3,7 +3,7 @@ PYTHON ?= python3
 VENV := .venv
 PY := $(VENV)/bin/python
 
-.PHONY: install run test lint bench-rpc bench-search clean
+.PHONY: install run test lint bench-rpc bench-search bench-signing clean
 
 $(VENV)/.installed: requirements.txt requirements-dev.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -32,6 +32,9 @@ bench-rpc: install
 # Needs ../shared/data; the PostGIS baseline needs PostgreSQL with PostGIS on 127.0.0.1:5432.
 bench-search: install
 	$(PY) -m bench.search
+
+bench-signing: install
+	$(PY) -m bench.signing
 
 clean:
 	rm -rf var
