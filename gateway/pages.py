@@ -24,6 +24,20 @@ def static_page(name: str) -> Response:
     return Response(_read(name), content_type="text/html; charset=utf-8")
 
 
+# The files every page links to: a fixed list, so no path from a request reaches the disk.
+SHARED_ASSETS = {"site.css": "text/css; charset=utf-8", "site.js": "text/javascript; charset=utf-8"}
+
+
+def shared_asset(name: str) -> Response:
+    """``site.css`` or ``site.js`` of ``gateway/web``; 404 for any other name."""
+    content_type = SHARED_ASSETS.get(name)
+    if content_type is None:
+        return Response("Introuvable.", status=404, content_type="text/plain; charset=utf-8")
+    response = Response(_read(name), content_type=content_type)
+    response.headers["Cache-Control"] = "public, max-age=300"
+    return response
+
+
 def api_docs(document: dict[str, Any]) -> Response:
     """The OpenAPI document rendered as one readable HTML page (no external scripts)."""
     operations = []

@@ -24,6 +24,7 @@ from markupsafe import Markup
 from PIL import ImageFile
 
 from services.common.school_calendar import PARIS, Week, french_date
+from services.conventions.working_time import DAYS, duration_label, worked_minutes
 
 with warnings.catch_warnings():
     # Without the system's libharfbuzz-subset, weasyprint announces at import that it will
@@ -62,7 +63,7 @@ GRADE_LABELS: dict[str, str] = {
     "troisieme": "3e",
     "seconde": "2de générale et technologique",
 }
-WEEKDAYS: tuple[str, ...] = ("lundi", "mardi", "mercredi", "jeudi", "vendredi", "samedi")
+WEEKDAYS: tuple[str, ...] = DAYS
 _ALL_WEEKDAYS = (*WEEKDAYS, "dimanche")
 IMAGE_TYPES = frozenset({"image/png", "image/jpeg"})
 BLANK = Markup('<span class="blank">à compléter</span>')
@@ -129,17 +130,6 @@ def _short_date_or_blank(text: str | None) -> Any:
     return french_date(day) if day else _blank(text)
 
 
-def _minutes(hhmm: str) -> int:
-    hours, minutes = hhmm.split(":")
-    return int(hours) * 60 + int(minutes)
-
-
-def format_duration(minutes: int) -> str:
-    """``420`` → ``7 h``, ``390`` → ``6 h 30``, ``45`` → ``0 h 45``."""
-    hours, rest = divmod(minutes, 60)
-    return f"{hours} h" if rest == 0 else f"{hours} h {rest:02d}"
-
-
 def daily_hours_rows(daily_hours: dict[str, list[str]] | None) -> tuple[list[DayHours], str | None]:
     """Rows from Monday to Saturday (``—`` for a day off) and the week's total, None if unknown.
 
@@ -153,20 +143,18 @@ def daily_hours_rows(daily_hours: dict[str, list[str]] | None) -> tuple[list[Day
     for day in WEEKDAYS:
         times = daily_hours.get(day) or []
         try:
-            minutes = [_minutes(time) for time in times]
+            worked = worked_minutes(times) if len(times) in (2, 4) else None
         except ValueError:
-            minutes = []  # not a time of day: printed as not worked rather than as a wrong sum
-        if len(minutes) == 2:
-            worked = minutes[1] - minutes[0]
-            rows.append(DayHours(day, times[0], "sans pause", times[1], format_duration(worked)))
-        elif len(minutes) == 4:
-            worked = minutes[1] - minutes[0] + minutes[3] - minutes[2]
-            rows.append(DayHours(day, times[0], f"{times[1]} – {times[2]}", times[3], format_duration(worked)))
+            worked = None  # not a time of day: printed as not worked rather than as a wrong sum
+        if worked is not None and len(times) == 2:
+            rows.append(DayHours(day, times[0], "sans pause", times[1], duration_label(worked)))
+        elif worked is not None:
+            rows.append(DayHours(day, times[0], f"{times[1]} – {times[2]}", times[3], duration_label(worked)))
         else:
             rows.append(DayHours(day, NONE, NONE, NONE, NONE))
             continue
         total += worked
-    return rows, format_duration(total)
+    return rows, duration_label(total)
 
 
 def _weeks(weeks: list[str] | None) -> list[str]:

@@ -5,16 +5,18 @@ from __future__ import annotations
 
 import time
 from datetime import timedelta
+from pathlib import Path
 
 import eventlet
 import pytest
 from nameko.standalone.rpc import ClusterRpcProxy
-from sqlalchemy import update
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
+from services.common.contracts.conventions import CONVENTION_READY_TO_SIGN
 from services.common.database import create_service_engine, utcnow
 from services.common.errors import DomainError
-from services.conventions.models import SignatureRequest
+from services.conventions.models import Application, OutboxMessage, SignatureRequest
 from services.conventions.service import ConventionsService
 from services.identity.service import IdentityService
 from services.matching.service import MatchingService
@@ -254,10 +256,7 @@ def sign(conventions, who, request_id, code, link_token=None):
 
 def test_group_signing_with_one_code_then_every_party_and_the_sealed_pdf(platform, env):
     identity, offers, conventions = platform
-    state = env["STATE_DIR"]
-    from pathlib import Path
-
-    state_dir = Path(state)
+    state_dir = Path(env["STATE_DIR"])
     host, manager = signup(identity, "employer"), signup(identity, "school_manager")
     pupils = [signup(identity, "student") for _ in range(3)]
     offer = published_offer(offers, host, max_candidates=5)
@@ -312,11 +311,6 @@ def test_group_signing_with_one_code_then_every_party_and_the_sealed_pdf(platfor
 
 
 def _link_token(env, convention_id):
-    from sqlalchemy import select
-
-    from services.common.contracts.conventions import CONVENTION_READY_TO_SIGN
-    from services.conventions.models import OutboxMessage
-
     engine = create_service_engine(env["DATABASE_URL_CONVENTIONS"])
     with Session(engine) as session:
         rows = session.scalars(select(OutboxMessage).where(OutboxMessage.event_type == CONVENTION_READY_TO_SIGN))
@@ -327,8 +321,6 @@ def _link_token(env, convention_id):
 
 def test_codes_resist_guessing_expiry_and_other_peoples_conventions(platform, env):
     identity, offers, conventions = platform
-    from pathlib import Path
-
     state_dir = Path(env["STATE_DIR"])
     host, manager, stranger = (
         signup(identity, "employer"),
@@ -441,3 +433,31 @@ def test_codes_resist_guessing_expiry_and_other_peoples_conventions(platform, en
     )
     assert throttled.status == 429 and throttled.retry_after > 0
     assert call(conventions, "get_convention", actor(host), convention_id)["signatures"] == []
+
+
+def test_applications_nobody_answers_expire_after_fifteen_days(platform, env):
+    identity, offers, conventions = platform
+    host, pupil = signup(identity, "employer"), signup(identity, "student")
+    offer = published_offer(offers, host)
+    waiting = call(conventions, "apply", actor(pupil), offer["id"], application_body(college_week(-1)))
+    answered = call(conventions, "apply", actor(pupil), published_offer(offers, host)["id"], application_body())
+    call(conventions, "act_on_application", actor(host), answered["id"], "validate", {})
+    recent = call(conventions, "apply", actor(pupil), published_offer(offers, host)["id"], application_body())
+
+    engine = create_service_engine(env["DATABASE_URL_CONVENTIONS"])
+    with Session(engine) as session, session.begin():
+        session.execute(
+            update(Application)
+            .where(Application.id.in_([waiting["id"], answered["id"]]))
+            .values(updated_at=utcnow() - timedelta(days=15, minutes=1))
+        )
+    engine.dispose()
+    call(conventions, "expire_applications")
+
+    expired = call(conventions, "get_application", actor(pupil), waiting["id"])
+    assert expired["status"] == "expired" and expired["history"][-1]["by_role"] == "system"
+    # a selected pupil who never confirms lets the seat go too
+    assert call(conventions, "get_application", actor(pupil), answered["id"])["status"] == "expired"
+    assert call(conventions, "get_application", actor(pupil), recent["id"])["status"] == "submitted"
+    late = refused(conventions, "act_on_application", actor(host), waiting["id"], "validate", {})
+    assert late.code == "INVALID_TRANSITION"

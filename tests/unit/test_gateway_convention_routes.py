@@ -458,8 +458,10 @@ class PageReader(HTMLParser):
             self.live_regions += 1
         if tag == "canvas":
             self.canvases.append(attributes)
-        if tag == "link" or (tag == "script" and attributes.get("src")):
-            self.external.append(tag)
+        # Only the platform's own shared files (/static/...) may be loaded, never another origin.
+        source = attributes.get("href") if tag == "link" else attributes.get("src") if tag == "script" else None
+        if source and not source.startswith("/static/"):
+            self.external.append(source)
 
 
 def read_page(name: str) -> tuple[str, PageReader]:
@@ -481,12 +483,24 @@ def test_each_page_is_accessible_and_self_contained(name):
     assert page.external == []
     assert not re.search(r"https?://", text), "no external resource"
     assert len(page.canvases) == 1
-    assert "touch-action: none" in text
+    assert "touch-action: none" in (WEB_DIR / "site.css").read_text(encoding="utf-8")
     for pointer_event in ("pointerdown", "pointermove", "pointerup"):
         assert pointer_event in text
     assert 'toDataURL("image/png")' in text
     assert ">Effacer<" in text
     # API texts are written as text, never parsed as HTML
+    assert "innerHTML" not in text
+
+
+@pytest.mark.parametrize("name", ["rejoindre-une-equipe.html", "mes-conventions.html"])
+def test_the_account_pages_are_accessible_and_self_contained(name):
+    text, page = read_page(name)
+    assert '<html lang="fr">' in text and 'name="viewport"' in text
+    for field in page.inputs:
+        assert field.get("id") in page.label_targets, f"{field.get('id')} has no <label for>"
+    assert page.live_regions >= 1
+    assert page.external == []
+    assert not re.search(r"https?://", text)
     assert "innerHTML" not in text
 
 
