@@ -16,7 +16,7 @@ from pypdf import PdfReader
 from services.conventions.seal import load_seal_identity, verify_seal
 from tests.e2e.test_search_journey import CLAUDEL, NEAR_CLAUDEL, found_ids, logged_in, publish
 from tests.support.conventions import HOST_PART, SCHOOL_PART, college_week, drawn_signature
-from tests.support.mailbox import messages_to, text_of, token_in, wait_for_mail
+from tests.support.mailbox import token_in, wait_for_mail_containing
 from tests.support.sms import wait_for_code
 
 pytestmark = pytest.mark.e2e
@@ -73,8 +73,7 @@ def test_from_application_to_a_sealed_convention(stack, schools):
     assert [answer.status_code for answer in clicks] == [201, 201]
     application = clicks[0].json()
     assert clicks[1].json()["id"] == application["id"]
-    [new_application] = wait_for_mail(stack.state_dir, email_of(stack, host))[-1:]
-    assert offer["title"] in text_of(new_application)
+    wait_for_mail_containing(stack.state_dir, email_of(stack, host), offer["title"])
 
     # the host's team reads and selects; the pupil confirms, which creates the convention
     listed = ok(api(stack, "GET", "/api/v1/applications", host, params={"offer_id": offer["id"]}))
@@ -121,8 +120,7 @@ def test_from_application_to_a_sealed_convention(stack, schools):
     }
 
     # the legal representative signs through the emailed link, without an account
-    [invitation] = wait_for_mail(stack.state_dir, SCHOOL_PART["legal_representative_email"])[-1:]
-    token = token_in(invitation)
+    token = token_in(wait_for_mail_containing(stack.state_dir, SCHOOL_PART["legal_representative_email"], "token="))
     page = api(stack, "GET", "/signer-la-convention", params={"token": token})
     assert page.status_code == 200 and "text/html" in page.headers["Content-Type"]
     summary = ok(api(stack, "GET", "/api/v1/signatures/link", params={"token": token}))
@@ -167,10 +165,7 @@ def test_from_application_to_a_sealed_convention(stack, schools):
     # everyone is told, with the link to the PDF
     link = f"/api/v1/conventions/{convention_id}/pdf"
     for person in (host, pupil, manager):
-        deadline = time.monotonic() + 15
-        while not any(link in text_of(mail) for mail in messages_to(stack.state_dir, email_of(stack, person))):
-            assert time.monotonic() < deadline, "no email with the PDF link"
-            time.sleep(0.2)
+        wait_for_mail_containing(stack.state_dir, email_of(stack, person), link)
     # a stranger gets 404 for the convention and its PDF
     stranger = logged_in(stack, "employer")
     assert api(stack, "GET", path, stranger).status_code == 404

@@ -42,3 +42,14 @@ def token_in(message: EmailMessage) -> str:
     match = re.search(r"token=([A-Za-z0-9_\-]+)", text_of(message))
     assert match, "no token link in the email"
     return match.group(1)
+
+
+def wait_for_mail_containing(state_dir: Path, recipient: str, text: str, timeout: float = 15.0) -> EmailMessage:
+    """The recipient's newest message whose text contains ``text``, once it has arrived."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        for message in reversed(messages_to(state_dir, recipient)):
+            if text in text_of(message):
+                return message
+        time.sleep(0.2)
+    raise AssertionError(f"no email to {recipient} containing {text!r}")
