@@ -27,8 +27,8 @@ from services.common.contracts.identity import (
 from services.common.database import utcnow
 from services.common.errors import DomainError, conflict, not_found, rate_limited, validation_error
 from services.common.outbox import emit
-from services.identity import rules
-from services.identity.models import AuthSession, LoginFailure, OneTimeToken, Operator, Space, Team, User
+from services.identity import rules, teams
+from services.identity.models import AuthSession, LoginFailure, OneTimeToken, Operator, User
 from services.identity.passwords import hash_password, verify_password
 
 # Argon2 is CPU-bound; the service passes a runner that moves it off the eventlet hub.
@@ -127,12 +127,8 @@ def signup(
         grade=request.grade if request.role == "student" else None,
         class_name=request.class_name,
     )
-    if user.role == "employer":
-        team = Team(owner_id=user.id, created_at=now)
-        session.add(team)
-        session.flush()
-        session.add(Space(team_id=team.id, name=rules.DEFAULT_SPACE_NAME, is_default=True, created_at=now))
-        user.team_id = team.id
+    if user.role == teams.HOST_ROLE:
+        teams.found_team(session, user, rules.DEFAULT_SPACE_NAME, now)
     if not confirmed:
         token = _issue_one_time_token(session, user, "confirm", now)
         emit(
@@ -243,6 +239,11 @@ def login(
             403,
         )
     session.execute(delete(LoginFailure).where(LoginFailure.email == email))
+    return open_session(session, user, secret_key, ip, now)
+
+
+def open_session(session: Session, user: User, secret_key: str, ip: str | None, now: datetime) -> dict[str, Any]:
+    """A new session of ``user`` and its token, naming where the user belongs now: ``{token, user}``."""
     auth_session = AuthSession(
         id=str(uuid.uuid4()), user_id=user.id, created_at=now, expires_at=now + rules.SESSION_TTL, ip=ip
     )
@@ -311,15 +312,21 @@ def reset_password(session: Session, request: PasswordResetConfirm, run_blocking
     # Following the emailed link proves the address too.
     if user.email_confirmed_at is None:
         user.email_confirmed_at = utcnow()
-    now = utcnow()
+    ended = end_sessions(session, user.id, utcnow())
+    session.execute(delete(LoginFailure).where(LoginFailure.email == user.email))
+    return ended
+
+
+def end_sessions(session: Session, user_id: int, now: datetime) -> list[str]:
+    """Revoke every open session of the user (each token stops working on every gateway);
+    returns their ids."""
     ended = session.scalars(
         select(AuthSession).where(
-            AuthSession.user_id == user.id, AuthSession.revoked_at.is_(None), AuthSession.expires_at > now
+            AuthSession.user_id == user_id, AuthSession.revoked_at.is_(None), AuthSession.expires_at > now
         )
     ).all()
     for auth_session in ended:
         _revoke(session, auth_session, now)
-    session.execute(delete(LoginFailure).where(LoginFailure.email == user.email))
     return [auth_session.id for auth_session in ended]
 
 

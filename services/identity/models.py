@@ -1,16 +1,17 @@
-"""Tables of the identity service: users, teams and spaces, operators, sessions, one-time tokens,
-and the partner API's call counters."""
+"""Tables of the identity service: users, teams, their spaces, invitations and notification
+settings, operators, sessions, one-time tokens, and the partner API's call counters."""
 
 from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import ForeignKey, Integer, String, UniqueConstraint
-from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+from sqlalchemy import ForeignKey, Index, Integer, String, UniqueConstraint, text
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, validates
 
 from services.common.database import UTCDateTime, utcnow
 from services.common.idempotency import ProcessedEventMixin
 from services.common.outbox import OutboxMessageMixin
+from services.identity.team_rules import name_key
 
 
 class Base(DeclarativeBase):
@@ -39,16 +40,30 @@ class Space(Base):
     """A group of a team's offers (zone, site, business unit)."""
 
     __tablename__ = "spaces"
-    __table_args__ = (UniqueConstraint("team_id", "name"),)
+    __table_args__ = (
+        UniqueConstraint("team_id", "name"),
+        # Names are unique within a team whatever their case: the use cases compare keys
+        # first, this constraint stops two concurrent creations of one name.
+        UniqueConstraint("team_id", "name_key", name="uq_spaces_team_id_name_key"),
+    )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     team_id: Mapped[int] = mapped_column(ForeignKey("teams.id", ondelete="CASCADE"), index=True)
     name: Mapped[str] = mapped_column(String(100))
+    # ``team_rules.name_key(name)``, kept by ``_keep_name_key``; casefolding may lengthen a name.
+    name_key: Mapped[str] = mapped_column(String(300))
     is_default: Mapped[bool] = mapped_column(default=False)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
 
+    @validates("name")
+    def _keep_name_key(self, _attribute: str, name: str) -> str:
+        self.name_key = name_key(name)
+        return name
+
 
 class User(Base):
+    """An account; employers belong to exactly one team (``team_id``)."""
+
     __tablename__ = "users"
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
@@ -62,8 +77,57 @@ class User(Base):
     grade: Mapped[str | None] = mapped_column(String(20))
     class_name: Mapped[str | None] = mapped_column(String(50))
     team_id: Mapped[int | None] = mapped_column(ForeignKey("teams.id"), index=True)
+    # When the user joined their current team (sign-up, accepted invitation, removal).
+    team_joined_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     email_confirmed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+
+class NotificationSetting(Base):
+    """Whether a member of the team receives the notifications of one of its spaces.
+
+    Every member has a row for every space of their team (created when they join, when the
+    space is created or moved in); a member who leaves loses theirs.
+    """
+
+    __tablename__ = "space_notifications"
+
+    space_id: Mapped[int] = mapped_column(ForeignKey("spaces.id", ondelete="CASCADE"), primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), primary_key=True, index=True)
+    notify: Mapped[bool] = mapped_column(default=True)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+
+class TeamInvitation(Base):
+    """An emailed invitation to join a team; only the SHA-256 of its token is kept.
+
+    ``status``: ``pending``, then ``accepted``, ``refused`` or ``withdrawn`` (by a member, or
+    replaced by a newer invitation to the same address). A pending invitation past
+    ``expires_at`` is expired.
+    """
+
+    __tablename__ = "team_invitations"
+    __table_args__ = (
+        # One live invitation per address and team: a new one withdraws the previous one.
+        Index(
+            "uq_team_invitations_pending",
+            "team_id",
+            "email",
+            unique=True,
+            sqlite_where=text("status = 'pending'"),
+            postgresql_where=text("status = 'pending'"),
+        ),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    team_id: Mapped[int] = mapped_column(ForeignKey("teams.id", ondelete="CASCADE"), index=True)
+    email: Mapped[str] = mapped_column(String(320), index=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    status: Mapped[str] = mapped_column(String(20), default="pending")
+    invited_by: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    answered_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
 
 
 class Operator(Base):

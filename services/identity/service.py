@@ -1,4 +1,4 @@
-"""Identity: accounts, sessions, teams and spaces."""
+"""Identity: accounts, sessions, teams (members, invitations), spaces and their notification settings."""
 
 from __future__ import annotations
 
@@ -8,6 +8,7 @@ from eventlet import tpool
 from nameko.rpc import rpc
 
 from services.common.config import secret_key
+from services.common.contracts.actors import Actor
 from services.common.contracts.identity import (
     OPERATOR_ROLE,
     ConfirmRequest,
@@ -17,12 +18,13 @@ from services.common.contracts.identity import (
     Role,
     SignupRequest,
 )
-from services.common.database import Database
+from services.common.contracts.teams import DeleteSpaceQuery, InvitationBody, NotifyBody, SpaceBody, TokenBody
+from services.common.database import Database, utcnow
 from services.common.entrypoints import Pingable
 from services.common.errors import DomainError
 from services.common.rpc import TimedRpcProxy
 from services.common.validation import parse
-from services.identity import accounts, partner_calls, teams
+from services.identity import accounts, invitations, partner_calls, teams
 from services.identity.models import OutboxMessage, ProcessedEvent
 
 expected = (DomainError,)
@@ -33,6 +35,7 @@ class IdentityService(Pingable):
 
     db = Database("identity", OutboxMessage, ProcessedEvent)
     matching = TimedRpcProxy("matching")
+    offers = TimedRpcProxy("offers")
 
     @rpc(expected_exceptions=expected)
     def signup(self, body: dict[str, Any]) -> dict[str, Any]:
@@ -109,6 +112,81 @@ class IdentityService(Pingable):
         with self.db.transaction() as session:
             return accounts.get_user(session, user_id)
 
+    # -- teams: every call names the caller (``Actor``); identity decides what they reach --------
+
+    @rpc(expected_exceptions=expected)
+    def get_team(self, actor: dict[str, Any]) -> dict[str, Any]:
+        """The caller's team (``TeamOut``); 403 for anyone but a member of a team."""
+        with self.db.transaction() as session:
+            return teams.get_team(session, Actor(**actor))
+
+    @rpc(expected_exceptions=expected)
+    def invite_to_team(self, actor: dict[str, Any], body: dict[str, Any]) -> dict[str, Any]:
+        """Invite an email address to the caller's team (``InvitationOut``); the email follows."""
+        request = parse(InvitationBody, body)
+        with self.db.transaction() as session:
+            return invitations.invite(session, Actor(**actor), str(request.email), utcnow())
+
+    @rpc(expected_exceptions=expected)
+    def withdraw_invitation(self, actor: dict[str, Any], invitation_id: int) -> None:
+        with self.db.transaction() as session:
+            invitations.withdraw(session, Actor(**actor), invitation_id, utcnow())
+
+    @rpc(expected_exceptions=expected)
+    def accept_invitation(self, actor: dict[str, Any], body: dict[str, Any], ip: str | None = None) -> dict[str, Any]:
+        """Join the inviting team: ``{token, user, team}``; the caller's previous sessions end."""
+        request = parse(TokenBody, body)
+        with self.db.transaction() as session:
+            return invitations.accept(session, Actor(**actor), request.token, secret_key(), ip, utcnow())
+
+    @rpc(expected_exceptions=expected)
+    def refuse_invitation(self, actor: dict[str, Any], body: dict[str, Any]) -> dict[str, Any]:
+        request = parse(TokenBody, body)
+        with self.db.transaction() as session:
+            return invitations.refuse(session, Actor(**actor), request.token, utcnow())
+
+    @rpc(expected_exceptions=expected)
+    def remove_member(self, actor: dict[str, Any], user_id: int) -> list[str]:
+        """Remove a member (or leave); returns the removed member's ended sessions, so the
+        calling gateway refuses them at once."""
+        with self.db.transaction() as session:
+            return invitations.remove_member(session, Actor(**actor), user_id, utcnow())
+
+    @rpc(expected_exceptions=expected)
+    def create_space(self, actor: dict[str, Any], body: dict[str, Any]) -> dict[str, Any]:
+        request = parse(SpaceBody, body)
+        with self.db.transaction() as session:
+            return teams.create_space(session, Actor(**actor), request.name)
+
+    @rpc(expected_exceptions=expected)
+    def rename_space(self, actor: dict[str, Any], space_id: int, body: dict[str, Any]) -> dict[str, Any]:
+        request = parse(SpaceBody, body)
+        with self.db.transaction() as session:
+            return teams.rename_space(session, Actor(**actor), space_id, request.name)
+
+    @rpc(expected_exceptions=expected)
+    def delete_space(self, actor: dict[str, Any], space_id: int, move_to: int | None = None) -> None:
+        """Delete a space once empty, or after moving its offers to ``move_to`` (the offers
+        service counts and moves them, outside identity's transactions)."""
+        query = parse(DeleteSpaceQuery, {"move_to": move_to})
+        offers = teams.SpaceOffers(self.offers.count_space_offers, self.offers.move_space_offers)
+        teams.delete_space(self.db.transaction, Actor(**actor), space_id, query.move_to, offers)
+
+    @rpc(expected_exceptions=expected)
+    def space_notifications(self, actor: dict[str, Any], space_id: int) -> list[dict[str, Any]]:
+        """Every member of the team and whether they receive the space's notifications."""
+        with self.db.transaction() as session:
+            return teams.space_notifications(session, Actor(**actor), space_id)
+
+    @rpc(expected_exceptions=expected)
+    def set_space_notification(
+        self, actor: dict[str, Any], space_id: int, user_id: int, body: dict[str, Any]
+    ) -> dict[str, Any]:
+        """Whether a member receives the space's notifications; 409 ``LAST_RECIPIENT``."""
+        request = parse(NotifyBody, body)
+        with self.db.transaction() as session:
+            return teams.set_space_notification(session, Actor(**actor), space_id, user_id, request.notify)
+
     @rpc
     def team_spaces(self, team_id: int) -> list[dict[str, Any]]:
         """The spaces of a team: ``[{id, name, is_default}]`` (offers checks an offer's space)."""
@@ -117,8 +195,9 @@ class IdentityService(Pingable):
 
     @rpc
     def host_recipients(self, team_id: int, space_id: int | None = None) -> list[dict[str, Any]]:
-        """Who is told about the team's applications and conventions (see ``teams.host_recipients``):
-        ``[{user_id, email, first_name, last_name}]``."""
+        """Who is told about the team's applications and conventions: the members notified for
+        ``space_id``, else the owner (see ``teams.host_recipients``): ``[{user_id, email,
+        first_name, last_name}]``."""
         with self.db.transaction() as session:
             return teams.host_recipients(session, team_id, space_id)
 

@@ -23,19 +23,18 @@ import sqlalchemy as sa
 from nameko.amqp.publish import Publisher
 from nameko.standalone.events import get_event_exchange
 from nameko.testing.services import entrypoint_hook, entrypoint_waiter
-from sqlalchemy.orm import Session
 
 from services.common import broker
 from services.common.contracts import conventions as contract
 from services.common.contracts import events
 from services.common.database import utcnow
-from services.identity.models import User
 from services.identity.service import IdentityService
 from services.matching.service import MatchingService
 from services.notifications import event_handling
 from services.notifications.service import NotificationsService
 from tests.support.databases import DatabaseSet
 from tests.support.listener import IdentityEventsListener
+from tests.support.teams import default_space, join_team
 
 pytestmark = pytest.mark.integration
 
@@ -63,6 +62,10 @@ def publish(amqp_uri: str, event_type: str, event_id: str, data: dict[str, Any])
     publisher = Publisher(amqp_uri, serializer="json", declare=[exchange])
     body = events.envelope(event_id, event_type, utcnow().isoformat(), data)
     publisher.publish(body, exchange=exchange, routing_key=event_type)
+
+
+# team id → its default space, filled as teams are made
+SPACES: dict[int, int] = {}
 
 
 class Outbox:
@@ -150,14 +153,14 @@ class Stack:
 
     def join_team(self, address: str, team_id: int) -> None:
         """As an accepted invitation will (invitations come with their own issue)."""
-        with Session(self.databases.engine("identity")) as session, session.begin():
-            session.execute(update_team(self.users[address]["id"], team_id))
+        join_team(self.databases.engine("identity"), self.users[address]["id"], team_id)
 
     def sign_up_everyone(self) -> int:
         """The host's team (Alice, Chloé), another host, the school's staff and a pupil; the team id."""
         team_id = self.signup(ALICE, "Alice", "employer")["team_id"]
         self.signup(CHLOE, "Chloé", "employer")
         self.join_team(CHLOE, team_id)
+        SPACES[team_id] = default_space(self.databases.engine("identity"), team_id)
         self.signup(BOB, "Bob", "employer")
         self.signup(PAULE, "Paule", "school_manager", school_uai=SCHOOL)
         self.signup(THEO, "Théo", "teacher", school_uai=SCHOOL)
@@ -167,22 +170,19 @@ class Stack:
         return team_id
 
 
-def update_team(user_id: int, team_id: int) -> sa.Update:
-    return sa.update(User).where(User.id == user_id).values(team_id=team_id)
-
-
 @pytest.fixture
 def stack(env: dict[str, str], start_service: Callable[..., Any], databases: DatabaseSet) -> Stack:
     return Stack(start_service, databases)
 
 
 def application_data(team_id: int, zoe_id: int, **changes: Any) -> dict[str, Any]:
+    # the offer is in the team's default space, where both members are notified
     data = contract.ApplicationEvent(
         application_id=31,
         offer_id=17,
         offer_title="Découverte de la boulangerie",
         team_id=team_id,
-        space_id=None,
+        space_id=SPACES[team_id],
         student_id=zoe_id,
         student_first_name="Zoé",
         student_name="Zoé Test",
@@ -199,7 +199,7 @@ def convention_data(team_id: int, zoe_id: int, **changes: Any) -> dict[str, Any]
         convention_id=41,
         offer_title="Découverte de la boulangerie",
         team_id=team_id,
-        space_id=None,
+        space_id=SPACES[team_id],
         school_uai=SCHOOL,
         student_id=zoe_id,
         student_first_name="Zoé",

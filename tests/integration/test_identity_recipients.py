@@ -9,16 +9,14 @@ from typing import Any
 import pytest
 from nameko.standalone.rpc import ServiceRpcProxy
 from nameko.testing.services import entrypoint_hook, entrypoint_waiter
-from sqlalchemy import update
-from sqlalchemy.orm import Session
 
 from services.common.contracts import events
 from services.common.errors import DomainError
-from services.identity.models import User
 from services.identity.service import IdentityService
 from services.matching.service import MatchingService
 from tests.support.databases import DatabaseSet
 from tests.support.listener import IdentityEventsListener
+from tests.support.teams import join_team as support_join_team
 
 pytestmark = pytest.mark.integration
 
@@ -57,12 +55,10 @@ def accounts(start_service: Callable[..., Any]) -> Accounts:
 
 
 def join_team(databases: DatabaseSet, user_id: int, team_id: int) -> None:
-    """As an accepted invitation will (invitations come with their own issue)."""
-    with Session(databases.engine("identity")) as session, session.begin():
-        session.execute(update(User).where(User.id == user_id).values(team_id=team_id))
+    support_join_team(databases.engine("identity"), user_id, team_id)
 
 
-def test_host_recipients_are_the_employers_of_the_team_ordered_by_id(
+def test_host_recipients_are_the_members_notified_for_the_space_ordered_by_id_else_the_owner(
     accounts: Accounts, databases: DatabaseSet, amqp_uri: str
 ) -> None:
     owner = accounts.signup("alice@boulangerie.example", "Alice", "employer")
@@ -70,16 +66,18 @@ def test_host_recipients_are_the_employers_of_the_team_ordered_by_id(
     colleague = accounts.signup("chloe@boulangerie.example", "Chloé", "employer", confirm=False)
     accounts.signup("zoe@example.fr", "Zoé", "student", school_uai=SCHOOL, grade="troisieme")
     join_team(databases, colleague["id"], owner["team_id"])
+    [space] = accounts.call("team_spaces", owner["team_id"])
 
-    team = accounts.call("host_recipients", owner["team_id"], None)
+    team = accounts.call("host_recipients", owner["team_id"], space["id"])
 
+    # Every member is notified for the space (the settings are tested in test_identity_teams).
     assert team == [
         {"user_id": owner["id"], "email": "alice@boulangerie.example", "first_name": "Alice", "last_name": "Test"},
         {"user_id": colleague["id"], "email": "chloe@boulangerie.example", "first_name": "Chloé", "last_name": "Test"},
     ]
-    # The space is accepted and not used yet: every member hears of every space.
-    [space] = accounts.call("team_spaces", owner["team_id"])
-    assert accounts.call("host_recipients", owner["team_id"], space["id"]) == team
+    # Without a space (or an unknown one): the owner.
+    assert accounts.call("host_recipients", owner["team_id"], None) == team[:1]
+    assert accounts.call("host_recipients", owner["team_id"], 999_999) == team[:1]
     assert [r["email"] for r in accounts.call("host_recipients", other_team["team_id"], None)] == ["bob@garage.example"]
     assert accounts.call("host_recipients", 999_999, None) == []
     # Over the bus, as notifications calls it.

@@ -54,11 +54,48 @@ class EmailConfirmed(EventPayload):
     email: str
 
 
+# teams (identity) -----------------------------------------------------------------------------
+TEAM_INVITATION_SENT = "team_invitation_sent"
+TEAM_MEMBER_JOINED = "team_member_joined"
+TEAM_MEMBER_REMOVED = "team_member_removed"
+
+
+class TeamInvitationSent(EventPayload):
+    invitation_id: int
+    email: str
+    team_id: int
+    inviter_name: str
+    expires_at: str
+    # The raw single-use token travels once, to the service that mails it.
+    invitation_token: str
+
+
+class TeamMemberJoined(EventPayload):
+    """``user_id`` left ``previous_team_id`` for ``team_id``; ``moved_space_ids`` came along
+    (with their offers: offers moves them, conventions follows the offers)."""
+
+    user_id: int
+    team_id: int
+    previous_team_id: int | None
+    moved_space_ids: list[int]
+
+
+class TeamMemberRemoved(EventPayload):
+    """``user_id`` was removed from ``team_id`` and now has an empty team of their own."""
+
+    user_id: int
+    team_id: int
+    new_team_id: int
+
+
 PAYLOADS: dict[tuple[str, str], type[EventPayload]] = {
     ("identity", USER_SIGNED_UP): UserSignedUp,
     ("identity", PASSWORD_RESET_REQUESTED): PasswordResetRequested,
     ("identity", SESSION_REVOKED): SessionRevoked,
     ("identity", EMAIL_CONFIRMED): EmailConfirmed,
+    ("identity", TEAM_INVITATION_SENT): TeamInvitationSent,
+    ("identity", TEAM_MEMBER_JOINED): TeamMemberJoined,
+    ("identity", TEAM_MEMBER_REMOVED): TeamMemberRemoved,
 }
 
 
