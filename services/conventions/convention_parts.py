@@ -281,9 +281,9 @@ def _missing(part: dict[str, Any], required: tuple[str, ...]) -> dict[str, list[
 
 def complete(session: Session, actor: Actor, convention_id: int, now: datetime) -> Convention:
     """The host declares its part done (tutor, activities, lawful hours)."""
+    convention = visible(session, actor, convention_id, lock=True)
     if actor.role != "employer":
         raise forbidden("Seul l'organisme d'accueil complète sa partie de la convention.")
-    convention = visible(session, actor, convention_id, lock=True)
     _require_editable(convention, "host")
     problems = _missing(convention.host_part, HOST_REQUIRED)
     if convention.host_part.get("daily_hours"):
@@ -300,9 +300,9 @@ def complete(session: Session, actor: Actor, convention_id: int, now: datetime) 
 
 def validate(session: Session, actor: Actor, convention_id: int, now: datetime) -> Convention:
     """The school declares its part done (head, referent teacher, pupil, legal representative)."""
+    convention = visible(session, actor, convention_id, lock=True)
     if actor.role not in SCHOOL_ROLES:
         raise forbidden("Seule l'équipe de l'établissement valide sa partie de la convention.")
-    convention = visible(session, actor, convention_id, lock=True)
     _require_editable(convention, "school")
     problems = _missing(convention.school_part, SCHOOL_REQUIRED)
     if problems:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, ForeignKey, Integer, LargeBinary, String, Text, UniqueConstraint
+from sqlalchemy import JSON, ForeignKey, Integer, LargeBinary, String, Text, UniqueConstraint, text
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 from services.common.database import UTCDateTime, utcnow
@@ -39,6 +39,9 @@ class Application(Base):
     offer_id: Mapped[int] = mapped_column(Integer, index=True)
     team_id: Mapped[int] = mapped_column(Integer, index=True)
     space_id: Mapped[int | None] = mapped_column(Integer)
+    # The offer's ``version`` whose team and space ``team_id`` and ``space_id`` follow (0: as
+    # read when the pupil applied): an older snapshot of the offer, arriving late, is ignored.
+    offer_version: Mapped[int] = mapped_column(Integer, default=0, server_default=text("0"))
     # The offer as it was when the pupil applied (title, employer, place, hours...).
     offer: Mapped[dict[str, Any]] = mapped_column(JSON)
     student_id: Mapped[int] = mapped_column(Integer, index=True)

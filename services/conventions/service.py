@@ -11,6 +11,7 @@ from nameko.events import event_handler
 from nameko.rpc import rpc
 from nameko.timer import timer
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
 
 from services.common.config import env_float, secret_key, state_dir
 from services.common.contracts.actors import Actor
@@ -22,14 +23,20 @@ from services.common.contracts.conventions import (
     SignatureCodeBody,
     SignBody,
 )
-from services.common.contracts.offers import OfferForApplication
+from services.common.contracts.offers import (
+    OFFER_PUBLISHED,
+    OFFER_UNPUBLISHED,
+    OFFER_UPDATED,
+    OfferForApplication,
+)
 from services.common.database import Database, utcnow
 from services.common.entrypoints import Pingable
 from services.common.errors import DomainError
+from services.common.idempotency import once_per_event
 from services.common.rpc import TimedRpcProxy
 from services.common.school_calendar import today_in_paris
 from services.common.validation import parse
-from services.conventions import applications, archive, convention_parts, signing
+from services.conventions import applications, archive, convention_parts, offer_changes, signing
 from services.conventions import signature_codes as codes
 from services.conventions.models import OutboxMessage, ProcessedEvent
 from services.conventions.signature_images import parse_signature_image
@@ -130,6 +137,26 @@ class ConventionsService(Pingable):
             expired = applications.expire_due(session, utcnow(), EXPIRY_DAYS)
         if expired:
             _log.info("%s applications expired", expired)
+
+    # -- offers moved to another space or team: their applications and conventions follow ------
+
+    @event_handler("offers", OFFER_PUBLISHED)
+    @once_per_event
+    def on_offer_published(self, session: Session, event: dict[str, Any]) -> None:
+        """Applications and conventions take the (re)published offer's team and space."""
+        offer_changes.follow_offer(session, event["data"])
+
+    @event_handler("offers", OFFER_UPDATED)
+    @once_per_event
+    def on_offer_updated(self, session: Session, event: dict[str, Any]) -> None:
+        """Applications and conventions take the changed offer's team and space (a moved offer)."""
+        offer_changes.follow_offer(session, event["data"])
+
+    @event_handler("offers", OFFER_UNPUBLISHED)
+    @once_per_event
+    def on_offer_unpublished(self, session: Session, event: dict[str, Any]) -> None:
+        """Applications and conventions take the unpublished offer's team and space."""
+        offer_changes.follow_offer(session, event["data"])
 
     # -- conventions -------------------------------------------------------------------------
 

@@ -3,17 +3,21 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
+from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import urlencode
 
-from services.common.contracts.events import PasswordResetRequested, UserSignedUp
+from services.common.contracts.events import PasswordResetRequested, TeamInvitationSent, UserSignedUp
 from services.common.identifiers import normalize_phone
+from services.common.school_calendar import PARIS, french_date
 from services.notifications.outgoing import Channel, OutgoingMessage
 from services.notifications.rendering import render_email
 
 # Paths of the web UI that consume the emailed tokens (the gateway serves them).
 EMAIL_CONFIRMATION_PATH = "/confirmer-mon-email"
 NEW_PASSWORD_PATH = "/nouveau-mot-de-passe"  # noqa: S105 (a path of the web UI, no secret)
+TEAM_INVITATION_PATH = "/rejoindre-une-equipe"
+TEAM_INVITATION_VALIDITY_DAYS = 7  # identity's rule, written in the email (expires_at is the truth)
 
 SMS_TEXT_MAX_LENGTH = 480  # three concatenated SMS: more is a mistake of the caller
 REFERENCE_MAX_LENGTH = 100  # the width of ``deliveries.reference``
@@ -34,6 +38,30 @@ def password_reset(public_url: str, request: PasswordResetRequested) -> Outgoing
     """The email carrying a password reset link (valid 1 h)."""
     link = token_link(public_url, NEW_PASSWORD_PATH, request.reset_token)
     return email_message("password_reset", request.email, {"first_name": request.first_name, "link": link})
+
+
+def team_invitation(public_url: str, invitation: TeamInvitationSent) -> OutgoingMessage:
+    """The email inviting someone to join a host's team (link valid 7 days, to accept or refuse)."""
+    link = token_link(public_url, TEAM_INVITATION_PATH, invitation.invitation_token)
+    context = {
+        "inviter_name": invitation.inviter_name,
+        "link": link,
+        "validity_days": TEAM_INVITATION_VALIDITY_DAYS,
+        "expires": french_instant(invitation.expires_at),
+    }
+    return email_message("team_invitation", invitation.email, context)
+
+
+def french_instant(value: str) -> str:
+    """An ISO 8601 instant as read in France: ``14 décembre 2026 à 18 h 05``.
+
+    An instant without offset is UTC, as every stored time is.
+    """
+    instant = datetime.fromisoformat(value)
+    if instant.tzinfo is None:
+        instant = instant.replace(tzinfo=UTC)
+    local = instant.astimezone(PARIS)
+    return f"{french_date(local.date())} à {local.hour} h {local.minute:02d}"
 
 
 def sms(to_e164: str, text: str, template: str = "sms") -> OutgoingMessage:

@@ -29,8 +29,10 @@ from services.common.contracts.conventions import (
 )
 from services.common.contracts.events import (
     PASSWORD_RESET_REQUESTED,
+    TEAM_INVITATION_SENT,
     USER_SIGNED_UP,
     PasswordResetRequested,
+    TeamInvitationSent,
     UserSignedUp,
 )
 from services.common.database import Database
@@ -72,6 +74,15 @@ class NotificationsService(Pingable):
         """Email the account its password reset link."""
         request = PasswordResetRequested.model_validate(event["data"])
         message = messages.password_reset(self.post.public_url, request)
+        return [dispatch.record(session, message, event_id=event["event_id"])]
+
+    @event_handler("identity", TEAM_INVITATION_SENT)
+    @send_after_commit
+    @once_per_event
+    def on_team_invitation_sent(self, session: Session, event: dict[str, Any]) -> list[int]:
+        """Email the invitee the link to join the inviter's team (or to refuse)."""
+        invitation = TeamInvitationSent.model_validate(event["data"])
+        message = messages.team_invitation(self.post.public_url, invitation)
         return [dispatch.record(session, message, event_id=event["event_id"])]
 
     # -- applications and conventions -----------------------------------------------------------

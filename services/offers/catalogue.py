@@ -165,6 +165,8 @@ def snapshot(offer: Offer, today: date) -> OfferSnapshot:
         offer_id=offer.id,
         version=offer.version,
         status=offer.status,
+        team_id=offer.team_id,
+        space_id=offer.space_id,
         title=offer.title,
         description=offer.description,
         employer_name=offer.employer_name,
@@ -214,11 +216,19 @@ def _check(body: OfferBody, today: date, approved: int = 0) -> None:
         raise validation_error(problems)
 
 
+def _is_member(actor: Actor | None, offer: Offer) -> bool:
+    """Whether the caller belongs to the offer's team (a partner's offer has none)."""
+    return actor is not None and actor.is_host and offer.team_id is not None and actor.team_id == offer.team_id
+
+
 def _team_offer(session: Session, actor: Actor, offer_id: int) -> Offer:
-    team_id = _require_host(actor)
+    """The caller's team's offer; 404 for anyone else, pupils and school staff included.
+
+    Another team's offer is "not found", never "forbidden": its existence is not told, and
+    a pupil or a school user who tries an id learns no more than a host of another team.
+    """
     offer = session.get(Offer, offer_id)
-    # Another team's offer is "not found", never "forbidden": its existence is not told.
-    if offer is None or offer.team_id != team_id or offer.deleted_at is not None:
+    if offer is None or offer.deleted_at is not None or not _is_member(actor, offer):
         raise not_found("Offre introuvable.")
     return offer
 
@@ -390,7 +400,6 @@ def preview(session: Session, actor: Actor | None, offer_id: int, today: date) -
     offer = session.get(Offer, offer_id)
     if offer is None or offer.deleted_at is not None:
         raise not_found("Offre introuvable.")
-    own = actor is not None and actor.is_host and actor.team_id == offer.team_id
-    if offer.status != "published" and not own:
+    if offer.status != "published" and not _is_member(actor, offer):
         raise not_found("Offre introuvable.")
     return preview_of(offer, today)

@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session
 from services.common.config import Settings
 from services.common.contracts.actors import Actor
 from services.common.contracts.conventions import OFFER_SEATS_CHANGED
+from services.common.contracts.events import TEAM_MEMBER_JOINED
 from services.common.contracts.offers import OfferBody
 from services.common.database import Database
 from services.common.entrypoints import Pingable
@@ -19,7 +20,7 @@ from services.common.idempotency import once_per_event
 from services.common.rpc import TimedRpcProxy
 from services.common.school_calendar import today_in_paris
 from services.common.validation import parse
-from services.offers import catalogue, partner, seats
+from services.offers import catalogue, partner, seats, team_moves
 from services.offers.models import OutboxMessage, ProcessedEvent
 
 expected = (DomainError,)
@@ -129,3 +130,23 @@ class OffersService(Pingable):
     @once_per_event
     def on_offer_seats_changed(self, session: Session, event: dict[str, Any]) -> None:
         seats.apply_seats_changed(session, event["data"], today_in_paris())
+
+    # -- teams and spaces (identity): offers follow the spaces they are filed in ---------------
+
+    @rpc(expected_exceptions=expected)
+    def count_space_offers(self, team_id: int, space_id: int) -> int:
+        """How many offers (not deleted, any status) the team has in that space."""
+        with self.db.transaction() as session:
+            return team_moves.count_space_offers(session, team_id, space_id)
+
+    @rpc(expected_exceptions=expected)
+    def move_space_offers(self, team_id: int, from_space_id: int, to_space_id: int) -> int:
+        """Move the team's offers of one space to another (each a new version); how many moved."""
+        with self.db.transaction() as session:
+            return team_moves.move_space_offers(session, team_id, from_space_id, to_space_id, today_in_paris())
+
+    @event_handler("identity", TEAM_MEMBER_JOINED)
+    @once_per_event
+    def on_team_member_joined(self, session: Session, event: dict[str, Any]) -> None:
+        """The offers of the spaces a new member brought along become their new team's."""
+        team_moves.apply_member_joined(session, event["data"], today_in_paris())

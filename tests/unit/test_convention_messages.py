@@ -1,4 +1,4 @@
-"""Messages about applications and conventions: recipients, French copy, dates, links, escaping."""
+"""Messages about applications, conventions and team invitations: recipients, French copy, dates, links, escaping."""
 
 from __future__ import annotations
 
@@ -8,7 +8,9 @@ from typing import Any
 import pytest
 
 from services.common.contracts.conventions import ApplicationEvent, ConventionEvent
+from services.common.contracts.events import TeamInvitationSent
 from services.notifications import convention_messages as cm
+from services.notifications import messages as notification_messages
 from services.notifications.convention_messages import Person
 from services.notifications.outgoing import Channel, OutgoingMessage
 
@@ -337,3 +339,65 @@ def test_titles_and_names_are_escaped_in_html_and_left_alone_in_text(build: Any)
         assert '<html lang="fr">' in message.html
         assert "\n" not in (message.subject or "")
         assert "Bien cordialement," in message.body
+
+
+# -- team invitations -------------------------------------------------------------------------
+
+
+def invitation(**changes: Any) -> TeamInvitationSent:
+    values: dict[str, Any] = {
+        "invitation_id": 9,
+        "email": "Theophile.Durand@Example.fr",
+        "team_id": 3,
+        "inviter_name": "Valérie Petit",
+        # 23:30 UTC on 7 December is already the 8th in Paris (UTC+1 in winter).
+        "expires_at": "2026-12-07T23:30:00+00:00",
+        "invitation_token": "inv-TOKEN_42",
+    }
+    return TeamInvitationSent.model_validate({**values, **changes})
+
+
+def test_an_invitation_names_the_inviter_and_carries_its_link_to_the_invitee() -> None:
+    message = notification_messages.team_invitation(PUBLIC_URL, invitation())
+
+    assert (message.channel, message.template) == (Channel.EMAIL, "team_invitation")
+    assert message.recipient == "theophile.durand@example.fr"
+    assert message.subject == "Valérie Petit vous invite à rejoindre son équipe sur 1 élève 1 stage"
+    link = "https://1eleve1stage.example/rejoindre-une-equipe?token=inv-TOKEN_42"
+    assert link in message.body
+    assert message.html is not None and f'href="{link}"' in message.html
+
+
+def test_an_invitation_explains_the_full_delegation_its_validity_and_how_to_refuse() -> None:
+    body = notification_messages.team_invitation(PUBLIC_URL, invitation()).body
+
+    assert "délégation complète" in body
+    for scope in ("toutes les offres", "toutes les candidatures", "toutes les conventions", "signature comprise"):
+        assert scope in body, scope
+    assert "ne peut pas être limitée à une offre, à un espace ou à une action" in body
+    # The date and hour are Paris's, not UTC's.
+    assert "valable 7 jours, jusqu'au 8 décembre 2026 à 0 h 30 (heure de Paris)" in body
+    assert "refuser l'invitation" in body
+
+
+@pytest.mark.parametrize(
+    ("expires_at", "written"),
+    [
+        ("2027-07-01T08:00:00+00:00", "1er juillet 2027 à 10 h 00"),  # summer time: UTC+2
+        ("2027-01-15T16:45:00Z", "15 janvier 2027 à 17 h 45"),
+        ("2027-01-15T16:45:00", "15 janvier 2027 à 17 h 45"),  # no offset: UTC, as stored
+        ("2027-01-15T18:45:00+01:00", "15 janvier 2027 à 18 h 45"),
+    ],
+)
+def test_an_instant_is_written_as_read_in_france(expires_at: str, written: str) -> None:
+    assert notification_messages.french_instant(expires_at) == written
+
+
+def test_the_inviters_name_is_escaped_in_html_and_kept_on_one_subject_line() -> None:
+    message = notification_messages.team_invitation(PUBLIC_URL, invitation(inviter_name="Val <b>Petit</b>\nBcc: x"))
+
+    assert message.html is not None
+    assert "<b>Petit</b>" not in message.html and "&lt;b&gt;Petit&lt;/b&gt;" in message.html
+    assert "Val <b>Petit</b>" in message.body
+    assert message.subject is not None and "\n" not in message.subject
+    assert "None" not in message.body

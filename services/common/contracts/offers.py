@@ -211,6 +211,9 @@ class OfferSnapshot(EventPayload):
     offer_id: int
     version: int
     status: str
+    # Whose offer, in which space: conventions keeps its applications' copies in step.
+    team_id: int | None = None
+    space_id: int | None = None
     title: str
     description: str
     employer_name: str
