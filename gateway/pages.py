@@ -25,11 +25,15 @@ def static_page(name: str) -> Response:
 
 
 # The files every page links to: a fixed list, so no path from a request reaches the disk.
-SHARED_ASSETS = {"site.css": "text/css; charset=utf-8", "site.js": "text/javascript; charset=utf-8"}
+SHARED_ASSETS = {
+    "site.css": "text/css; charset=utf-8",
+    "site.js": "text/javascript; charset=utf-8",
+    "signature-pad.js": "text/javascript; charset=utf-8",
+}
 
 
 def shared_asset(name: str) -> Response:
-    """``site.css`` or ``site.js`` of ``gateway/web``; 404 for any other name."""
+    """One of ``SHARED_ASSETS`` (``gateway/web``); 404 for any other name."""
     content_type = SHARED_ASSETS.get(name)
     if content_type is None:
         return Response("Introuvable.", status=404, content_type="text/plain; charset=utf-8")

@@ -19,6 +19,7 @@ from gateway.partner_offer_routes import PartnerOfferRoutes
 from gateway.routing import Call, json_response, route
 from gateway.school_routes import SchoolRoutes
 from gateway.search_routes import SearchRoutes
+from gateway.team_routes import TeamRoutes
 from services.common.config import SERVICES, Settings
 from services.common.contracts import events
 from services.common.contracts.identity import (
@@ -37,7 +38,14 @@ READY_TIMEOUT = 2.0
 
 
 class GatewayService(
-    SearchRoutes, OfferRoutes, ApplicationRoutes, ConventionRoutes, PartnerRoutes, PartnerOfferRoutes, SchoolRoutes
+    SearchRoutes,
+    OfferRoutes,
+    ApplicationRoutes,
+    ConventionRoutes,
+    PartnerRoutes,
+    PartnerOfferRoutes,
+    SchoolRoutes,
+    TeamRoutes,
 ):
     name = "gateway"
 
@@ -133,6 +141,34 @@ class GatewayService(
     @route("GET", "/signer-en-groupe", summary="Page de signature en groupe", tag="web", auth=False, raw=True)
     def batch_signature_page(self, call: Call) -> Response:
         return pages.static_page("signer-en-groupe.html")
+
+    @route(
+        "GET",
+        "/rejoindre-une-equipe",
+        summary="Page du lien d'invitation dans une équipe",
+        tag="web",
+        auth=False,
+        raw=True,
+    )
+    def invitation_page(self, call: Call) -> Response:
+        response = pages.static_page("rejoindre-une-equipe.html")
+        response.headers["Referrer-Policy"] = "no-referrer"
+        return response
+
+    @route("GET", "/mes-conventions", summary="Page des conventions et de leurs PDF", tag="web", auth=False, raw=True)
+    def conventions_page(self, call: Call) -> Response:
+        return pages.static_page("mes-conventions.html")
+
+    @route(
+        "GET",
+        "/static/<name>",
+        summary="Feuille de style et scripts communs aux pages",
+        tag="web",
+        auth=False,
+        raw=True,
+    )
+    def shared_asset(self, call: Call) -> Response:
+        return pages.shared_asset(call.path["name"])
 
     # -- accounts --------------------------------------------------------------------------
 

@@ -22,7 +22,7 @@ from gateway import service as gateway_service
 from gateway.application_routes import ApplicationRoutes
 from gateway.convention_routes import ConventionRoutes, pdf_response
 from gateway.openapi import build_document
-from gateway.pages import WEB_DIR
+from gateway.pages import SHARED_ASSETS, WEB_DIR, shared_asset
 from gateway.routing import ROUTES, RouteSpec
 from services.common.contracts.conventions import ApplicationStatus, ConventionStatus
 from services.common.errors import unauthenticated
@@ -436,16 +436,21 @@ def test_a_pdf_name_with_accents_keeps_a_plain_fallback():
 
 # -- the signing pages --------------------------------------------------------------------------
 
+SIGNING_PAGES = ["signer-la-convention.html", "signer-en-groupe.html"]
+ACCOUNT_PAGES = ["rejoindre-une-equipe.html", "mes-conventions.html"]
+SHARED_SCRIPTS = sorted(name for name in SHARED_ASSETS if name.endswith(".js"))
+
 
 class PageReader(HTMLParser):
-    """Inputs, labels, live regions and external resources of one page."""
+    """Inputs, labels, live regions, scripts and linked files of one page."""
 
     def __init__(self) -> None:
         super().__init__()
         self.inputs: list[dict[str, str | None]] = []
         self.label_targets: set[str] = set()
         self.live_regions = 0
-        self.external: list[str] = []
+        self.linked: list[str] = []
+        self.scripts: list[str] = []
         self.canvases: list[dict[str, str | None]] = []
 
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
@@ -458,10 +463,11 @@ class PageReader(HTMLParser):
             self.live_regions += 1
         if tag == "canvas":
             self.canvases.append(attributes)
-        # Only the platform's own shared files (/static/...) may be loaded, never another origin.
+        if tag == "script":
+            self.scripts.append(attributes.get("src") or "inline")
         source = attributes.get("href") if tag == "link" else attributes.get("src") if tag == "script" else None
-        if source and not source.startswith("/static/"):
-            self.external.append(source)
+        if source:
+            self.linked.append(source)
 
 
 def read_page(name: str) -> tuple[str, PageReader]:
@@ -471,8 +477,67 @@ def read_page(name: str) -> tuple[str, PageReader]:
     return text, reader
 
 
-@pytest.mark.parametrize("name", ["signer-la-convention.html", "signer-en-groupe.html"])
-def test_each_page_is_accessible_and_self_contained(name):
+def read_asset(name: str) -> str:
+    return (WEB_DIR / name).read_text(encoding="utf-8")
+
+
+def page_and_scripts(name: str) -> str:
+    """A page's text followed by the shared scripts it loads: all the code that runs on it."""
+    text, page = read_page(name)
+    return "\n".join([text] + [read_asset(src.removeprefix("/static/")) for src in page.scripts if src != "inline"])
+
+
+def top_level_names(script: str) -> set[str]:
+    return set(re.findall(r"^(?:async )?(?:function|const|let|class) ([A-Za-z_$][\w$]*)", script, re.MULTILINE))
+
+
+@pytest.mark.parametrize("name", sorted(path.name for path in WEB_DIR.glob("*.html")))
+def test_a_page_loads_only_the_shared_files_of_the_gateway(name):
+    # Only the platform's own shared files (/static/<one of SHARED_ASSETS>), never another origin.
+    _, page = read_page(name)
+    for source in page.linked:
+        assert source.startswith("/static/"), source
+        assert source.removeprefix("/static/") in SHARED_ASSETS, source
+    # the shared scripts come before the page's own, which uses them
+    assert page.scripts == sorted(page.scripts, key=lambda src: src == "inline")
+
+
+@pytest.mark.parametrize("name", sorted(SHARED_ASSETS))
+def test_each_shared_file_is_served_with_its_type_and_nothing_else_is(name):
+    response = shared_asset(name)
+    assert response.status_code == 200
+    assert response.content_type == SHARED_ASSETS[name]
+    assert response.get_data(as_text=True) == read_asset(name)
+    assert shared_asset("pages.py").status_code == 404
+    assert shared_asset("../pages.py").status_code == 404
+
+
+@pytest.mark.parametrize("name", [*sorted(path.name for path in WEB_DIR.glob("*.html")), *SHARED_SCRIPTS])
+def test_no_page_nor_shared_script_writes_html_or_reaches_another_origin(name):
+    text = read_asset(name)
+    # API texts are written as text (textContent), never parsed as HTML
+    assert "innerHTML" not in text
+    assert "outerHTML" not in text and "insertAdjacentHTML" not in text
+    assert not re.search(r"https?://", text), "no external resource"
+
+
+@pytest.mark.parametrize("name", [*SIGNING_PAGES, *ACCOUNT_PAGES])
+def test_a_page_declares_again_nothing_of_the_shared_scripts_it_loads(name):
+    # A name the page declared again would either fail (const, let, class) or replace the shared one.
+    text, page = read_page(name)
+    inline = "\n".join(re.findall(r"<script>(.*?)</script>", text, re.DOTALL))
+    for source in page.scripts:
+        if source != "inline":
+            assert not top_level_names(inline) & top_level_names(read_asset(source.removeprefix("/static/")))
+
+
+def test_the_shared_scripts_declare_each_name_once():
+    names = [top_level_names(read_asset(name)) for name in SHARED_SCRIPTS]
+    assert all(not first & second for index, first in enumerate(names) for second in names[index + 1 :])
+
+
+@pytest.mark.parametrize("name", SIGNING_PAGES)
+def test_each_signing_page_is_accessible_and_self_contained(name):
     text, page = read_page(name)
     assert '<html lang="fr">' in text
     assert 'name="viewport"' in text
@@ -480,40 +545,43 @@ def test_each_page_is_accessible_and_self_contained(name):
     for field in page.inputs:
         assert field.get("id") in page.label_targets, f"{field.get('id')} has no <label for>"
     assert page.live_regions >= 1
-    assert page.external == []
-    assert not re.search(r"https?://", text), "no external resource"
     assert len(page.canvases) == 1
-    assert "touch-action: none" in (WEB_DIR / "site.css").read_text(encoding="utf-8")
-    for pointer_event in ("pointerdown", "pointermove", "pointerup"):
-        assert pointer_event in text
-    assert 'toDataURL("image/png")' in text
     assert ">Effacer<" in text
-    # API texts are written as text, never parsed as HTML
-    assert "innerHTML" not in text
+    assert 'href="/static/site.css"' in text
+    assert "touch-action: none" in read_asset("site.css")
+    # the drawing pad and the API helpers are the shared scripts', loaded before the page's own
+    assert page.scripts == ["/static/site.js", "/static/signature-pad.js", "inline"]
+    assert "const pad = signatureField();" in text
+    assert "function signaturePad(" not in text
+    assert "class ApiError" not in text
 
 
-@pytest.mark.parametrize("name", ["rejoindre-une-equipe.html", "mes-conventions.html"])
-def test_the_account_pages_are_accessible_and_self_contained(name):
-    text, page = read_page(name)
-    assert '<html lang="fr">' in text and 'name="viewport"' in text
-    for field in page.inputs:
-        assert field.get("id") in page.label_targets, f"{field.get('id')} has no <label for>"
-    assert page.live_regions >= 1
-    assert page.external == []
-    assert not re.search(r"https?://", text)
-    assert "innerHTML" not in text
+def test_the_signature_pad_draws_with_pointer_events_and_refuses_an_empty_drawing():
+    pad = read_asset("signature-pad.js")
+    for pointer_event in ("pointerdown", "pointermove", "pointerup", "pointercancel"):
+        assert f'"{pointer_event}"' in pad
+    assert 'toDataURL("image/png")' in pad
+    assert "isEmpty()" in pad and "if (pad.isEmpty())" in pad
+    assert '"clear"' in pad and "pad.clear()" in pad
+    assert "writeName(name)" in pad
+    site = read_asset("site.js")
+    assert "paragraph.textContent = text;" in site
+    assert 'const TOKEN_KEY = "1e1s.token";' in site and 'const USER_KEY = "1e1s.user";' in site
 
 
 def test_the_legal_representative_page_calls_the_link_code_and_sign_routes():
-    text, _ = read_page("signer-la-convention.html")
+    text = page_and_scripts("signer-la-convention.html")
     for path in ("/api/v1/signatures/link?token=", "/api/v1/signatures/code", "/api/v1/signatures/sign", "/pdf?token="):
         assert path in text
     assert "link_token: linkToken" in text
+    # the emailed link stands for the signatory: the page never sends a session of the tab
+    assert "sendSession: false" in read_page("signer-la-convention.html")[0]
     assert 'name="referrer" content="no-referrer"' in text
 
 
 def test_the_batch_page_logs_in_lists_the_ready_conventions_and_signs_them():
-    text, page = read_page("signer-en-groupe.html")
+    text = page_and_scripts("signer-en-groupe.html")
+    _, page = read_page("signer-en-groupe.html")
     for path in (
         "/api/v1/auth/login",
         "/api/v1/conventions?status=",
@@ -526,4 +594,15 @@ def test_the_batch_page_logs_in_lists_the_ready_conventions_and_signs_them():
     assert "sessionStorage" in text
     assert "convention_ids: ids" in text
     assert "Tout cocher" in text
+    assert "onSignOut()" in text  # a 401 brings the login form back
     assert {"email", "password", "phone", "code", "select-all"} <= {field.get("id") for field in page.inputs}
+
+
+@pytest.mark.parametrize("name", ACCOUNT_PAGES)
+def test_the_account_pages_are_accessible_and_self_contained(name):
+    text, page = read_page(name)
+    assert '<html lang="fr">' in text and 'name="viewport"' in text
+    for field in page.inputs:
+        assert field.get("id") in page.label_targets, f"{field.get('id')} has no <label for>"
+    assert page.live_regions >= 1
+    assert page.scripts == ["/static/site.js", "inline"]
