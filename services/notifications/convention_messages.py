@@ -23,6 +23,7 @@ _log = logging.getLogger(__name__)
 # Path of the web page where the legal representative, who has no account, signs with the
 # emailed link token.
 SIGNING_PAGE_PATH = "/signer-la-convention"
+CONVENTIONS_PAGE_PATH = "/mes-conventions"
 STUDENT_ROLE = "student"
 SCHOOL_HEAD_ROLES = ("school_manager",)
 _WEEKDAYS = ("lundi", "mardi", "mercredi", "jeudi", "vendredi", "samedi", "dimanche")
@@ -193,13 +194,14 @@ def convention_ready_to_sign(
 def convention_document_ready(
     public_url: str, convention: ConventionEvent, hosts: Sequence[Person], school_staff: Sequence[Person]
 ) -> list[OutgoingMessage]:
-    """Signed by all, sealed PDF ready: tell everyone; account holders get the PDF's link.
+    """Signed by all, sealed PDF ready: tell everyone; account holders get the link of the page
+    where, once logged in, they download it (the PDF route needs their session).
 
-    The legal representative has no account and the PDF route needs one: their email says
-    so and points to the school, rather than carrying a link that would refuse them.
+    The legal representative has no account: their email says so and points to the school,
+    rather than carrying a link that would refuse them.
     """
     context = _convention_context(public_url, convention)
-    context["pdf_link"] = f"{public_url.rstrip('/')}/api/v1/conventions/{convention.convention_id}/pdf"
+    context["pdf_link"] = f"{public_url.rstrip('/')}{CONVENTIONS_PAGE_PATH}?convention={convention.convention_id}"
     messages = [_email_to(person, "convention_signed", context) for person in [*hosts, *school_staff]]
     messages.append(_email_to(_student(convention), "convention_signed", {**context, "for_student": True}))
     if convention.legal_representative_email:

@@ -163,7 +163,7 @@ def test_from_application_to_a_sealed_convention(stack, schools):
     assert not verify_seal(tampered, load_seal_identity(stack.state_dir)).intact
 
     # everyone is told, with the link to the PDF
-    link = f"/api/v1/conventions/{convention_id}/pdf"
+    link = f"/mes-conventions?convention={convention_id}"
     for person in (host, pupil, manager):
         wait_for_mail_containing(stack.state_dir, email_of(stack, person), link)
     # a stranger gets 404 for the convention and its PDF

@@ -307,7 +307,7 @@ def test_each_convention_event_reaches_exactly_its_recipients_once(
     mails, texts = outbox.new()
     assert recipients(mails) == sorted({PAULE, THEO, ZOE, *HOSTS})
     for mail in mails:
-        assert f"{PUBLIC_URL}/api/v1/conventions/41/pdf" in text_of(mail)
+        assert f"{PUBLIC_URL}/mes-conventions?convention=41" in text_of(mail)
     assert texts == []
 
     for event_type, event_id, data in [

@@ -287,7 +287,7 @@ def test_the_signed_convention_reaches_everyone_with_the_pdf_link_for_account_ho
         "prof@college.example",
         "zoe.martin@example.fr",
     ]
-    pdf = "https://1eleve1stage.example/api/v1/conventions/5/pdf"
+    pdf = "https://1eleve1stage.example/mes-conventions?convention=5"
     for message in messages:
         assert message.template == "convention_signed"
         assert pdf in message.body
