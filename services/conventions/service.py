@@ -33,6 +33,7 @@ from services.common.database import Database, utcnow
 from services.common.entrypoints import Pingable
 from services.common.errors import DomainError
 from services.common.idempotency import once_per_event
+from services.common.redelivery import reliable_handler
 from services.common.rpc import TimedRpcProxy
 from services.common.school_calendar import today_in_paris
 from services.common.validation import parse
@@ -140,19 +141,19 @@ class ConventionsService(Pingable):
 
     # -- offers moved to another space or team: their applications and conventions follow ------
 
-    @event_handler("offers", OFFER_PUBLISHED)
+    @reliable_handler("offers", OFFER_PUBLISHED)
     @once_per_event
     def on_offer_published(self, session: Session, event: dict[str, Any]) -> None:
         """Applications and conventions take the (re)published offer's team and space."""
         offer_changes.follow_offer(session, event["data"])
 
-    @event_handler("offers", OFFER_UPDATED)
+    @reliable_handler("offers", OFFER_UPDATED)
     @once_per_event
     def on_offer_updated(self, session: Session, event: dict[str, Any]) -> None:
         """Applications and conventions take the changed offer's team and space (a moved offer)."""
         offer_changes.follow_offer(session, event["data"])
 
-    @event_handler("offers", OFFER_UNPUBLISHED)
+    @reliable_handler("offers", OFFER_UNPUBLISHED)
     @once_per_event
     def on_offer_unpublished(self, session: Session, event: dict[str, Any]) -> None:
         """Applications and conventions take the unpublished offer's team and space."""

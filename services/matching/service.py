@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from nameko.events import event_handler
 from nameko.rpc import rpc
 from sqlalchemy.orm import Session
 
@@ -17,6 +16,7 @@ from services.common.database import Database
 from services.common.entrypoints import Pingable
 from services.common.errors import DomainError
 from services.common.idempotency import once_per_event
+from services.common.redelivery import reliable_handler
 from services.common.school_calendar import today_in_paris
 from services.common.validation import parse
 from services.matching import highlighting, offer_projection, offer_search, schools
@@ -91,22 +91,22 @@ class MatchingService(Pingable):
 
     # -- the projection of offers (the index refreshes after each handler: index_provider) ---
 
-    @event_handler("offers", OFFER_PUBLISHED)
+    @reliable_handler("offers", OFFER_PUBLISHED)
     @once_per_event
     def on_offer_published(self, session: Session, event: dict[str, Any]) -> None:
         offer_projection.apply_snapshot(session, event["data"])
 
-    @event_handler("offers", OFFER_UPDATED)
+    @reliable_handler("offers", OFFER_UPDATED)
     @once_per_event
     def on_offer_updated(self, session: Session, event: dict[str, Any]) -> None:
         offer_projection.apply_snapshot(session, event["data"])
 
-    @event_handler("offers", OFFER_UNPUBLISHED)
+    @reliable_handler("offers", OFFER_UNPUBLISHED)
     @once_per_event
     def on_offer_unpublished(self, session: Session, event: dict[str, Any]) -> None:
         offer_projection.apply_snapshot(session, event["data"])
 
-    @event_handler("offers", OFFER_DELETED)
+    @reliable_handler("offers", OFFER_DELETED)
     @once_per_event
     def on_offer_deleted(self, session: Session, event: dict[str, Any]) -> None:
         offer_projection.apply_deletion(session, event["data"])

@@ -1,16 +1,7 @@
-"""Decorators of the handlers whose recipients come from another service (over RPC).
+"""Handlers whose recipients come from another service (over RPC); they are declared with
+``services.common.redelivery.reliable_handler`` so that an event waits while identity is away.
 
-Redelivery, as checked in nameko 2.14.1 (``nameko.messaging.Consumer.handle_message_processed``):
-an event handler's message is acknowledged after the handler has run, **also when it
-raised**, so an error loses the event, unless the entrypoint is declared with
-``@event_handler(..., requeue_on_error=True)``: the message is then rejected with requeue and
-the broker delivers it again at once, with no delay and no attempt count. Hence:
-
-- ``requeue_while_unavailable`` lets through (for nameko to requeue) only the errors that may
-  pass, identity or the database not answering, after a pause so that a stopped service does
-  not make a hot loop; any other error (a malformed event, a bug) would fail the same way on
-  every delivery: it is logged and the event acknowledged.
-- ``recorded_once_per_event`` asks identity *before* opening a transaction: a SQLite process
+``recorded_once_per_event`` asks identity *before* opening a transaction: a SQLite process
   has one connection, which an RPC waiting for its deadline would hold from every other
   worker. The messages are then recorded, with the event's id, in one transaction: an error
   records nothing, and a redelivered event records nothing more.
@@ -23,74 +14,15 @@ import logging
 from collections.abc import Callable, Iterable
 from typing import Any
 
-import eventlet
-from kombu.exceptions import OperationalError as BrokerUnavailable
-from nameko.exceptions import RemoteError, UnknownService
-from sqlalchemy import exc as db_errors
 from sqlalchemy.orm import Session
 
-from services.common.errors import DomainError
 from services.common.idempotency import claim
 from services.notifications import dispatch
 from services.notifications.outgoing import OutgoingMessage
 
 _log = logging.getLogger(__name__)
 
-REQUEUE_PAUSE_SECONDS = 2.0
-"""How long a handler waits before its event goes back to the queue (one retry per pause)."""
-
 Handler = Callable[[Any, dict[str, Any]], Any]
-
-
-def is_transient(error: BaseException) -> bool:
-    """Whether the same event may succeed later: a service, the broker or the database did not answer.
-
-    A ``RemoteError`` is an unexpected error inside identity (its database, most often):
-    retried too, so the messages leave once identity is mended.
-    """
-    if isinstance(error, DomainError):
-        return error.code == "SERVICE_UNAVAILABLE"
-    return isinstance(
-        error,
-        RemoteError
-        | UnknownService
-        | BrokerUnavailable
-        | ConnectionError
-        | db_errors.OperationalError
-        | db_errors.InterfaceError
-        | db_errors.TimeoutError,
-    )
-
-
-def requeue_while_unavailable(handler: Handler) -> Handler:
-    """Raise (for ``requeue_on_error=True`` to requeue the event) only what may pass; drop the rest.
-
-    Put it right below ``@event_handler(..., requeue_on_error=True)``.
-    """
-
-    @functools.wraps(handler)
-    def wrapper(self: Any, event: dict[str, Any]) -> Any:
-        try:
-            return handler(self, event)
-        except Exception as error:
-            if not is_transient(error):
-                _log.exception(
-                    "event %s (%s) dropped: it fails for a reason a retry would not change",
-                    event.get("event_id"),
-                    event.get("event_type"),
-                )
-                return None
-            _log.warning(
-                "event %s (%s) put back on its queue in %ss: %s",
-                event.get("event_id"),
-                event.get("event_type"),
-                REQUEUE_PAUSE_SECONDS,
-                error,
-            )
-            eventlet.sleep(REQUEUE_PAUSE_SECONDS)
-            raise
-
-    return wrapper
 
 
 def recorded_once_per_event(build: Callable[[Any, dict[str, Any]], Iterable[OutgoingMessage]]) -> Handler:

@@ -9,7 +9,6 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from nameko.events import event_handler
 from nameko.rpc import rpc
 from nameko.timer import timer
 from sqlalchemy.orm import Session
@@ -40,10 +39,11 @@ from services.common.entrypoints import Pingable
 from services.common.errors import validation_error
 from services.common.idempotency import once_per_event
 from services.common.identifiers import normalize_phone
+from services.common.redelivery import reliable_handler
 from services.common.rpc import TimedRpcProxy
 from services.notifications import convention_messages, dispatch, messages
 from services.notifications.convention_messages import Person, people
-from services.notifications.event_handling import recorded_once_per_event, requeue_while_unavailable
+from services.notifications.event_handling import recorded_once_per_event
 from services.notifications.models import OutboxMessage, ProcessedEvent
 from services.notifications.outgoing import OutgoingMessage
 from services.notifications.postman import Postman, send_after_commit
@@ -58,7 +58,7 @@ class NotificationsService(Pingable):
     post = Postman()
     identity = TimedRpcProxy("identity")
 
-    @event_handler("identity", USER_SIGNED_UP)
+    @reliable_handler("identity", USER_SIGNED_UP)
     @send_after_commit
     @once_per_event
     def on_user_signed_up(self, session: Session, event: dict[str, Any]) -> list[int]:
@@ -67,7 +67,7 @@ class NotificationsService(Pingable):
         message = messages.email_confirmation(self.post.public_url, user)
         return [dispatch.record(session, message, event_id=event["event_id"])]
 
-    @event_handler("identity", PASSWORD_RESET_REQUESTED)
+    @reliable_handler("identity", PASSWORD_RESET_REQUESTED)
     @send_after_commit
     @once_per_event
     def on_password_reset_requested(self, session: Session, event: dict[str, Any]) -> list[int]:
@@ -76,7 +76,7 @@ class NotificationsService(Pingable):
         message = messages.password_reset(self.post.public_url, request)
         return [dispatch.record(session, message, event_id=event["event_id"])]
 
-    @event_handler("identity", TEAM_INVITATION_SENT)
+    @reliable_handler("identity", TEAM_INVITATION_SENT)
     @send_after_commit
     @once_per_event
     def on_team_invitation_sent(self, session: Session, event: dict[str, Any]) -> list[int]:
@@ -90,8 +90,7 @@ class NotificationsService(Pingable):
     # opens, and an event whose recipients identity cannot give now goes back to its queue
     # (see event_handling: nameko would otherwise acknowledge it and lose it).
 
-    @event_handler("conventions", APPLICATION_SUBMITTED, requeue_on_error=True)
-    @requeue_while_unavailable
+    @reliable_handler("conventions", APPLICATION_SUBMITTED)
     @send_after_commit
     @recorded_once_per_event
     def on_application_submitted(self, event: dict[str, Any]) -> list[OutgoingMessage]:
@@ -99,8 +98,7 @@ class NotificationsService(Pingable):
         application = ApplicationEvent.model_validate(event["data"])
         return convention_messages.application_submitted(self.post.public_url, application, self._hosts(application))
 
-    @event_handler("conventions", APPLICATION_VALIDATED, requeue_on_error=True)
-    @requeue_while_unavailable
+    @reliable_handler("conventions", APPLICATION_VALIDATED)
     @send_after_commit
     @recorded_once_per_event
     def on_application_validated(self, event: dict[str, Any]) -> list[OutgoingMessage]:
@@ -108,8 +106,7 @@ class NotificationsService(Pingable):
         application = ApplicationEvent.model_validate(event["data"])
         return convention_messages.application_validated(self.post.public_url, application)
 
-    @event_handler("conventions", APPLICATION_REJECTED, requeue_on_error=True)
-    @requeue_while_unavailable
+    @reliable_handler("conventions", APPLICATION_REJECTED)
     @send_after_commit
     @recorded_once_per_event
     def on_application_rejected(self, event: dict[str, Any]) -> list[OutgoingMessage]:
@@ -117,8 +114,7 @@ class NotificationsService(Pingable):
         application = ApplicationEvent.model_validate(event["data"])
         return convention_messages.application_rejected(self.post.public_url, application)
 
-    @event_handler("conventions", APPLICATION_CANCELLED, requeue_on_error=True)
-    @requeue_while_unavailable
+    @reliable_handler("conventions", APPLICATION_CANCELLED)
     @send_after_commit
     @recorded_once_per_event
     def on_application_cancelled(self, event: dict[str, Any]) -> list[OutgoingMessage]:
@@ -127,8 +123,7 @@ class NotificationsService(Pingable):
         hosts = self._hosts(application) if application.by_role == convention_messages.STUDENT_ROLE else []
         return convention_messages.application_cancelled(self.post.public_url, application, hosts)
 
-    @event_handler("conventions", APPLICATION_EXPIRED, requeue_on_error=True)
-    @requeue_while_unavailable
+    @reliable_handler("conventions", APPLICATION_EXPIRED)
     @send_after_commit
     @recorded_once_per_event
     def on_application_expired(self, event: dict[str, Any]) -> list[OutgoingMessage]:
@@ -136,8 +131,7 @@ class NotificationsService(Pingable):
         application = ApplicationEvent.model_validate(event["data"])
         return convention_messages.application_expired(self.post.public_url, application)
 
-    @event_handler("conventions", APPLICATION_APPROVED, requeue_on_error=True)
-    @requeue_while_unavailable
+    @reliable_handler("conventions", APPLICATION_APPROVED)
     @send_after_commit
     @recorded_once_per_event
     def on_application_approved(self, event: dict[str, Any]) -> list[OutgoingMessage]:
@@ -145,8 +139,7 @@ class NotificationsService(Pingable):
         application = ApplicationEvent.model_validate(event["data"])
         return convention_messages.application_approved(self.post.public_url, application, self._hosts(application))
 
-    @event_handler("conventions", CONVENTION_CREATED, requeue_on_error=True)
-    @requeue_while_unavailable
+    @reliable_handler("conventions", CONVENTION_CREATED)
     @send_after_commit
     @recorded_once_per_event
     def on_convention_created(self, event: dict[str, Any]) -> list[OutgoingMessage]:
@@ -155,8 +148,7 @@ class NotificationsService(Pingable):
         hosts, staff = self._parties(convention, school_roles=None)
         return convention_messages.convention_created(self.post.public_url, convention, hosts, staff)
 
-    @event_handler("conventions", CONVENTION_READY_TO_SIGN, requeue_on_error=True)
-    @requeue_while_unavailable
+    @reliable_handler("conventions", CONVENTION_READY_TO_SIGN)
     @send_after_commit
     @recorded_once_per_event
     def on_convention_ready_to_sign(self, event: dict[str, Any]) -> list[OutgoingMessage]:
@@ -165,8 +157,7 @@ class NotificationsService(Pingable):
         hosts, heads = self._parties(convention, school_roles=convention_messages.SCHOOL_HEAD_ROLES)
         return convention_messages.convention_ready_to_sign(self.post.public_url, convention, hosts, heads)
 
-    @event_handler("conventions", CONVENTION_DOCUMENT_READY, requeue_on_error=True)
-    @requeue_while_unavailable
+    @reliable_handler("conventions", CONVENTION_DOCUMENT_READY)
     @send_after_commit
     @recorded_once_per_event
     def on_convention_document_ready(self, event: dict[str, Any]) -> list[OutgoingMessage]:

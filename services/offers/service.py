@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from nameko.events import event_handler
 from nameko.rpc import rpc
 from sqlalchemy.orm import Session
 
@@ -17,6 +16,7 @@ from services.common.database import Database
 from services.common.entrypoints import Pingable
 from services.common.errors import DomainError
 from services.common.idempotency import once_per_event
+from services.common.redelivery import reliable_handler
 from services.common.rpc import TimedRpcProxy
 from services.common.school_calendar import today_in_paris
 from services.common.validation import parse
@@ -126,7 +126,7 @@ class OffersService(Pingable):
         with self.db.transaction() as session:
             return seats.offer_for_application(session, offer_id, today_in_paris())
 
-    @event_handler("conventions", OFFER_SEATS_CHANGED)
+    @reliable_handler("conventions", OFFER_SEATS_CHANGED)
     @once_per_event
     def on_offer_seats_changed(self, session: Session, event: dict[str, Any]) -> None:
         seats.apply_seats_changed(session, event["data"], today_in_paris())
@@ -145,7 +145,7 @@ class OffersService(Pingable):
         with self.db.transaction() as session:
             return team_moves.move_space_offers(session, team_id, from_space_id, to_space_id, today_in_paris())
 
-    @event_handler("identity", TEAM_MEMBER_JOINED)
+    @reliable_handler("identity", TEAM_MEMBER_JOINED)
     @once_per_event
     def on_team_member_joined(self, session: Session, event: dict[str, Any]) -> None:
         """The offers of the spaces a new member brought along become their new team's."""

@@ -24,13 +24,12 @@ from nameko.amqp.publish import Publisher
 from nameko.standalone.events import get_event_exchange
 from nameko.testing.services import entrypoint_hook, entrypoint_waiter
 
-from services.common import broker
+from services.common import broker, redelivery
 from services.common.contracts import conventions as contract
 from services.common.contracts import events
 from services.common.database import utcnow
 from services.identity.service import IdentityService
 from services.matching.service import MatchingService
-from services.notifications import event_handling
 from services.notifications.service import NotificationsService
 from tests.support.databases import DatabaseSet
 from tests.support.listener import IdentityEventsListener
@@ -327,7 +326,7 @@ def test_an_event_waits_for_identity_and_is_handled_once_it_answers(
     databases: DatabaseSet,
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    monkeypatch.setattr(event_handling, "REQUEUE_PAUSE_SECONDS", 0.2)
+    monkeypatch.setattr(redelivery, "REQUEUE_PAUSE_SECONDS", 0.2)
     team_id = stack.signup(ALICE, "Alice", "employer")["team_id"]
     zoe_id = 99
     stack.identity.stop()
