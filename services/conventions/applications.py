@@ -31,7 +31,7 @@ from services.common.errors import DomainError, conflict, forbidden, not_found, 
 from services.common.outbox import emit
 from services.common.reservations import Audience, admits
 from services.conventions import application_rules as rules
-from services.conventions import convention_parts, seats
+from services.conventions import convention_parts, convention_rules, seats
 from services.conventions.access import Scope, scope_of
 from services.conventions.models import Application, ApplicationTransition, Convention
 
@@ -317,7 +317,7 @@ def act(
     previous = application.status
     if previous == "approved":
         convention = session.scalar(select(Convention).where(Convention.application_id == application.id))
-        if convention is not None and convention.status == "signed_by_all":
+        if convention is not None and not convention_rules.may_be_cancelled(convention.status):
             raise conflict(
                 "INVALID_TRANSITION", "La convention est signée par tous : le stage ne peut plus être annulé."
             )

@@ -23,13 +23,13 @@ from services.common.contracts.conventions import (
     CONVENTION_READY_TO_SIGN,
     HOST_FIELDS,
     SCHOOL_FIELDS,
-    SIGNATORY_ROLES,
     ConventionEvent,
     ConventionPatch,
 )
-from services.common.errors import DomainError, conflict, forbidden, not_found, validation_error
+from services.common.errors import DomainError, forbidden, not_found, validation_error
 from services.common.outbox import emit
 from services.common.school_calendar import Week
+from services.conventions import convention_rules as rules
 from services.conventions.access import SCHOOL_ROLES, scope_of
 from services.conventions.models import (
     Application,
@@ -40,21 +40,7 @@ from services.conventions.models import (
 from services.conventions.working_time import schedule_problems
 
 PER_PAGE = 20
-EDITABLE = ("draft", "completed_by_employer")
-SIGNABLE = ("ready_to_sign", "signatures_started")
 LINK_LIFETIME = timedelta(days=90)
-
-# What each side must have filled in before declaring its part done.
-HOST_REQUIRED = ("tutor_name", "tutor_role", "tutor_email", "activities", "daily_hours", "lunch_break")
-SCHOOL_REQUIRED = (
-    "school_manager_name",
-    "referent_teacher_name",
-    "student_class",
-    "student_birth_date",
-    "legal_representative_name",
-    "legal_representative_email",
-    "legal_representative_phone",
-)
 
 
 def _iso(value: datetime | None) -> str | None:
@@ -198,9 +184,7 @@ def convention_out(session: Session, convention: Convention) -> dict[str, Any]:
             }
             for signature in signatures
         ],
-        "awaiting_signatures": (
-            [role for role in SIGNATORY_ROLES if role not in signed_roles] if convention.status in SIGNABLE else []
-        ),
+        "awaiting_signatures": (rules.awaiting(convention.status, signed_roles)),
         "pdf_ready": bool(has_document),
         "created_at": convention.created_at.isoformat(),
         "updated_at": convention.updated_at.isoformat(),
@@ -268,15 +252,10 @@ def update(session: Session, actor: Actor, convention_id: int, patch: Convention
 
 
 def _require_editable(convention: Convention, side: str) -> None:
-    if convention.status not in EDITABLE:
-        raise conflict("CONVENTION_FROZEN", "La convention est prête à signer ou annulée : elle ne se modifie plus.")
     done = convention.completed_by_employer_at if side == "host" else convention.validated_by_school_at
-    if done is not None:
-        raise conflict("PART_ALREADY_DONE", "Votre partie est déjà déclarée complète : elle ne se modifie plus.")
-
-
-def _missing(part: dict[str, Any], required: tuple[str, ...]) -> dict[str, list[str]]:
-    return {field: ["À renseigner avant de valider votre partie."] for field in required if not part.get(field)}
+    problem = rules.editing_problem(convention.status, done)
+    if problem is not None:
+        raise problem
 
 
 def complete(session: Session, actor: Actor, convention_id: int, now: datetime) -> Convention:
@@ -285,16 +264,15 @@ def complete(session: Session, actor: Actor, convention_id: int, now: datetime) 
     if actor.role != "employer":
         raise forbidden("Seul l'organisme d'accueil complète sa partie de la convention.")
     _require_editable(convention, "host")
-    problems = _missing(convention.host_part, HOST_REQUIRED)
+    problems = rules.missing(convention.host_part, rules.HOST_REQUIRED)
     if convention.host_part.get("daily_hours"):
         hours = ConventionPatch.model_validate({"daily_hours": convention.host_part["daily_hours"]}).daily_hours or {}
-        rules = schedule_problems(hours)
-        if rules:
-            problems["daily_hours"] = rules
+        unlawful = schedule_problems(hours)
+        if unlawful:
+            problems["daily_hours"] = unlawful
     if problems:
         raise validation_error(problems, "La partie de l'organisme d'accueil est incomplète.")
     convention.completed_by_employer_at = now
-    convention.status = "completed_by_employer"
     return _after_part_done(session, convention, now)
 
 
@@ -304,7 +282,7 @@ def validate(session: Session, actor: Actor, convention_id: int, now: datetime) 
     if actor.role not in SCHOOL_ROLES:
         raise forbidden("Seule l'équipe de l'établissement valide sa partie de la convention.")
     _require_editable(convention, "school")
-    problems = _missing(convention.school_part, SCHOOL_REQUIRED)
+    problems = rules.missing(convention.school_part, rules.SCHOOL_REQUIRED)
     if problems:
         raise validation_error(problems, "La partie de l'établissement est incomplète.")
     convention.validated_by_school_at = now
@@ -313,9 +291,11 @@ def validate(session: Session, actor: Actor, convention_id: int, now: datetime) 
 
 def _after_part_done(session: Session, convention: Convention, now: datetime) -> Convention:
     convention.updated_at = now
-    if convention.completed_by_employer_at is None or convention.validated_by_school_at is None:
+    convention.status = rules.status_after_parts(
+        convention.completed_by_employer_at is not None, convention.validated_by_school_at is not None
+    )
+    if convention.status != "ready_to_sign":
         return convention
-    convention.status = "ready_to_sign"
     token = secrets.token_urlsafe(32)
     convention.link_token_hash = link_hash(token)
     convention.link_expires_at = now + LINK_LIFETIME
@@ -343,7 +323,7 @@ def by_link(session: Session, token: str, now: datetime, *, lock: bool = False) 
 def cancel_for(session: Session, application_id: int, now: datetime) -> None:
     """The application was cancelled after approval: its convention is cancelled too."""
     convention = session.scalar(select(Convention).where(Convention.application_id == application_id))
-    if convention is not None and convention.status != "signed_by_all":
+    if convention is not None and rules.may_be_cancelled(convention.status):
         convention.status = "cancelled"
         convention.link_token_hash = None
         convention.updated_at = now

@@ -13,6 +13,8 @@ import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+from services.common.errors import DomainError
+
 CODE_LIFETIME = timedelta(minutes=10)
 MAX_WRONG_CODES = 5
 REQUESTS_PER_WINDOW = 3
@@ -67,3 +69,34 @@ def throttle(sent_at: list[datetime], now: datetime) -> Throttle:
         return Throttle(True)
     frees_at = recent[len(recent) - REQUESTS_PER_WINDOW] + REQUEST_WINDOW
     return Throttle(False, max(1, int((frees_at - now).total_seconds()) + 1))
+
+
+def locked() -> DomainError:
+    """423: five wrong codes lock the request for good (asking again does not reset it)."""
+    return DomainError(
+        "TOO_MANY_ATTEMPTS",
+        "Trop de codes erronés : cette demande de signature est bloquée. Demandez un nouveau code dans 10 minutes.",
+        423,
+    )
+
+
+def request_problem(used_at: datetime | None, attempts: int, expires_at: datetime, now: datetime) -> DomainError | None:
+    """Why a code can no longer be tried on this request, or None: used (410), locked (423),
+    expired (410), checked in that order."""
+    if used_at is not None:
+        return DomainError("CODE_ALREADY_USED", "Ce code a déjà servi : demandez-en un nouveau.", 410)
+    if attempts >= MAX_WRONG_CODES:
+        return locked()
+    if expires_at <= now:
+        return DomainError("CODE_EXPIRED", "Ce code a expiré (10 minutes) : demandez-en un nouveau.", 410)
+    return None
+
+
+def wrong_code(attempts: int) -> DomainError:
+    """422 after the ``attempts``-th wrong code, saying how many tries are left."""
+    left = MAX_WRONG_CODES - attempts
+    if left <= 0:
+        message = "Code erroné. Cette demande de signature est maintenant bloquée : demandez un nouveau code."
+    else:
+        message = f"Code erroné. Il vous reste {left} essai{'s' if left > 1 else ''}."
+    return DomainError("WRONG_CODE", message, 422, {"code": [message]})

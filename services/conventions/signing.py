@@ -19,13 +19,12 @@ from sqlalchemy.orm import Session
 from services.common.contracts.actors import Actor
 from services.common.contracts.conventions import (
     CONVENTION_SIGNED_BY_ALL,
-    SIGNATORY_ROLES,
 )
 from services.common.database import upsert_insert
 from services.common.errors import DomainError, conflict, forbidden, not_found, rate_limited, validation_error
 from services.common.identifiers import mask_phone
 from services.common.outbox import emit
-from services.conventions import convention_parts
+from services.conventions import convention_parts, convention_rules
 from services.conventions import signature_codes as codes
 from services.conventions.access import scope_of
 from services.conventions.models import (
@@ -92,7 +91,7 @@ def _signable(session: Session, signer: Signer, actor: Actor | None, convention_
         if not mine:
             raise not_found(f"Convention introuvable : {convention_id}.")
         assert convention is not None
-        if convention.status not in convention_parts.SIGNABLE:
+        if convention.status not in convention_rules.SIGNABLE:
             raise conflict("NOT_READY_TO_SIGN", f"La convention {convention_id} n'est pas prête à être signée.")
         already = session.scalar(
             select(ConventionSignature.id).where(
@@ -180,7 +179,7 @@ def request_code(
         session.add(request)
     else:
         if request.attempts >= codes.MAX_WRONG_CODES:
-            raise _locked()
+            raise codes.locked()
         request.code_hash = codes.code_hash(secret, request.id, code)
         request.phone = phone
         request.sends += 1
@@ -201,14 +200,6 @@ def _live_request(session: Session, signer: Signer, ids: list[int], now: datetim
     return next((request for request in candidates if sorted(request.convention_ids) == ids), None)
 
 
-def _locked() -> DomainError:
-    return DomainError(
-        "TOO_MANY_ATTEMPTS",
-        "Trop de codes erronés : cette demande de signature est bloquée. Demandez un nouveau code dans 10 minutes.",
-        423,
-    )
-
-
 def request_out(request: SignatureRequest) -> dict[str, Any]:
     """The answer to a code request (202)."""
     return {
@@ -227,12 +218,9 @@ def check_code(
     request = session.get(SignatureRequest, request_id)
     if request is None or request.signer_key != signer.key:
         raise not_found("Demande de signature introuvable.")
-    if request.used_at is not None:
-        raise DomainError("CODE_ALREADY_USED", "Ce code a déjà servi : demandez-en un nouveau.", 410)
-    if request.attempts >= codes.MAX_WRONG_CODES:
-        raise _locked()
-    if request.expires_at <= now:
-        raise DomainError("CODE_EXPIRED", "Ce code a expiré (10 minutes) : demandez-en un nouveau.", 410)
+    problem = codes.request_problem(request.used_at, request.attempts, request.expires_at, now)
+    if problem is not None:
+        raise problem
     if codes.code_matches(secret, request.id, code, request.code_hash):
         return None
     # One UPDATE both counts and caps: concurrent wrong tries cannot pass the limit.
@@ -244,13 +232,8 @@ def check_code(
         .execution_options(synchronize_session=False)
     ).scalar_one_or_none()
     if counted is None:
-        return _locked()
-    left = codes.MAX_WRONG_CODES - counted
-    if left == 0:
-        message = "Code erroné. Cette demande de signature est maintenant bloquée : demandez un nouveau code."
-    else:
-        message = f"Code erroné. Il vous reste {left} essai{'s' if left > 1 else ''}."
-    return DomainError("WRONG_CODE", message, 422, {"code": [message]})
+        return codes.locked()
+    return codes.wrong_code(counted)
 
 
 def sign(
@@ -309,9 +292,7 @@ def sign(
             session.scalars(select(ConventionSignature.role).where(ConventionSignature.convention_id == convention.id))
         )
         convention.updated_at = now
-        if signed_roles >= set(SIGNATORY_ROLES):
-            convention.status = "signed_by_all"
+        convention.status = convention_rules.status_after_signatures(signed_roles)
+        if convention.status == convention_rules.FINAL:
             emit(session, CONVENTION_SIGNED_BY_ALL, convention_parts.event_of(convention))
-        else:
-            convention.status = "signatures_started"
     return ids
