@@ -159,6 +159,10 @@ class GatewayService(
     def conventions_page(self, call: Call) -> Response:
         return pages.static_page("mes-conventions.html")
 
+    @route("GET", "/mon-equipe", summary="Page de l'équipe et de ses espaces", tag="web", auth=False, raw=True)
+    def team_page(self, call: Call) -> Response:
+        return pages.static_page("mon-equipe.html")
+
     @route(
         "GET",
         "/static/<name>",

@@ -63,7 +63,7 @@ def publish(amqp_uri: str, event_type: str, event_id: str, data: dict[str, Any])
     publisher.publish(body, exchange=exchange, routing_key=event_type)
 
 
-# team id → its default space, filled as teams are made
+# team id → its default space, filled by sign_up_everyone (without it: no space, the owner is told)
 SPACES: dict[int, int] = {}
 
 
@@ -171,6 +171,7 @@ class Stack:
 
 @pytest.fixture
 def stack(env: dict[str, str], start_service: Callable[..., Any], databases: DatabaseSet) -> Stack:
+    SPACES.clear()  # ids come again once the databases are emptied
     return Stack(start_service, databases)
 
 
@@ -181,7 +182,7 @@ def application_data(team_id: int, zoe_id: int, **changes: Any) -> dict[str, Any
         offer_id=17,
         offer_title="Découverte de la boulangerie",
         team_id=team_id,
-        space_id=SPACES[team_id],
+        space_id=SPACES.get(team_id),
         student_id=zoe_id,
         student_first_name="Zoé",
         student_name="Zoé Test",
@@ -198,7 +199,7 @@ def convention_data(team_id: int, zoe_id: int, **changes: Any) -> dict[str, Any]
         convention_id=41,
         offer_title="Découverte de la boulangerie",
         team_id=team_id,
-        space_id=SPACES[team_id],
+        space_id=SPACES.get(team_id),
         school_uai=SCHOOL,
         student_id=zoe_id,
         student_first_name="Zoé",

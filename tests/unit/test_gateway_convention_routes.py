@@ -437,7 +437,7 @@ def test_a_pdf_name_with_accents_keeps_a_plain_fallback():
 # -- the signing pages --------------------------------------------------------------------------
 
 SIGNING_PAGES = ["signer-la-convention.html", "signer-en-groupe.html"]
-ACCOUNT_PAGES = ["rejoindre-une-equipe.html", "mes-conventions.html"]
+ACCOUNT_PAGES = ["rejoindre-une-equipe.html", "mes-conventions.html", "mon-equipe.html"]
 SHARED_SCRIPTS = sorted(name for name in SHARED_ASSETS if name.endswith(".js"))
 
 
@@ -606,3 +606,23 @@ def test_the_account_pages_are_accessible_and_self_contained(name):
         assert field.get("id") in page.label_targets, f"{field.get('id')} has no <label for>"
     assert page.live_regions >= 1
     assert page.scripts == ["/static/site.js", "inline"]
+
+
+def test_the_team_page_calls_the_team_space_and_notification_routes():
+    text = page_and_scripts("mon-equipe.html")
+    for path in (
+        '"/api/v1/team"',
+        '"/api/v1/team/invitations"',
+        '"/api/v1/team/invitations/"',
+        '"/api/v1/team/members/"',
+        '"/api/v1/spaces"',
+        '"/notifications"',
+        '"/notifications/"',
+        '"?move_to="',
+    ):
+        assert path in text, path
+    for code in ("SPACE_NOT_EMPTY", "LAST_RECIPIENT"):
+        assert f'"{code}"' in text, code
+    assert "window.confirm(" in text  # removing someone, withdrawing an invitation, deleting a space
+    route = spec("GET", "/mon-equipe")
+    assert (route.tag, route.auth, route.raw) == ("web", False, True)
