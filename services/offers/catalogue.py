@@ -221,13 +221,15 @@ def _is_member(actor: Actor | None, offer: Offer) -> bool:
     return actor is not None and actor.is_host and offer.team_id is not None and actor.team_id == offer.team_id
 
 
-def _team_offer(session: Session, actor: Actor, offer_id: int) -> Offer:
+def _team_offer(session: Session, actor: Actor, offer_id: int, *, lock: bool = False) -> Offer:
     """The caller's team's offer; 404 for anyone else, pupils and school staff included.
 
     Another team's offer is "not found", never "forbidden": its existence is not told, and
     a pupil or a school user who tries an id learns no more than a host of another team.
+    ``lock`` (for a change): the row is locked until commit on PostgreSQL, so a concurrent
+    change (a seat count from conventions) waits and the two get distinct versions.
     """
-    offer = session.get(Offer, offer_id)
+    offer = session.get(Offer, offer_id, with_for_update=True if lock else None)
     if offer is None or offer.deleted_at is not None or not _is_member(actor, offer):
         raise not_found("Offre introuvable.")
     return offer
@@ -338,7 +340,7 @@ def update(
     session: Session, actor: Actor, offer_id: int, patch: dict[str, Any], today: date, lookups: Lookups
 ) -> dict[str, Any]:
     """Change any part of an offer; the whole result is validated as a new offer would be."""
-    offer = _team_offer(session, actor, offer_id)
+    offer = _team_offer(session, actor, offer_id, lock=True)
     body = parse(OfferBody, _merged(offer, patch))
     if "space_id" in patch or "reserved_for" in patch:
         body = _resolve_references(body, offer.team_id or 0, lookups)
@@ -351,7 +353,7 @@ def update(
 
 def delete(session: Session, actor: Actor, offer_id: int) -> None:
     """Remove an offer, unless pupils were already approved for it."""
-    offer = _team_offer(session, actor, offer_id)
+    offer = _team_offer(session, actor, offer_id, lock=True)
     if offer.approved_count > 0:
         raise conflict(
             "OFFER_HAS_APPROVED_PUPILS",
@@ -373,7 +375,7 @@ def duplicate(session: Session, actor: Actor, offer_id: int, today: date) -> dic
 
 def publish(session: Session, actor: Actor, offer_id: int, today: date) -> dict[str, Any]:
     """Show the offer to pupils again; its weeks must still be ahead."""
-    offer = _team_offer(session, actor, offer_id)
+    offer = _team_offer(session, actor, offer_id, lock=True)
     if offer.status == "published":
         raise conflict("ALREADY_PUBLISHED", "Cette offre est déjà publiée.")
     _check(parse(OfferBody, body_of(offer)), today, offer.approved_count)
@@ -386,7 +388,7 @@ def publish(session: Session, actor: Actor, offer_id: int, today: date) -> dict[
 
 def unpublish(session: Session, actor: Actor, offer_id: int, today: date) -> dict[str, Any]:
     """Hide the offer from pupils; the team keeps it."""
-    offer = _team_offer(session, actor, offer_id)
+    offer = _team_offer(session, actor, offer_id, lock=True)
     if offer.status != "published":
         raise conflict("NOT_PUBLISHED", "Cette offre n'est pas publiée.")
     offer.status = "unpublished"
