@@ -20,20 +20,19 @@ from typing import Any
 
 import pytest
 import sqlalchemy as sa
-from nameko.amqp.publish import Publisher
-from nameko.standalone.events import get_event_exchange
 from nameko.testing.services import entrypoint_hook, entrypoint_waiter
 
-from services.common import broker, redelivery
+from services.common import redelivery
 from services.common.contracts import conventions as contract
 from services.common.contracts import events
-from services.common.database import utcnow
 from services.identity.service import IdentityService
 from services.matching.service import MatchingService
 from services.notifications.service import NotificationsService
 from tests.support.databases import DatabaseSet
+from tests.support.events import publish_event
 from tests.support.listener import IdentityEventsListener
 from tests.support.teams import default_space, join_team
+from tests.support.vhosts import private_vhost
 
 pytestmark = pytest.mark.integration
 
@@ -52,15 +51,7 @@ ZOE, CLAIRE = "zoe@example.fr", "claire.martin@example.fr"
 HOSTS = {ALICE, CHLOE}
 
 
-# -- the bus and the outboxes -----------------------------------------------------------------
-
-
-def publish(amqp_uri: str, event_type: str, event_id: str, data: dict[str, Any]) -> None:
-    """Publish as the conventions outbox relay does."""
-    exchange = get_event_exchange("conventions", {})
-    publisher = Publisher(amqp_uri, serializer="json", declare=[exchange])
-    body = events.envelope(event_id, event_type, utcnow().isoformat(), data)
-    publisher.publish(body, exchange=exchange, routing_key=event_type)
+# -- the outboxes -----------------------------------------------------------------------------
 
 
 # team id → its default space, filled by sign_up_everyone (without it: no space, the owner is told)
@@ -114,12 +105,8 @@ def amqp_uri(amqp_uri: str) -> Iterator[str]:
     """A vhost of each test's own: the durable queues of a test's notifications never hold
     the events of another test, and the accounts created before notifications start mail
     nobody a confirmation."""
-    uri = broker.with_vhost(amqp_uri, f"e1s-test-conv-notif-{uuid.uuid4().hex[:8]}")
-    outcome = broker.ensure_vhost(uri)
-    if "ready" not in outcome:
-        pytest.fail(outcome)
-    yield uri
-    broker.delete_vhost(uri)
+    with private_vhost(amqp_uri, "e1s-test-conv-notif") as uri:
+        yield uri
 
 
 class Stack:
@@ -218,7 +205,7 @@ def handle(notifications: Any, amqp_uri: str, event_type: str, event_id: str, da
     """Publish one event and wait until its handler has run (and sent what it recorded)."""
     handler = f"on_{event_type}"
     with entrypoint_waiter(notifications, handler, timeout=20) as result:
-        publish(amqp_uri, event_type, event_id, data)
+        publish_event(amqp_uri, "conventions", event_type, data, event_id)
     result.get()  # the handler raised nothing
 
 
@@ -341,8 +328,9 @@ def test_an_event_waits_for_identity_and_is_handled_once_it_answers(
         return len(failures) >= 2
 
     # Identity is down: the handler fails, and the event comes back rather than being lost.
+    data = application_data(team_id, zoe_id)
     with entrypoint_waiter(notifications, "on_application_submitted", timeout=20, callback=failed_twice):
-        publish(amqp_uri, contract.APPLICATION_SUBMITTED, "app-submitted-1", application_data(team_id, zoe_id))
+        publish_event(amqp_uri, "conventions", contract.APPLICATION_SUBMITTED, data, "app-submitted-1")
     assert {getattr(error, "code", None) for error in failures} == {"SERVICE_UNAVAILABLE"}
     assert outbox.new() == ([], [])
     assert count_rows(databases, "deliveries") == 0

@@ -15,17 +15,13 @@ from collections.abc import Callable, Iterator
 from typing import Any, ClassVar, NamedTuple
 
 import pytest
-from nameko.amqp.publish import Publisher
-from nameko.standalone.events import get_event_exchange
 from nameko.testing.services import entrypoint_waiter
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from services.common import broker
 from services.common.contracts import conventions as events
 from services.common.contracts import offers as contract
-from services.common.contracts.events import TEAM_MEMBER_JOINED, TeamMemberJoined, envelope
-from services.common.database import utcnow
+from services.common.contracts.events import TEAM_MEMBER_JOINED, TeamMemberJoined
 from services.common.errors import DomainError
 from services.conventions.models import Application, Convention
 from services.conventions.service import ConventionsService
@@ -41,8 +37,10 @@ from tests.support.conventions import (
     college_week,
     signup,
 )
+from tests.support.events import publish_event
 from tests.support.listener import Recorder, listens_to
 from tests.support.offers import offer_body
+from tests.support.vhosts import private_vhost
 
 pytestmark = pytest.mark.integration
 
@@ -74,12 +72,8 @@ class ConventionEventsListener(Recorder):
 def amqp_uri(amqp_uri: str) -> Iterator[str]:
     """A vhost of each test's own: offer ids restart with the emptied databases, so an offer's
     snapshot left in a durable queue by one test must never reach the next one's conventions."""
-    uri = broker.with_vhost(amqp_uri, f"e1s-test-follow-offers-{uuid.uuid4().hex[:8]}")
-    outcome = broker.ensure_vhost(uri)
-    if "ready" not in outcome:
-        pytest.fail(outcome)
-    yield uri
-    broker.delete_vhost(uri)
+    with private_vhost(amqp_uri, "e1s-test-follow-offers") as uri:
+        yield uri
 
 
 class Platform(NamedTuple):
@@ -97,14 +91,6 @@ def platform(start_service: Callable[..., Any]) -> Platform:
     offers = start_service(OffersService)
     conventions = start_service(ConventionsService)
     return Platform(identity, offers, conventions)
-
-
-def publish(amqp_uri: str, source: str, event_type: str, data: dict[str, Any], event_id: str | None = None) -> None:
-    """Publish as ``source``'s outbox relay does."""
-    exchange = get_event_exchange(source, {})
-    publisher = Publisher(amqp_uri, serializer="json", declare=[exchange])
-    body = envelope(event_id or str(uuid.uuid4()), event_type, utcnow().isoformat(), data)
-    publisher.publish(body, exchange=exchange, routing_key=event_type)
 
 
 def wait_until(check: Callable[[], Any], timeout: float = 15.0) -> Any:
@@ -208,7 +194,7 @@ def test_a_joining_members_applications_and_conventions_go_to_the_new_team(platf
         user_id=joiner["user_id"], team_id=team, previous_team_id=joiner["team_id"], moved_space_ids=[space]
     )
 
-    publish(amqp_uri, "identity", TEAM_MEMBER_JOINED, joined.model_dump(mode="json"))
+    publish_event(amqp_uri, "identity", TEAM_MEMBER_JOINED, joined.model_dump(mode="json"))
 
     wait_until(lambda: placements(databases, offer["id"]) == ({(team, space)}, {(team, space)}))
     # The new team, the joiner among them, sees and handles everything of the offer...
@@ -272,7 +258,7 @@ def send_snapshot(
         return worker_ctx.args[0]["event_id"] == event_id
 
     with entrypoint_waiter(platform.conventions, handler, callback=handled, timeout=10):
-        publish(amqp_uri, "offers", event_type, data, event_id)
+        publish_event(amqp_uri, "offers", event_type, data, event_id)
 
 
 def test_a_late_snapshot_changes_nothing_and_a_repeated_one_is_applied_once(platform, databases, amqp_uri):

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import email
 import json
-import uuid
 from collections.abc import Callable, Iterator
 from email.message import EmailMessage
 from email.policy import default as default_policy
@@ -17,29 +16,20 @@ from typing import Any
 
 import pytest
 import sqlalchemy as sa
-from nameko.amqp.publish import Publisher
-from nameko.standalone.events import get_event_exchange
 from nameko.standalone.rpc import ServiceRpcProxy
 from nameko.testing.services import entrypoint_hook, entrypoint_waiter
 from sqlalchemy.orm import Session
 
-from services.common import broker
-from services.common.contracts.events import PASSWORD_RESET_REQUESTED, USER_SIGNED_UP, envelope
+from services.common.contracts.events import PASSWORD_RESET_REQUESTED, USER_SIGNED_UP
 from services.common.database import utcnow
 from services.common.errors import DomainError
 from services.notifications.models import Delivery
 from services.notifications.service import NotificationsService
 from tests.support.databases import DatabaseSet
+from tests.support.events import publish_event
+from tests.support.vhosts import private_vhost
 
 pytestmark = pytest.mark.integration
-
-
-def publish_identity_event(amqp_uri: str, event_type: str, event_id: str, data: dict[str, Any]) -> None:
-    """Publish as ``OutboxRelay.publish_pending`` does: identity's event exchange, type as routing key."""
-    exchange = get_event_exchange("identity", {})
-    publisher = Publisher(amqp_uri, serializer="json", declare=[exchange])
-    body = envelope(event_id, event_type, utcnow().isoformat(), data)
-    publisher.publish(body, exchange=exchange, routing_key=event_type)
 
 
 def mail_files(env: dict[str, str]) -> list[Path]:
@@ -78,12 +68,8 @@ def amqp_uri(amqp_uri: str) -> Iterator[str]:
     listener started by another test would find them later), and no event left by another
     test reaches the notifications queues declared here.
     """
-    uri = broker.with_vhost(amqp_uri, f"e1s-test-notifications-{uuid.uuid4().hex[:8]}")
-    outcome = broker.ensure_vhost(uri)
-    if "ready" not in outcome:
-        pytest.fail(outcome)
-    yield uri
-    broker.delete_vhost(uri)
+    with private_vhost(amqp_uri, "e1s-test-notifications") as uri:
+        yield uri
 
 
 @pytest.fixture
@@ -95,7 +81,6 @@ def container(env: dict[str, str], start_service: Callable[..., Any]) -> Any:
 def test_signup_mails_one_confirmation_even_when_the_event_is_redelivered(
     container: Any, env: dict[str, str], amqp_uri: str, databases: DatabaseSet
 ) -> None:
-    event_id = str(uuid.uuid4())
     data = {
         "user_id": 12,
         "email": "zoe.martin@example.fr",
@@ -106,7 +91,7 @@ def test_signup_mails_one_confirmation_even_when_the_event_is_redelivered(
     }
 
     with entrypoint_waiter(container, "on_user_signed_up"):
-        publish_identity_event(amqp_uri, USER_SIGNED_UP, event_id, data)
+        event_id = publish_event(amqp_uri, "identity", USER_SIGNED_UP, data)
 
     [path] = mail_files(env)
     first_bytes = path.read_bytes()
@@ -117,7 +102,7 @@ def test_signup_mails_one_confirmation_even_when_the_event_is_redelivered(
 
     # The same event again (a redelivery, or the relay publishing twice): no second email.
     with entrypoint_waiter(container, "on_user_signed_up"):
-        publish_identity_event(amqp_uri, USER_SIGNED_UP, event_id, data)
+        publish_event(amqp_uri, "identity", USER_SIGNED_UP, data, event_id)
 
     assert mail_files(env) == [path]
     assert path.read_bytes() == first_bytes
@@ -129,7 +114,7 @@ def test_password_reset_request_mails_the_reset_link(container: Any, env: dict[s
     data = {"user_id": 12, "email": "zoe@example.fr", "first_name": "Zoé", "reset_token": "reset-tok-7"}
 
     with entrypoint_waiter(container, "on_password_reset_requested"):
-        publish_identity_event(amqp_uri, PASSWORD_RESET_REQUESTED, str(uuid.uuid4()), data)
+        publish_event(amqp_uri, "identity", PASSWORD_RESET_REQUESTED, data)
 
     [path] = mail_files(env)
     message = read_email(path)
@@ -167,7 +152,7 @@ def test_send_sms_refuses_an_invalid_number(container: Any, env: dict[str, str])
 def test_the_delivery_log_answers_over_rpc(container: Any, env: dict[str, str], amqp_uri: str) -> None:
     with entrypoint_waiter(container, "on_password_reset_requested"):
         data = {"user_id": 3, "email": "leo@example.fr", "first_name": "Léo", "reset_token": "r-1"}
-        publish_identity_event(amqp_uri, PASSWORD_RESET_REQUESTED, str(uuid.uuid4()), data)
+        publish_event(amqp_uri, "identity", PASSWORD_RESET_REQUESTED, data)
 
     with ServiceRpcProxy("notifications", {"AMQP_URI": amqp_uri}, timeout=10) as notifications:
         sms_id = notifications.send_sms("0612345678", "Votre code : 123 456", "signature-request-4")

@@ -1,33 +1,31 @@
 """The offers' side of applications: seat counts from conventions, and the offer an application reads.
 
-Conventions is played by a standalone event dispatcher publishing on ``conventions.events``
-exactly what its outbox relay publishes (``services.common.contracts.events.envelope``).
+Conventions is played by publishing on ``conventions.events`` exactly what its outbox relay
+publishes (``tests.support.events.publish_event``).
 """
 
 from __future__ import annotations
 
 import contextlib
 import time
-import uuid
 from collections.abc import Callable
 from typing import Any, NamedTuple
 
 import pytest
 from kombu import Connection
-from nameko.standalone.events import event_dispatcher
 from nameko.testing.services import entrypoint_hook, entrypoint_waiter
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
 from services.common.contracts import offers as contract
 from services.common.contracts.conventions import OFFER_SEATS_CHANGED, OfferSeatsChanged
-from services.common.contracts.events import envelope
 from services.common.errors import DomainError
 from services.common.school_calendar import SchoolYear, today_in_paris
 from services.identity.service import IdentityService
 from services.matching.service import MatchingService
 from services.offers.models import Offer, OutboxMessage, ProcessedEvent
 from services.offers.service import OffersService
+from tests.support.events import publish_event
 from tests.support.listener import OfferEventsListener
 from tests.support.offers import offer_body
 
@@ -96,22 +94,21 @@ def stack(start_service: Callable[..., Any], nameko_config: dict[str, Any]) -> S
     return Stack(identity, matching, offers, listener, actor)
 
 
-def seats_event(offer_id: int, approved_count: int, sequence: int, event_id: str | None = None) -> dict[str, Any]:
-    """An ``offer_seats_changed`` message as conventions' outbox relay publishes it."""
+def seats_changed(offer_id: int, approved_count: int, sequence: int) -> dict[str, Any]:
+    """The data of an ``offer_seats_changed`` event, as conventions tells it."""
     data = OfferSeatsChanged(offer_id=offer_id, approved_count=approved_count, sequence=sequence)
-    return envelope(
-        event_id or str(uuid.uuid4()), OFFER_SEATS_CHANGED, "2026-11-29T12:00:00+00:00", data.model_dump(mode="json")
-    )
+    return data.model_dump(mode="json")
 
 
 @pytest.fixture
-def send_seats(nameko_config: dict[str, Any]) -> Callable[[Any, dict[str, Any]], None]:
-    """Publish a seats event from "conventions" and wait until the offers service has handled it."""
-    dispatch = event_dispatcher(nameko_config)
+def send_seats(nameko_config: dict[str, Any]) -> Callable[..., str]:
+    """Publish a seats event from "conventions" and wait until the offers service has handled it;
+    answers the event id (give it again to play a redelivery)."""
 
-    def send(offers: Any, body: dict[str, Any]) -> None:
+    def send(offers: Any, data: dict[str, Any], event_id: str | None = None) -> str:
         with entrypoint_waiter(offers, SEATS_HANDLER, timeout=10):
-            dispatch("conventions", OFFER_SEATS_CHANGED, body)
+            event_id = publish_event(nameko_config["AMQP_URI"], "conventions", OFFER_SEATS_CHANGED, data, event_id)
+        return event_id
 
     return send
 
@@ -138,7 +135,7 @@ def found_ids(matching: Any) -> list[int]:
 def test_a_seat_count_takes_seats_and_tells_matching_and_a_stale_one_is_ignored(stack, send_seats, databases):
     offer = call(stack.offers, "create_offer", stack.actor, offer_body(max_candidates=3))
     with entrypoint_waiter(stack.listener, "on_updated", timeout=10):
-        send_seats(stack.offers, seats_event(offer["id"], approved_count=2, sequence=5))
+        send_seats(stack.offers, seats_changed(offer["id"], approved_count=2, sequence=5))
     assert call(stack.offers, "get_offer", stack.actor, offer["id"])["remaining_seats"] == 1
     [event] = OfferEventsListener.of_type(contract.OFFER_UPDATED)
     snapshot = contract.OfferSnapshot.model_validate(event["data"])
@@ -147,8 +144,8 @@ def test_a_seat_count_takes_seats_and_tells_matching_and_a_stale_one_is_ignored(
     )  # fmt: skip
 
     # Late (an older sequence) or equal (a repeat under another id): neither changes anything.
-    send_seats(stack.offers, seats_event(offer["id"], approved_count=1, sequence=4))
-    send_seats(stack.offers, seats_event(offer["id"], approved_count=0, sequence=5))
+    send_seats(stack.offers, seats_changed(offer["id"], approved_count=1, sequence=4))
+    send_seats(stack.offers, seats_changed(offer["id"], approved_count=0, sequence=5))
     assert call(stack.offers, "get_offer", stack.actor, offer["id"])["remaining_seats"] == 1
     row = stored(databases, offer["id"])
     assert (row.approved_count, row.seats_sequence, row.version) == (2, 5, 2)
@@ -157,12 +154,12 @@ def test_a_seat_count_takes_seats_and_tells_matching_and_a_stale_one_is_ignored(
 
 def test_the_same_event_delivered_twice_is_applied_once(stack, send_seats, databases):
     offer = call(stack.offers, "create_offer", stack.actor, offer_body(max_candidates=3))
-    body = seats_event(offer["id"], approved_count=1, sequence=1)
-    send_seats(stack.offers, body)
-    send_seats(stack.offers, body)
+    data = seats_changed(offer["id"], approved_count=1, sequence=1)
+    event_id = send_seats(stack.offers, data)
+    send_seats(stack.offers, data, event_id)
     # Same event_id, newer content: still the event already processed, so nothing happens
     # (the sequence alone would have let it through).
-    send_seats(stack.offers, {**body, "data": {**body["data"], "approved_count": 2, "sequence": 2}})
+    send_seats(stack.offers, {**data, "approved_count": 2, "sequence": 2}, event_id)
     row = stored(databases, offer["id"])
     assert (row.approved_count, row.seats_sequence, row.version) == (1, 1, 2)
     assert outbox_types(databases) == [contract.OFFER_PUBLISHED, contract.OFFER_UPDATED]
@@ -172,7 +169,7 @@ def test_the_same_event_delivered_twice_is_applied_once(stack, send_seats, datab
 
 def test_approved_pupils_forbid_deleting_the_offer_and_shrinking_it_below_them(stack, send_seats):
     offer = call(stack.offers, "create_offer", stack.actor, offer_body(max_candidates=3))
-    send_seats(stack.offers, seats_event(offer["id"], approved_count=2, sequence=1))
+    send_seats(stack.offers, seats_changed(offer["id"], approved_count=2, sequence=1))
     with pytest.raises(DomainError) as delete:
         call(stack.offers, "delete_offer", stack.actor, offer["id"])
     assert (delete.value.status, delete.value.code) == (409, "OFFER_HAS_APPROVED_PUPILS")
@@ -188,10 +185,10 @@ def test_a_full_offer_leaves_the_search_and_comes_back_when_a_seat_frees_up(stac
     offer = call(stack.offers, "create_offer", stack.actor, offer_body(max_candidates=2))
     assert eventually(lambda: found_ids(stack.matching) == [offer["id"]])
 
-    send_seats(stack.offers, seats_event(offer["id"], approved_count=2, sequence=1))
+    send_seats(stack.offers, seats_changed(offer["id"], approved_count=2, sequence=1))
     assert eventually(lambda: found_ids(stack.matching) == [])
 
-    send_seats(stack.offers, seats_event(offer["id"], approved_count=1, sequence=2))
+    send_seats(stack.offers, seats_changed(offer["id"], approved_count=1, sequence=2))
     assert eventually(lambda: found_ids(stack.matching) == [offer["id"]])
     [result] = call(stack.matching, "search_offers", None, LYON)["results"]
     assert result["remaining_seats"] == 1
@@ -200,8 +197,8 @@ def test_a_full_offer_leaves_the_search_and_comes_back_when_a_seat_frees_up(stac
 def test_a_count_for_a_deleted_offer_is_kept_without_bringing_it_back(stack, send_seats, databases):
     offer = call(stack.offers, "create_offer", stack.actor, offer_body())
     call(stack.offers, "delete_offer", stack.actor, offer["id"])
-    send_seats(stack.offers, seats_event(offer["id"], approved_count=1, sequence=1))
-    send_seats(stack.offers, seats_event(offer["id"] + 1000, approved_count=1, sequence=1))  # unknown: ignored
+    send_seats(stack.offers, seats_changed(offer["id"], approved_count=1, sequence=1))
+    send_seats(stack.offers, seats_changed(offer["id"] + 1000, approved_count=1, sequence=1))  # unknown: ignored
     answer = call(stack.offers, "offer_for_application", offer["id"])
     assert (answer["status"], answer["approved_count"]) == ("deleted", 1)
     # A snapshot newer than the deletion would make matching show the offer again.

@@ -9,30 +9,27 @@ outbox relay publishes it (``identity.events``, the type as routing key, the env
 from __future__ import annotations
 
 import time
-import uuid
 from collections.abc import Callable, Iterator
 from typing import Any, NamedTuple
 
 import pytest
-from nameko.amqp.publish import Publisher
-from nameko.standalone.events import get_event_exchange
 from nameko.testing.services import entrypoint_waiter
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
-from services.common import broker
 from services.common.contracts import offers as contract
-from services.common.contracts.events import TEAM_MEMBER_JOINED, TeamMemberJoined, envelope
-from services.common.database import utcnow
+from services.common.contracts.events import TEAM_MEMBER_JOINED, TeamMemberJoined
 from services.common.errors import DomainError
 from services.identity.service import IdentityService
 from services.matching.service import MatchingService
 from services.offers.models import Offer, OutboxMessage
 from services.offers.service import OffersService
 from tests.support.conventions import actor, call, signup
+from tests.support.events import publish_event
 from tests.support.listener import OfferEventsListener
 from tests.support.offers import offer_body
 from tests.support.partner import partner_payload
+from tests.support.vhosts import private_vhost
 
 pytestmark = pytest.mark.integration
 
@@ -43,12 +40,8 @@ JOINED_HANDLER = "on_team_member_joined"
 def amqp_uri(amqp_uri: str) -> Iterator[str]:
     """A vhost of each test's own: offer ids restart with the emptied databases, so an event
     left in a durable queue by one test must never reach the next one's services."""
-    uri = broker.with_vhost(amqp_uri, f"e1s-test-team-moves-{uuid.uuid4().hex[:8]}")
-    outcome = broker.ensure_vhost(uri)
-    if "ready" not in outcome:
-        pytest.fail(outcome)
-    yield uri
-    broker.delete_vhost(uri)
+    with private_vhost(amqp_uri, "e1s-test-team-moves") as uri:
+        yield uri
 
 
 class Stack(NamedTuple):
@@ -65,17 +58,6 @@ def stack(start_service: Callable[..., Any]) -> Stack:
     start_service(MatchingService)
     offers = start_service(OffersService)
     return Stack(identity, offers, listener)
-
-
-def publish_identity_event(amqp_uri: str, event_type: str, data: dict[str, Any], event_id: str | None = None) -> str:
-    """Publish as identity's ``OutboxRelay`` does; returns the event id."""
-    event_id = event_id or str(uuid.uuid4())
-    exchange = get_event_exchange("identity", {})
-    publisher = Publisher(amqp_uri, serializer="json", declare=[exchange])
-    publisher.publish(
-        envelope(event_id, event_type, utcnow().isoformat(), data), exchange=exchange, routing_key=event_type
-    )
-    return event_id
 
 
 def eventually(check: Callable[[], Any], timeout: float = 10.0) -> Any:
@@ -199,7 +181,7 @@ def test_a_member_joining_a_team_brings_the_offers_of_their_spaces(stack, databa
 
     data = joined(joiner, team, [space])
     with entrypoint_waiter(stack.offers, JOINED_HANDLER, timeout=10):
-        event_id = publish_identity_event(amqp_uri, TEAM_MEMBER_JOINED, data)
+        event_id = publish_event(amqp_uri, "identity", TEAM_MEMBER_JOINED, data)
 
     # The live offers are the new team's, each a new version told to the others...
     member = {**actor(joiner), "team_id": team}
@@ -225,9 +207,9 @@ def test_a_member_joining_a_team_brings_the_offers_of_their_spaces(stack, databa
 
     # The same event again (redelivered), or told twice: nothing more happens.
     with entrypoint_waiter(stack.offers, JOINED_HANDLER, timeout=10):
-        publish_identity_event(amqp_uri, TEAM_MEMBER_JOINED, data, event_id)
+        publish_event(amqp_uri, "identity", TEAM_MEMBER_JOINED, data, event_id)
     with entrypoint_waiter(stack.offers, JOINED_HANDLER, timeout=10):
-        publish_identity_event(amqp_uri, TEAM_MEMBER_JOINED, data)
+        publish_event(amqp_uri, "identity", TEAM_MEMBER_JOINED, data)
     assert outbox_count(databases) == before + 2
     assert stored(databases, published["id"]).version == 2
 
@@ -237,7 +219,7 @@ def test_a_member_joining_without_spaces_moves_nothing(stack, databases, amqp_ur
     offer = call(stack.offers, "create_offer", actor(joiner), offer_body())
     before = outbox_count(databases)
     with entrypoint_waiter(stack.offers, JOINED_HANDLER, timeout=10):
-        publish_identity_event(amqp_uri, TEAM_MEMBER_JOINED, joined(joiner, owner["team_id"], []))
+        publish_event(amqp_uri, "identity", TEAM_MEMBER_JOINED, joined(joiner, owner["team_id"], []))
     assert stored(databases, offer["id"]).team_id == joiner["team_id"]
     assert outbox_count(databases) == before
 

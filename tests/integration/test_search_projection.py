@@ -4,12 +4,10 @@ from __future__ import annotations
 
 import contextlib
 import time
-import uuid
 from typing import Any
 
 import pytest
 from kombu import Connection
-from nameko.standalone.events import event_dispatcher
 from nameko.testing.services import entrypoint_hook, entrypoint_waiter
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -20,6 +18,7 @@ from services.identity.service import IdentityService
 from services.matching.models import OfferProjection
 from services.matching.service import MatchingService
 from services.offers.service import OffersService
+from tests.support.events import publish_event
 from tests.support.offers import offer_body
 
 pytestmark = pytest.mark.integration
@@ -95,22 +94,15 @@ def snapshot(offer_id: int, version: int, **changes: Any) -> dict[str, Any]:
     return data
 
 
-def envelope(event_type: str, data: dict[str, Any], event_id: str | None = None) -> dict[str, Any]:
-    return {
-        "event_id": event_id or str(uuid.uuid4()),
-        "event_type": event_type,
-        "occurred_at": "2026-11-29T12:00:00+00:00",
-        "data": data,
-    }
-
-
 @pytest.fixture
 def dispatch(nameko_config):
-    send = event_dispatcher(nameko_config)
+    """Publish an event as offers' outbox relay does and wait until ``matching`` has handled it;
+    answers the event id (give it again to play a redelivery)."""
 
-    def publish(matching, event_type: str, body: dict[str, Any]) -> None:
+    def publish(matching, event_type: str, data: dict[str, Any], event_id: str | None = None) -> str:
         with entrypoint_waiter(matching, HANDLERS[event_type], timeout=10):
-            send("offers", event_type, body)
+            event_id = publish_event(nameko_config["AMQP_URI"], "offers", event_type, data, event_id)
+        return event_id
 
     return publish
 
@@ -154,50 +146,48 @@ def test_offers_published_by_the_offers_service_are_found_then_gone(start_servic
 
 def test_a_redelivered_event_has_no_second_effect(start_service, quiet_queues, dispatch, databases):
     matching = start_service(MatchingService)
-    body = envelope(contract.OFFER_PUBLISHED, snapshot(501, 1))
-    dispatch(matching, contract.OFFER_PUBLISHED, body)
+    event_id = dispatch(matching, contract.OFFER_PUBLISHED, snapshot(501, 1))
     seq = projection(databases, 501).seq
-    dispatch(matching, contract.OFFER_PUBLISHED, body)
+    dispatch(matching, contract.OFFER_PUBLISHED, snapshot(501, 1), event_id)
     assert projection(databases, 501).seq == seq
     assert found_ids(matching, LYON) == [501]
 
 
 def test_an_older_version_after_a_newer_one_is_ignored(start_service, quiet_queues, dispatch, databases):
     matching = start_service(MatchingService)
-    dispatch(matching, contract.OFFER_UPDATED, envelope(contract.OFFER_UPDATED, snapshot(502, 3, title="Trois")))
-    dispatch(matching, contract.OFFER_PUBLISHED, envelope(contract.OFFER_PUBLISHED, snapshot(502, 1, title="Un")))
+    dispatch(matching, contract.OFFER_UPDATED, snapshot(502, 3, title="Trois"))
+    dispatch(matching, contract.OFFER_PUBLISHED, snapshot(502, 1, title="Un"))
     assert [r["title"] for r in search(matching, LYON)["results"]] == ["Trois"]
     # Deleted at version 4, then a late update of version 3 arrives: it stays deleted.
     deleted = {"offer_id": 502, "version": 4}
-    dispatch(matching, contract.OFFER_DELETED, envelope(contract.OFFER_DELETED, deleted))
-    dispatch(matching, contract.OFFER_UPDATED, envelope(contract.OFFER_UPDATED, snapshot(502, 3, title="Tard")))
+    dispatch(matching, contract.OFFER_DELETED, deleted)
+    dispatch(matching, contract.OFFER_UPDATED, snapshot(502, 3, title="Tard"))
     assert search(matching, LYON)["total"] == 0
     assert (projection(databases, 502).status, projection(databases, 502).version) == ("deleted", 4)
 
 
 def test_unpublished_and_full_offers_are_not_found(start_service, quiet_queues, dispatch):
     matching = start_service(MatchingService)
-    dispatch(matching, contract.OFFER_PUBLISHED, envelope(contract.OFFER_PUBLISHED, snapshot(503, 1)))
-    dispatch(matching, contract.OFFER_PUBLISHED, envelope(contract.OFFER_PUBLISHED, snapshot(504, 1)))
+    dispatch(matching, contract.OFFER_PUBLISHED, snapshot(503, 1))
+    dispatch(matching, contract.OFFER_PUBLISHED, snapshot(504, 1))
     unpublished = snapshot(503, 2, status="unpublished")
-    dispatch(matching, contract.OFFER_UNPUBLISHED, envelope(contract.OFFER_UNPUBLISHED, unpublished))
-    dispatch(matching, contract.OFFER_UPDATED, envelope(contract.OFFER_UPDATED, snapshot(504, 2, remaining_seats=0)))
+    dispatch(matching, contract.OFFER_UNPUBLISHED, unpublished)
+    dispatch(matching, contract.OFFER_UPDATED, snapshot(504, 2, remaining_seats=0))
     assert search(matching, LYON)["total"] == 0
 
 
 def test_two_replicas_on_one_database_both_serve_the_offer(start_service, quiet_queues, dispatch):
     first = start_service(MatchingService)
     second = start_service(MatchingService)
-    send = event_dispatcher({"AMQP_URI": first.config["AMQP_URI"]})
     for offer_id in (505, 506, 507, 508):  # each event reaches one replica only
-        send("offers", contract.OFFER_PUBLISHED, envelope(contract.OFFER_PUBLISHED, snapshot(offer_id, 1)))
+        publish_event(first.config["AMQP_URI"], "offers", contract.OFFER_PUBLISHED, snapshot(offer_id, 1))
     for replica in (first, second):
         assert eventually(lambda replica=replica: found_ids(replica, LYON) == [505, 506, 507, 508], timeout=3)
 
 
 def test_a_replica_started_later_loads_the_projection(start_service, quiet_queues, dispatch):
     first = start_service(MatchingService)
-    dispatch(first, contract.OFFER_PUBLISHED, envelope(contract.OFFER_PUBLISHED, snapshot(509, 1)))
+    dispatch(first, contract.OFFER_PUBLISHED, snapshot(509, 1))
     later = start_service(MatchingService)
     assert found_ids(later, LYON) == [509]
 

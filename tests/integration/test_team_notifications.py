@@ -5,7 +5,6 @@ and database, hearing identity's ``team_invitation_sent`` as identity's outbox r
 from __future__ import annotations
 
 import email
-import uuid
 from collections.abc import Callable, Iterator
 from email.message import EmailMessage
 from email.policy import default as default_policy
@@ -14,15 +13,13 @@ from typing import Any
 
 import pytest
 import sqlalchemy as sa
-from nameko.amqp.publish import Publisher
-from nameko.standalone.events import get_event_exchange
 from nameko.testing.services import entrypoint_waiter
 
-from services.common import broker
-from services.common.contracts.events import TEAM_INVITATION_SENT, TeamInvitationSent, envelope
-from services.common.database import utcnow
+from services.common.contracts.events import TEAM_INVITATION_SENT, TeamInvitationSent
 from services.notifications.service import NotificationsService
 from tests.support.databases import DatabaseSet
+from tests.support.events import publish_event
+from tests.support.vhosts import private_vhost
 
 pytestmark = pytest.mark.integration
 
@@ -32,27 +29,14 @@ HANDLER = "on_team_invitation_sent"
 @pytest.fixture(scope="module")
 def amqp_uri(amqp_uri: str) -> Iterator[str]:
     """A vhost of this module's own: its identity events reach no other test's durable queues."""
-    uri = broker.with_vhost(amqp_uri, f"e1s-test-team-notif-{uuid.uuid4().hex[:8]}")
-    outcome = broker.ensure_vhost(uri)
-    if "ready" not in outcome:
-        pytest.fail(outcome)
-    yield uri
-    broker.delete_vhost(uri)
+    with private_vhost(amqp_uri, "e1s-test-team-notif") as uri:
+        yield uri
 
 
 @pytest.fixture
 def container(env: dict[str, str], start_service: Callable[..., Any]) -> Any:
     # Started before anything is published: starting declares the service's event queues.
     return start_service(NotificationsService)
-
-
-def publish_identity_event(amqp_uri: str, event_type: str, event_id: str, data: dict[str, Any]) -> None:
-    """Publish as identity's ``OutboxRelay`` does: its event exchange, the type as routing key."""
-    exchange = get_event_exchange("identity", {})
-    publisher = Publisher(amqp_uri, serializer="json", declare=[exchange])
-    publisher.publish(
-        envelope(event_id, event_type, utcnow().isoformat(), data), exchange=exchange, routing_key=event_type
-    )
 
 
 def mails(env: dict[str, str]) -> list[EmailMessage]:
@@ -87,9 +71,8 @@ def invitation(**changes: Any) -> dict[str, Any]:
 def test_an_invitation_mails_the_invitee_once_even_when_redelivered(
     container: Any, env: dict[str, str], amqp_uri: str, databases: DatabaseSet
 ) -> None:
-    event_id = str(uuid.uuid4())
     with entrypoint_waiter(container, HANDLER, timeout=10):
-        publish_identity_event(amqp_uri, TEAM_INVITATION_SENT, event_id, invitation())
+        event_id = publish_event(amqp_uri, "identity", TEAM_INVITATION_SENT, invitation())
 
     [message] = mails(env)
     assert message["To"] == "theophile.durand@example.fr"
@@ -104,7 +87,7 @@ def test_an_invitation_mails_the_invitee_once_even_when_redelivered(
 
     # The same event again (a redelivery, or the relay publishing twice): no second email.
     with entrypoint_waiter(container, HANDLER, timeout=10):
-        publish_identity_event(amqp_uri, TEAM_INVITATION_SENT, event_id, invitation())
+        publish_event(amqp_uri, "identity", TEAM_INVITATION_SENT, invitation(), event_id)
     assert len(mails(env)) == 1
     assert count_rows(databases, "deliveries") == 1
 
@@ -113,7 +96,7 @@ def test_each_invitation_is_its_own_email_to_its_invitee(container: Any, env: di
     for number, address in enumerate(("leo@example.fr", "nina@example.fr"), start=1):
         data = invitation(invitation_id=number, email=address, invitation_token=f"token-{number}")
         with entrypoint_waiter(container, HANDLER, timeout=10):
-            publish_identity_event(amqp_uri, TEAM_INVITATION_SENT, str(uuid.uuid4()), data)
+            publish_event(amqp_uri, "identity", TEAM_INVITATION_SENT, data)
 
     sent = {str(message["To"]): text_of(message) for message in mails(env)}
     assert set(sent) == {"leo@example.fr", "nina@example.fr"}
