@@ -88,13 +88,15 @@ function show(kind, text, fields, labels = pageSettings.fieldLabels, inputs = pa
   if (fields) {
     const list = document.createElement("ul");
     for (const [name, texts] of Object.entries(fields)) {
+      const input = inputs[name] && document.getElementById(inputs[name]);
+      if (input) input.setAttribute("aria-invalid", "true");
+      // A field whose message is the main one already shown is only marked, not listed again.
+      if (texts.join(" ") === text) continue;
       const item = document.createElement("li");
       item.textContent = (labels[name] || name) + " : " + texts.join(" ");
       list.append(item);
-      const input = inputs[name] && document.getElementById(inputs[name]);
-      if (input) input.setAttribute("aria-invalid", "true");
     }
-    box.append(list);
+    if (list.children.length) box.append(list);
   }
   messages.append(box);
 }

@@ -1,0 +1,148 @@
+"""The legal representative signs on the emailed page, in a real browser, drawing with the mouse.
+
+    python -m tests.support.browser_signing '{"url": ..., "state_dir": ..., "phone": ..., ...}'
+
+Drives Debian's chromium (``/usr/bin/chromium``, never a browser downloaded by playwright)
+through playwright's sync API, and prints one JSON object: what the page showed at each step,
+the signature image it sent, and ``error`` (with a screenshot) if a step did not happen.
+
+A process of its own because the suite monkey-patches eventlet at import (tests/conftest.py):
+under that patch playwright's sync API drives the page, but leaving ``sync_playwright()``
+never returns (it waits in eventlet's hub for the driver process to end).
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+from typing import Any
+
+from playwright.sync_api import Page, expect, sync_playwright
+
+from tests.support.sms import wait_for_code
+
+CHROMIUM = "/usr/bin/chromium"
+# Without the background-networking flags chromium calls Google's services at start, which a
+# closed network refuses (and which a test has no business calling anyway).
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+STEP_TIMEOUT_MS = 15_000
+
+
+def draw_signature(page: Page) -> dict[str, float]:
+    """A scribble across the canvas with the mouse (down, several moves, up); its bounding box."""
+    canvas = page.get_by_role("img", name="Votre signature")
+    canvas.scroll_into_view_if_needed()
+    box = canvas.bounding_box()
+    assert box and box["width"] > 50 and box["height"] > 30, f"the signature canvas is too small: {box}"
+    x, y, width, height = box["x"], box["y"], box["width"], box["height"]
+    points = [(0.08, 0.75), (0.25, 0.2), (0.4, 0.8), (0.55, 0.25), (0.7, 0.7), (0.92, 0.3)]
+    page.mouse.move(x + width * points[0][0], y + height * points[0][1])
+    page.mouse.down()
+    for fx, fy in points[1:]:
+        page.mouse.move(x + width * fx, y + height * fy, steps=8)
+    page.mouse.up()
+    return box
+
+
+def sign(page: Page, settings: dict[str, Any], seen: dict[str, Any]) -> None:
+    messages = page.locator("#messages[aria-live]")
+
+    seen["step"] = "open the emailed link"
+    page.goto(settings["url"])
+    summary = page.get_by_role("region", name="La convention")
+    expect(summary).to_be_visible()
+    seen["summary"] = summary.inner_text()
+
+    seen["step"] = "ask for the code"
+    phone = page.get_by_label("Votre numéro de téléphone portable")
+    seen["prefilled_phone"] = phone.input_value()
+    phone.fill(settings["phone_typed"])
+    page.get_by_role("button", name="Recevoir le code").click()
+    expect(messages.locator(".alert.success")).to_be_visible()
+    seen["code_sent_message"] = messages.inner_text()
+    code = wait_for_code(Path(settings["state_dir"]), settings["phone"], settings["code_number"])
+
+    seen["step"] = "draw and tick"
+    seen["canvas_box"] = draw_signature(page)
+    page.get_by_label("J'ai lu la convention et j'accepte de la signer.").check()
+
+    seen["step"] = "submit a wrong code"
+    code_input = page.get_by_label("Code reçu par SMS")
+    code_input.fill(f"{(int(code) + 1) % 1_000_000:06d}")
+    submit = page.get_by_role("button", name="Signer la convention", exact=True)
+    submit.click()
+    expect(messages.locator(".alert.error")).to_be_visible()
+    seen["wrong_code_message"] = messages.inner_text()
+    seen["wrong_code_marked_invalid"] = code_input.get_attribute("aria-invalid")
+
+    seen["step"] = "submit the right code"
+    code_input.fill(f"{code[:3]} {code[3:]}")
+    submit.click()
+    expect(messages.locator(".alert.success")).to_contain_text("votre signature est enregistrée")
+    seen["success_message"] = messages.inner_text()
+    seen["sign_form_hidden"] = page.locator("#sign-form").is_hidden()
+    seen["step"] = "done"
+
+
+def main() -> None:
+    settings = json.loads(sys.argv[1])
+    seen: dict[str, Any] = {
+        "error": None,
+        "sign_requests": [],
+        "page_errors": [],
+        "console_errors": [],
+        "failed_responses": [],
+    }
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        context = browser.new_context(locale="fr-FR", timezone_id="Europe/Paris")
+        context.set_default_timeout(STEP_TIMEOUT_MS)
+        expect.set_options(timeout=STEP_TIMEOUT_MS)
+        page = context.new_page()
+        page.on("pageerror", lambda error: seen["page_errors"].append(str(error)))
+        page.on(
+            "console",
+            lambda message: (
+                message.type == "error"
+                and seen["console_errors"].append(f"{message.text} ({message.location.get('url')})")
+            ),
+        )
+        page.on(
+            "response",
+            lambda response: (
+                response.status >= 400
+                and seen["failed_responses"].append(f"{response.status} {response.request.method} {response.url}")
+            ),
+        )
+        page.on(
+            "request",
+            lambda request: (
+                request.method == "POST"
+                and request.url.endswith("/api/v1/signatures/sign")
+                and seen["sign_requests"].append(request.post_data_json)
+            ),
+        )
+        try:
+            sign(page, settings, seen)
+        except Exception as error:  # reported to the test, which fails with it
+            seen["error"] = f"{type(error).__name__}: {error}"
+            screenshot = Path(settings["screenshot_dir"]) / "signing-page.png"
+            page.screenshot(path=str(screenshot), full_page=True)
+            seen["screenshot"] = str(screenshot)
+        finally:
+            browser.close()
+    print(json.dumps(seen))
+
+
+if __name__ == "__main__":
+    main()
