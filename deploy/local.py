@@ -3,7 +3,9 @@
 Checks the broker (starts a local ``rabbitmq-server`` if it is installed and down), creates
 the vhost named in ``AMQP_URI``, migrates every database, loads the demo data, starts the
 five services and the gateway as separate processes, waits until the gateway says ready,
-prints the URL and the demo accounts, and stops everything cleanly on Ctrl-C or SIGTERM.
+adds the demo activity through the gateway's API (``deploy.demo_activity``: once, while the
+demo employer has no offer), prints the URL and the demo accounts, and stops everything
+cleanly on Ctrl-C or SIGTERM.
 """
 
 from __future__ import annotations
@@ -57,6 +59,7 @@ def main() -> int:
         upgrade(service)
     say("database schemas up to date")
 
+    from deploy import demo_activity
     from services.identity import demo
     from services.matching import import_schools
 
@@ -78,6 +81,7 @@ def main() -> int:
         group.start()
         say("started " + ", ".join(f"{name} (pid {p.pid})" for name, p in group.processes.items()))
         group.wait_ready()
+        demo_activity.run(f"http://127.0.0.1:{settings.gateway_port}", settings.public_url, state, say)
         say(f"ready: {settings.public_url}  (API docs: {settings.public_url}/api/docs)")
         say(f"state in {state}; emails in {state / 'outbox' / 'mail'}; logs in {group.logs}")
         say("demo accounts (role, email, password):")
