@@ -12,6 +12,7 @@ from typing import Any
 from sqlalchemy import ColumnElement, false
 
 from services.common.contracts.actors import Actor
+from services.common.errors import DomainError, unauthenticated
 
 SCHOOL_ROLES = ("school_manager", "teacher")
 
@@ -53,3 +54,8 @@ def scope_of(actor: Actor) -> Scope:
     if actor.role in SCHOOL_ROLES and actor.school_uai:
         return Scope("school", actor.school_uai)
     return Scope("none")
+
+
+def login_or_link_required() -> DomainError:
+    """401 for a signature or PDF call with neither a session nor the legal representative's link."""
+    return unauthenticated("Connectez-vous, ou utilisez le lien reçu par email.")

@@ -21,9 +21,10 @@ from sqlalchemy.orm import Session
 from services.common.contracts.actors import Actor
 from services.common.contracts.conventions import CONVENTION_DOCUMENT_READY
 from services.common.database import upsert_insert
-from services.common.errors import DomainError
+from services.common.errors import DomainError, not_found
 from services.common.outbox import emit
 from services.conventions import convention_parts
+from services.conventions.access import login_or_link_required
 from services.conventions.document import SignatureMark, render_convention_pdf
 from services.conventions.models import Convention, ConventionDocument, SignatureImage
 from services.conventions.seal import load_seal_identity, seal_pdf
@@ -128,11 +129,11 @@ def for_download(
     if link_token:
         convention = convention_parts.by_link(session, link_token, now)
         if convention.id != convention_id:
-            raise DomainError("NOT_FOUND", "Convention introuvable.", 404)
+            raise not_found("Convention introuvable.")
     elif actor is not None:
         convention = convention_parts.visible(session, actor, convention_id)
     else:
-        raise DomainError("UNAUTHENTICATED", "Connectez-vous, ou utilisez le lien reçu par email.", 401)
+        raise login_or_link_required()
     document = session.get(ConventionDocument, convention.id)
     if document is not None:
         return document.pdf, None

@@ -80,11 +80,16 @@ def locked() -> DomainError:
     )
 
 
+def already_used() -> DomainError:
+    """410: a code signs once."""
+    return DomainError("CODE_ALREADY_USED", "Ce code a déjà servi : demandez-en un nouveau.", 410)
+
+
 def request_problem(used_at: datetime | None, attempts: int, expires_at: datetime, now: datetime) -> DomainError | None:
     """Why a code can no longer be tried on this request, or None: used (410), locked (423),
     expired (410), checked in that order."""
     if used_at is not None:
-        return DomainError("CODE_ALREADY_USED", "Ce code a déjà servi : demandez-en un nouveau.", 410)
+        return already_used()
     if attempts >= MAX_WRONG_CODES:
         return locked()
     if expires_at <= now:

@@ -26,7 +26,7 @@ from services.common.identifiers import mask_phone
 from services.common.outbox import emit
 from services.conventions import convention_parts, convention_rules
 from services.conventions import signature_codes as codes
-from services.conventions.access import scope_of
+from services.conventions.access import login_or_link_required, scope_of
 from services.conventions.models import (
     CodeSending,
     Convention,
@@ -60,7 +60,7 @@ def signer_of(session: Session, actor: Actor | None, link_token: str | None, now
         convention = convention_parts.by_link(session, link_token, now)
         return Signer("legal_representative", f"link:{convention.id}", None, convention.id)
     if actor is None:
-        raise DomainError("UNAUTHENTICATED", "Connectez-vous, ou utilisez le lien reçu par email.", 401)
+        raise login_or_link_required()
     if actor.role == "employer" and actor.team_id is not None:
         return Signer("employer", f"user:{actor.user_id}", actor.user_id)
     if actor.role == "school_manager":
@@ -72,15 +72,19 @@ def signer_of(session: Session, actor: Actor | None, link_token: str | None, now
     raise forbidden("Vous ne signez pas de convention.")
 
 
-def _signable(session: Session, signer: Signer, actor: Actor | None, convention_ids: list[int]) -> list[Convention]:
-    """The conventions of the batch, each checked: 404 if not the signer's, 409 if not signable now."""
+def _signable(
+    session: Session, signer: Signer, actor: Actor | None, convention_ids: list[int], *, lock: bool = False
+) -> list[Convention]:
+    """The conventions of the batch, each checked: 404 if not the signer's, 409 if not signable now;
+    ``lock``: held until commit (PostgreSQL), for signing them."""
     if signer.link_convention_id is not None:
         convention_ids = [signer.link_convention_id]
     wanted = sorted(set(convention_ids))
-    found = {
-        convention.id: convention
-        for convention in session.scalars(select(Convention).where(Convention.id.in_(wanted)).order_by(Convention.id))
-    }
+    query = select(Convention).where(Convention.id.in_(wanted)).order_by(Convention.id)
+    if lock:
+        # Locked in id order: two batches sharing conventions cannot deadlock each other.
+        query = query.with_for_update()
+    found = {convention.id: convention for convention in session.scalars(query)}
     scope = scope_of(actor) if actor is not None and signer.link_convention_id is None else None
     conventions = []
     for convention_id in wanted:
@@ -253,7 +257,7 @@ def sign(
         .execution_options(synchronize_session=False)
     ).rowcount
     if used != 1:
-        raise DomainError("CODE_ALREADY_USED", "Ce code a déjà servi : demandez-en un nouveau.", 410)
+        raise codes.already_used()
     request = session.get(SignatureRequest, request_id)
     assert request is not None
     session.refresh(request)
@@ -263,22 +267,17 @@ def sign(
         .values(sha256=image.sha256, mime=image.mime, data=image.data)
         .on_conflict_do_nothing(index_elements=[table.c.sha256])
     )
-    # Locked in id order: two batches sharing conventions cannot deadlock each other.
     ids = sorted(request.convention_ids)
-    locked = session.scalars(select(Convention).where(Convention.id.in_(ids)).order_by(Convention.id).with_for_update())
-    by_id = {convention.id: convention for convention in locked}
-    conventions = _signable(session, signer, actor, ids)
+    conventions = _signable(session, signer, actor, ids, lock=True)
     masked = mask_phone(request.phone)
     for convention in conventions:
-        convention = by_id[convention.id]
         session.add(
             ConventionSignature(
                 convention_id=convention.id,
                 role=signer.role,
                 signer_user_id=signer.user_id,
-                signer_name=request.signer_name
-                if signer.role in ("employer", "school_manager")
-                else _signer_name(signer, convention, None),
+                # Named when the code was asked: the same person for every convention of the batch.
+                signer_name=request.signer_name,
                 signed_at=now,
                 ip=ip,
                 masked_phone=masked,

@@ -235,7 +235,8 @@ def _team_offer(session: Session, actor: Actor, offer_id: int, *, lock: bool = F
     return offer
 
 
-def _touch(offer: Offer) -> None:
+def touch(offer: Offer) -> None:
+    """A new version of the offer: its next snapshot supersedes the ones matching holds."""
     offer.version += 1
     offer.updated_at = utcnow()
 
@@ -346,7 +347,7 @@ def update(
         body = _resolve_references(body, offer.team_id or 0, lookups)
     _check(body, today, offer.approved_count)
     _apply(offer, body)
-    _touch(offer)
+    touch(offer)
     emit(session, OFFER_UPDATED, snapshot(offer, today))
     return offer_out(offer, today)
 
@@ -360,7 +361,7 @@ def delete(session: Session, actor: Actor, offer_id: int) -> None:
             f"{offer.approved_count} élève(s) déjà retenu(s) : cette offre ne peut pas être supprimée.",
         )
     offer.deleted_at = utcnow()
-    _touch(offer)
+    touch(offer)
     emit(session, OFFER_DELETED, OfferDeleted(offer_id=offer.id, version=offer.version))
 
 
@@ -381,7 +382,7 @@ def publish(session: Session, actor: Actor, offer_id: int, today: date) -> dict[
     _check(parse(OfferBody, body_of(offer)), today, offer.approved_count)
     offer.status = "published"
     offer.published_at = utcnow()
-    _touch(offer)
+    touch(offer)
     emit(session, OFFER_PUBLISHED, snapshot(offer, today))
     return offer_out(offer, today)
 
@@ -392,7 +393,7 @@ def unpublish(session: Session, actor: Actor, offer_id: int, today: date) -> dic
     if offer.status != "published":
         raise conflict("NOT_PUBLISHED", "Cette offre n'est pas publiée.")
     offer.status = "unpublished"
-    _touch(offer)
+    touch(offer)
     emit(session, OFFER_UNPUBLISHED, snapshot(offer, today))
     return offer_out(offer, today)
 

@@ -27,7 +27,7 @@ from services.common.outbox import emit
 from services.common.school_calendar import PARIS, Week, french_date
 from services.common.sectors import SECTORS
 from services.common.text import fold
-from services.offers.catalogue import snapshot
+from services.offers.catalogue import snapshot, touch
 from services.offers.models import Offer
 from services.offers.partner_payload import UNSET, check
 from services.offers.rules import open_weeks
@@ -199,8 +199,7 @@ def update(session: Session, operator_id: int, remote_id: str, payload: Any, tod
     was_published = offer.status == "published"
     _apply(offer, values)
     _set_publication(offer, values.pop("published_at", UNSET))
-    offer.version += 1
-    offer.updated_at = utcnow()
+    touch(offer)
     if offer.status == "published":
         emit(session, OFFER_UPDATED if was_published else OFFER_PUBLISHED, snapshot(offer, today))
     elif was_published:

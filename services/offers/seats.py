@@ -16,10 +16,9 @@ from sqlalchemy.orm import Session
 
 from services.common.contracts.conventions import OfferSeatsChanged
 from services.common.contracts.offers import OFFER_UPDATED, OfferForApplication
-from services.common.database import utcnow
 from services.common.errors import not_found
 from services.common.outbox import emit
-from services.offers.catalogue import snapshot
+from services.offers.catalogue import snapshot, touch
 from services.offers.models import Offer
 from services.offers.rules import open_weeks
 
@@ -97,7 +96,6 @@ def apply_seats_changed(session: Session, data: dict[str, Any], today: date) -> 
     if offer.deleted_at is not None:
         # Matching has forgotten the offer: a snapshot newer than its deletion would bring it back.
         return True
-    offer.version += 1
-    offer.updated_at = utcnow()
+    touch(offer)
     emit(session, OFFER_UPDATED, snapshot(offer, today))
     return True

@@ -18,9 +18,8 @@ from sqlalchemy.orm import Session
 
 from services.common.contracts.events import TeamMemberJoined
 from services.common.contracts.offers import OFFER_UPDATED
-from services.common.database import utcnow
 from services.common.outbox import emit
-from services.offers.catalogue import snapshot
+from services.offers.catalogue import snapshot, touch
 from services.offers.models import Offer
 
 _log = logging.getLogger(__name__)
@@ -87,6 +86,5 @@ def apply_member_joined(session: Session, data: dict[str, Any], today: date) -> 
 
 
 def _new_version(session: Session, offer: Offer, today: date) -> None:
-    offer.version += 1
-    offer.updated_at = utcnow()
+    touch(offer)
     emit(session, OFFER_UPDATED, snapshot(offer, today))
