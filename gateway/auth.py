@@ -1,7 +1,10 @@
-"""Bearer authentication checked in the gateway, without a round-trip per request.
+"""Session authentication checked in the gateway, without a round-trip per request.
 
-A session token is a JWT signed by identity. Revoked sessions are known here from identity's
-list, fetched once, and then from ``session_revoked`` events broadcast to every gateway.
+A session token is a JWT signed by identity, sent by API clients as a bearer token and by
+browsers in the session cookie (``gateway/web_session.py``; a cookie-authenticated call that
+changes anything must carry the page's CSRF token). Revoked sessions are known here from
+identity's list, fetched once, and then from ``session_revoked`` events broadcast to every
+gateway.
 """
 
 from __future__ import annotations
@@ -14,6 +17,7 @@ from typing import Any
 from nameko.extensions import DependencyProvider
 from werkzeug.wrappers import Request
 
+from gateway.web_session import CSRF_HEADER, SAFE_METHODS, CsrfGuard, session_token
 from services.common import session_tokens
 from services.common.config import secret_key
 from services.common.errors import unauthenticated
@@ -84,15 +88,28 @@ class Authenticator(DependencyProvider):
         self.key = secret_key()
         self.revocations = RevocationList()
         self.verified = VerifiedTokens()
+        self.csrf = CsrfGuard(self.key)
 
     def get_dependency(self, worker_ctx: Any) -> Authenticator:
         return self
 
+    def has_credentials(self, request: Request) -> bool:
+        """Whether the request names a session (bearer token or browser cookie)."""
+        return "Authorization" in request.headers or session_token(request) is not None
+
     def authenticate(self, request: Request, fetch_revoked: Any) -> SessionClaims:
-        """The caller's claims, or a 401 DomainError."""
+        """The caller's claims, or a 401 DomainError (403 for a browser call without its CSRF token)."""
         token = bearer_token(request)
         if token is None:
-            raise unauthenticated("Authentification requise : en-tête « Authorization: Bearer <jeton> ».")
+            token = session_token(request)
+            if token is None:
+                raise unauthenticated("Authentification requise : en-tête « Authorization: Bearer <jeton> ».")
+            if request.method not in SAFE_METHODS:
+                self.csrf.check(request, request.headers.get(CSRF_HEADER))
+        return self.session_claims(token, fetch_revoked)
+
+    def session_claims(self, token: str, fetch_revoked: Any) -> SessionClaims:
+        """The claims of a session token still valid and not revoked, or a 401 DomainError."""
         claims = self.verified.claims(self.key, token)
         self.revocations.ensure_loaded(fetch_revoked)
         if claims.session_id in self.revocations:

@@ -1,4 +1,5 @@
-"""The web pages the gateway serves: static pages and the readable API documentation."""
+"""Files the pages load (the DSFR from npm, the platform's stylesheet and ES modules) and the
+readable API documentation."""
 
 from __future__ import annotations
 
@@ -8,9 +9,24 @@ from pathlib import Path
 from typing import Any
 
 from jinja2 import Environment, FileSystemLoader, select_autoescape
+from werkzeug.security import safe_join
 from werkzeug.wrappers import Response
 
 WEB_DIR = Path(__file__).resolve().parent / "web"
+ROOT = Path(__file__).resolve().parent.parent
+# The DSFR as npm installed it (``npm ci``: package.json and package-lock.json pin its version).
+DSFR_DIR = ROOT / "node_modules" / "@gouvfr" / "dsfr" / "dist"
+ASSET_TYPES = {
+    ".css": "text/css; charset=utf-8",
+    ".js": "text/javascript; charset=utf-8",
+    ".mjs": "text/javascript; charset=utf-8",
+    ".svg": "image/svg+xml",
+    ".woff2": "font/woff2",
+    ".woff": "font/woff",
+    ".png": "image/png",
+    ".ico": "image/x-icon",
+    ".webmanifest": "application/manifest+json",
+}
 _templates = Environment(loader=FileSystemLoader(WEB_DIR), autoescape=select_autoescape(["html", "j2"]))
 
 
@@ -26,6 +42,7 @@ def static_page(name: str) -> Response:
 
 # The files every page links to: a fixed list, so no path from a request reaches the disk.
 SHARED_ASSETS = {
+    "app.css": "text/css; charset=utf-8",
     "site.css": "text/css; charset=utf-8",
     "site.js": "text/javascript; charset=utf-8",
     "signature-pad.js": "text/javascript; charset=utf-8",
@@ -36,10 +53,45 @@ def shared_asset(name: str) -> Response:
     """One of ``SHARED_ASSETS`` (``gateway/web``); 404 for any other name."""
     content_type = SHARED_ASSETS.get(name)
     if content_type is None:
-        return Response("Introuvable.", status=404, content_type="text/plain; charset=utf-8")
+        return _not_found()
     response = Response(_read(name), content_type=content_type)
     response.headers["Cache-Control"] = "public, max-age=300"
     return response
+
+
+def _not_found() -> Response:
+    return Response("Introuvable.", status=404, content_type="text/plain; charset=utf-8")
+
+
+@functools.cache
+def _module_names() -> frozenset[str]:
+    return frozenset(path.name for path in (WEB_DIR / "js").glob("*.mjs"))
+
+
+def page_module(name: str) -> Response:
+    """One ES module of ``gateway/web/js``; 404 for any other name."""
+    if name not in _module_names():
+        return _not_found()
+    response = Response(_read(f"js/{name}"), content_type=ASSET_TYPES[".mjs"])
+    response.headers["Cache-Control"] = "public, max-age=300"
+    return response
+
+
+def dsfr_asset(path: str) -> Response:
+    """A file of the DSFR's ``dist`` folder (stylesheets, scripts, fonts, icons); 404 otherwise."""
+    suffix = Path(path).suffix
+    resolved = safe_join(str(DSFR_DIR), path)
+    if suffix not in ASSET_TYPES or resolved is None or not Path(resolved).is_file():
+        return _not_found()
+    response = Response(_read_dsfr(resolved), content_type=ASSET_TYPES[suffix])
+    # The version is pinned by package-lock.json: a day in the browser's cache is safe.
+    response.headers["Cache-Control"] = "public, max-age=86400"
+    return response
+
+
+@functools.lru_cache(maxsize=512)
+def _read_dsfr(path: str) -> bytes:
+    return Path(path).read_bytes()
 
 
 def api_docs(document: dict[str, Any]) -> Response:

@@ -105,6 +105,24 @@ class Call:
         }
 
 
+# Pages load scripts, styles, fonts and images from this origin only; no inline script runs.
+# Images may be data: URLs (the DSFR's icons in its stylesheet, a drawn signature's preview).
+CONTENT_SECURITY_POLICY = (
+    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data: blob:; font-src 'self'; "
+    "connect-src 'self'; object-src 'none'; base-uri 'self'; form-action 'self'; frame-ancestors 'none'"
+)
+
+
+def security_headers(response: Response) -> None:
+    """The headers every answer carries (a route may have set a stricter ``Referrer-Policy``)."""
+    headers = response.headers
+    headers.setdefault("X-Content-Type-Options", "nosniff")
+    headers.setdefault("Referrer-Policy", "same-origin")
+    headers.setdefault("X-Frame-Options", "DENY")
+    if response.mimetype == "text/html":
+        headers.setdefault("Content-Security-Policy", CONTENT_SECURITY_POLICY)
+
+
 def json_response(payload: Any, status: int = 200, headers: dict[str, str] | None = None) -> Response:
     """A JSON answer (``None`` gives an empty body, as 204 needs)."""
     if payload is None:
@@ -157,7 +175,7 @@ def _handle(
     started = time.perf_counter()
     call = Call(request, path)
     try:
-        if spec.auth is True or (spec.auth == "optional" and "Authorization" in request.headers):
+        if spec.auth is True or (spec.auth == "optional" and service.auth.has_credentials(request)):
             call.user = (
                 spec.authenticate(service, request)
                 if spec.authenticate is not None
@@ -181,6 +199,7 @@ def _handle(
         unexpected = DomainError("INTERNAL_ERROR", "Une erreur inattendue s'est produite. Réessayez plus tard.", 500)
         response = error_response(unexpected, spec.error_format)
     response.headers["X-Request-Id"] = call.request_id
+    security_headers(response)
     observability.record(
         request.method,
         spec.rule,

@@ -9,6 +9,7 @@ from nameko.web.handlers import http
 from werkzeug.wrappers import Request, Response
 
 from gateway import observability, pages
+from gateway.account_pages import AccountPages
 from gateway.application_routes import ApplicationRoutes
 from gateway.auth import Authenticator
 from gateway.convention_routes import ConventionRoutes
@@ -38,6 +39,7 @@ READY_TIMEOUT = 2.0
 
 
 class GatewayService(
+    AccountPages,
     SearchRoutes,
     OfferRoutes,
     ApplicationRoutes,
@@ -112,18 +114,6 @@ class GatewayService(
 
     # -- web pages -------------------------------------------------------------------------
 
-    @route("GET", "/", summary="Page d'accueil", tag="web", auth=False, raw=True)
-    def home(self, call: Call) -> Response:
-        return pages.static_page("index.html")
-
-    @route("GET", "/confirmer-mon-email", summary="Page du lien de confirmation", tag="web", auth=False, raw=True)
-    def confirm_page(self, call: Call) -> Response:
-        return pages.static_page("confirm.html")
-
-    @route("GET", "/nouveau-mot-de-passe", summary="Page du lien de réinitialisation", tag="web", auth=False, raw=True)
-    def reset_page(self, call: Call) -> Response:
-        return pages.static_page("reset.html")
-
     @route(
         "GET",
         "/signer-la-convention",
@@ -173,6 +163,21 @@ class GatewayService(
     )
     def shared_asset(self, call: Call) -> Response:
         return pages.shared_asset(call.path["name"])
+
+    @route("GET", "/static/js/<name>", summary="Modules JavaScript des pages", tag="web", auth=False, raw=True)
+    def page_module(self, call: Call) -> Response:
+        return pages.page_module(call.path["name"])
+
+    @route(
+        "GET",
+        "/static/dsfr/<path:path>",
+        summary="Le système de design de l'État (DSFR) : styles, scripts, polices, icônes",
+        tag="web",
+        auth=False,
+        raw=True,
+    )
+    def dsfr_asset(self, call: Call) -> Response:
+        return pages.dsfr_asset(call.path["path"])
 
     # -- accounts --------------------------------------------------------------------------
 

@@ -190,12 +190,26 @@ def _use_token(session: Session, token: str, purpose: str) -> OneTimeToken:
 def confirm_email(session: Session, token: str) -> dict[str, Any]:
     """Mark the email of the token's user as confirmed (single use)."""
     record = _use_token(session, token, "confirm")
-    user = session.get(User, record.user_id)
+    return user_out(confirm_email_of(session, record.user_id))
+
+
+def confirm_email_of(session: Session, user_id: int) -> User:
+    """Mark the user's email as confirmed (once: the event is emitted the first time only)."""
+    user = session.get(User, user_id)
     assert user is not None
     if user.email_confirmed_at is None:
         user.email_confirmed_at = utcnow()
         emit(session, events.EMAIL_CONFIRMED, events.EmailConfirmed(user_id=user.id, email=user.email))
-    return user_out(user)
+    return user
+
+
+def confirm_email_and_log_in(session: Session, token: str, secret_key: str, ip: str | None) -> dict[str, Any]:
+    """Confirm the email of the token's user and open a session: the emailed link logs the user in."""
+    record = _use_token(session, token, "confirm")
+    confirm_email_of(session, record.user_id)
+    user = session.get(User, record.user_id)
+    assert user is not None
+    return open_session(session, user, secret_key, ip, utcnow())
 
 
 def login(

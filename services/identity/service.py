@@ -50,6 +50,13 @@ class IdentityService(Pingable):
             return accounts.confirm_email(session, request.token)
 
     @rpc(expected_exceptions=expected)
+    def confirm_email_and_log_in(self, body: dict[str, Any], ip: str | None = None) -> dict[str, Any]:
+        """The emailed confirmation link, opened in a browser: confirm, then ``{token, user}``."""
+        request = parse(ConfirmRequest, body)
+        with self.db.transaction() as session:
+            return accounts.confirm_email_and_log_in(session, request.token, secret_key(), ip)
+
+    @rpc(expected_exceptions=expected)
     def login(self, body: dict[str, Any], ip: str | None = None) -> dict[str, Any]:
         """Login of the v1 API: every role but operators, whose accounts serve the v2 API only."""
         return self._login(body, ip, roles=get_args(Role))
