@@ -10,16 +10,22 @@ from werkzeug.wrappers import Request, Response
 
 from gateway import observability, pages
 from gateway.account_pages import AccountPages
+from gateway.application_pages import ApplicationPages
 from gateway.application_routes import ApplicationRoutes
 from gateway.auth import Authenticator
+from gateway.convention_pages import ConventionPages
 from gateway.convention_routes import ConventionRoutes
+from gateway.lookup_routes import LookupRoutes
+from gateway.offer_pages import OfferPages
 from gateway.offer_routes import OfferRoutes
 from gateway.openapi import build_document
 from gateway.partner import PartnerRoutes
 from gateway.partner_offer_routes import PartnerOfferRoutes
+from gateway.resource_pages import ResourcePages
 from gateway.routing import Call, json_response, route
 from gateway.school_routes import SchoolRoutes
 from gateway.search_routes import SearchRoutes
+from gateway.team_pages import TeamPages
 from gateway.team_routes import TeamRoutes
 from services.common.config import SERVICES, Settings
 from services.common.contracts import events
@@ -40,6 +46,12 @@ READY_TIMEOUT = 2.0
 
 class GatewayService(
     AccountPages,
+    OfferPages,
+    ApplicationPages,
+    ConventionPages,
+    TeamPages,
+    ResourcePages,
+    LookupRoutes,
     SearchRoutes,
     OfferRoutes,
     ApplicationRoutes,
