@@ -12,6 +12,8 @@ import warnings
 with warnings.catch_warnings():
     # eventlet announces its own deprecation at import (see services/__init__.py)
     warnings.filterwarnings("ignore", message=r"\s*Eventlet is deprecated", category=Warning)
+    # cryptography 51 deprecates DSA, which dnspython (imported by eventlet) still registers
+    warnings.filterwarnings("ignore", message=r"DSA is deprecated", category=Warning)
     import eventlet
 
 eventlet.monkey_patch()

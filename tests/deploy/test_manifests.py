@@ -460,7 +460,10 @@ def dockerfile() -> dict[str, list[str]]:
 
 def test_dockerfile_runs_the_runner():
     instructions = dockerfile()
-    assert instructions["FROM"] == ["python:3.11-slim"]
+    # a Node.js stage installs the pages' npm packages; the image itself is Python only
+    assert instructions["FROM"] == ["node:20-slim AS web", "python:3.11-slim"]
+    assert "npm ci --ignore-scripts --no-audit --no-fund" in instructions["RUN"]
+    assert "--from=web /web/node_modules/ ./node_modules/" in instructions["COPY"]
     assert json.loads(instructions["ENTRYPOINT"][-1]) == ["python", "-m", "services.common.runner"]
     assert json.loads(instructions["CMD"][-1]) == ["gateway"]
     assert instructions["STOPSIGNAL"] == ["SIGTERM"]
