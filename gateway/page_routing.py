@@ -24,13 +24,14 @@ from werkzeug.wrappers import Response
 from gateway import web_session
 from gateway.routing import Call, route
 from gateway.web_session import CSRF_FIELD, SAFE_METHODS
-from services.common.errors import DomainError
+from services.common.errors import DEFAULT_VALIDATION_MESSAGE, DomainError
 from services.common.session_tokens import SessionClaims
 
 _log = logging.getLogger(__name__)
 
 TEMPLATES_DIR = Path(__file__).resolve().parent / "templates"
 FLASH_COOKIE = "e1s_flash"
+FORM_SUMMARY = "Le formulaire contient des erreurs : corrigez les champs signalés."
 
 templates = Environment(
     loader=FileSystemLoader(TEMPLATES_DIR),
@@ -63,12 +64,16 @@ class FormErrors(dict[str, list[str]]):
 
     @classmethod
     def of(cls, exc: DomainError) -> FormErrors:
+        """The API's refusal as the form shows it: field messages, and a French summary sentence
+        (the API's default one names fields by their paths, which a person does not know)."""
+        if exc.fields and exc.message.startswith(DEFAULT_VALIDATION_MESSAGE):
+            return cls(FORM_SUMMARY, exc.fields)
         return cls(exc.message, exc.fields or {})
 
     def add(self, path: str, message: str) -> None:
         self.setdefault(path, []).append(message)
         if not self.message:
-            self.message = "Le formulaire contient des erreurs : corrigez les champs signalés."
+            self.message = FORM_SUMMARY
 
     def __bool__(self) -> bool:
         return bool(self.message) or bool(len(self))
@@ -162,7 +167,10 @@ def _flash(request: Any) -> dict[str, str] | None:
 
 def safe_next(target: str | None, default: str) -> str:
     """A local path to go to after logging in (never another site)."""
-    if target and target.startswith("/") and not target.startswith("//") and "\\" not in target:
+    # Browsers drop tabs and newlines from a URL: "/<TAB>/evil" would become "//evil", another site.
+    if not target or any(char.isspace() or ord(char) < 32 or ord(char) == 127 for char in target):
+        return default
+    if target.startswith("/") and not target.startswith("//") and "\\" not in target:
         return target
     return default
 

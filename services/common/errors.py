@@ -47,11 +47,15 @@ class DomainError(Exception):
         return body
 
 
+# The start of the message of a validation error that gives none of its own.
+DEFAULT_VALIDATION_MESSAGE = "Certains champs sont invalides : "
+
+
 def validation_error(fields: dict[str, list[str]], message: str | None = None) -> DomainError:
     """422 ``VALIDATION_ERROR`` naming each wrong field."""
     return DomainError(
         "VALIDATION_ERROR",
-        message or "Certains champs sont invalides : " + ", ".join(sorted(fields)) + ".",
+        message or DEFAULT_VALIDATION_MESSAGE + ", ".join(sorted(fields)) + ".",
         422,
         fields,
     )

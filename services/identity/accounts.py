@@ -245,7 +245,7 @@ def login(
         or (roles is not None and user.role not in roles)
     ):
         session.add(LoginFailure(email=email, failed_at=now))
-        raise DomainError("INVALID_CREDENTIALS", "Adresse e-mail ou mot de passe incorrect.", 401)
+        raise DomainError("INVALID_CREDENTIALS", "Adresse électronique ou mot de passe incorrect.", 401)
     if user.email_confirmed_at is None:
         raise DomainError(
             "EMAIL_NOT_CONFIRMED",
