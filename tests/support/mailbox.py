@@ -13,7 +13,9 @@ from pathlib import Path
 def messages_to(state_dir: Path, recipient: str) -> list[EmailMessage]:
     folder = state_dir / "outbox" / "mail"
     found = []
-    for path in sorted(folder.glob("*.eml")) if folder.exists() else []:
+    # Files are named by delivery id: sort numerically, oldest first ("10.eml" after "9.eml").
+    paths = sorted(folder.glob("*.eml"), key=lambda path: (len(path.stem), path.stem)) if folder.exists() else []
+    for path in paths:
         message = BytesParser(policy=policy.default).parsebytes(path.read_bytes())
         if recipient.lower() in str(message["To"]).lower():
             found.append(message)
