@@ -128,7 +128,8 @@ def offer(title: str, description: str, sector: str, place: dict[str, Any], **fi
         "place": place,
         "workspace_conditions": "Fournil chaud, station debout, niveau sonore modéré.",
         "workspace_accessibility": "Boutique de plain-pied ; fournil accessible par une rampe.",
-        "daily_hours": {day: ["09:00", "16:30"] for day in WEEKDAYS},
+        # 6 h a day with the lunch break after 3 h: lawful for a minor (services/common/working_time.py).
+        "daily_hours": {day: ["09:00", "12:00", "13:30", "16:30"] for day in WEEKDAYS},
         "lunch_break": "De 12 h à 13 h 30, dans la salle de pause avec l'équipe.",
         "max_candidates": 2,
         **fields,

@@ -9,10 +9,19 @@ from pydantic import BaseModel, ConfigDict, Field
 from werkzeug.wrappers import Response
 
 from gateway.routing import Call, route
-from services.common.contracts.offers import OfferBody, OfferOut, OfferPatch, OfferPreview, SecondeCalendar
+from services.common.contracts.offers import (
+    OfferBody,
+    OfferOut,
+    OfferPatch,
+    OfferPreview,
+    SecondeCalendar,
+    WorkingTimeCheck,
+    WorkingTimeVerdict,
+)
 from services.common.errors import not_found
 from services.common.school_calendar import SchoolYear, SecondePeriod, today_in_paris
 from services.common.sectors import SECTORS
+from services.common.working_time import duration_label, schedule_problems, weekly_minutes
 
 OFFER = "/api/v1/offers/<int:offer_id>"
 
@@ -61,6 +70,14 @@ def sector_image(code: str) -> str:
         f'<text x="160" y="88" font-family="Marianne, Arial, sans-serif" font-size="18" fill="#000091" '
         f'text-anchor="middle">{escape(name)}</text></svg>'
     )
+
+
+def working_time_verdict(check: WorkingTimeCheck) -> dict[str, Any]:
+    """What the working-time rules for minors say of a week's schedule, and its length."""
+    return {
+        "problems": schedule_problems(check.daily_hours),
+        "weekly_hours": duration_label(weekly_minutes(check.daily_hours)),
+    }
 
 
 class OfferRoutes:
@@ -156,6 +173,23 @@ class OfferRoutes:
     @route("POST", OFFER + "/unpublish", summary="Dépublier", tag="offres", response=OfferOut, errors=(403, 404, 409))
     def unpublish_offer(self, call: Call) -> dict[str, Any]:
         return self.offers.unpublish_offer(call.actor, call.path["offer_id"])
+
+    @route(
+        "POST",
+        "/api/v1/working-time/check",
+        summary="Vérifier des horaires au regard du temps de travail des mineurs",
+        tag="offres",
+        body=WorkingTimeCheck,
+        response=WorkingTimeVerdict,
+        auth=False,
+        description=(
+            "Les règles appliquées aux offres : 7 h par jour, 35 h par semaine, rien entre 20 h et 6 h, une "
+            "pause de 30 minutes au plus tard après 4 h 30 de présence. Le formulaire d'offre l'appelle pendant "
+            "la saisie ; des horaires mal formés répondent 422 comme pour une offre."
+        ),
+    )
+    def check_working_time(self, call: Call) -> dict[str, Any]:
+        return working_time_verdict(call.body)
 
     @route("GET", "/static/sectors/<code>.svg", summary="Image d'un secteur", tag="offres", auth=False, raw=True)
     def sector_image(self, call: Call) -> Response:

@@ -1,4 +1,4 @@
-"""Offers reserved to some pupils: REP/REP+ collèges, lycées in a QPV, or one school.
+"""Offers reserved to some pupils: REP/REP+ collèges, lycées in a QPV, or some schools.
 
 One rule for the two services that apply it: matching hides such offers from other pupils,
 conventions refuses their applications.
@@ -6,6 +6,7 @@ conventions refuses their applications.
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from dataclasses import dataclass
 
 
@@ -18,10 +19,14 @@ class Audience:
     qpv: bool = False
 
 
-def admits(audience: Audience, reserved_rep: bool, reserved_qpv: bool, reserved_school_uai: str | None) -> bool:
-    """Whether an offer with these reservations is open to ``audience``."""
+def admits(audience: Audience, reserved_rep: bool, reserved_qpv: bool, reserved_school_uais: Collection[str]) -> bool:
+    """Whether an offer with these reservations is open to ``audience``.
+
+    ``reserved_school_uais``: the schools the offer is reserved to (empty: no such
+    reservation); a pupil of any one of them may see it and apply.
+    """
     if reserved_rep and not audience.rep:
         return False
     if reserved_qpv and not audience.qpv:
         return False
-    return reserved_school_uai is None or reserved_school_uai == audience.school_uai
+    return not reserved_school_uais or audience.school_uai in reserved_school_uais

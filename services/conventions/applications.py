@@ -23,7 +23,9 @@ from services.common.contracts.conventions import (
     APPLICATION_REJECTED,
     APPLICATION_SUBMITTED,
     APPLICATION_VALIDATED,
+    MAX_COUNTED_OFFERS,
     ApplicationBody,
+    ApplicationCounts,
     ApplicationEvent,
 )
 from services.common.contracts.offers import OfferForApplication
@@ -195,7 +197,7 @@ def submit(
         rep=bool(school and school.get("rep")),
         qpv=bool(school and school.get("qpv")),
     )
-    if not admits(audience, offer.reserved_rep, offer.reserved_qpv, offer.reserved_school_uai):
+    if not admits(audience, offer.reserved_rep, offer.reserved_qpv, offer.reserved_school_uais):
         raise not_found("Offre introuvable ou qui n'est plus publiée.")
     grade = actor.grade or student.get("grade")
     problems = rules.week_problems(body.weeks, grade, offer.grades, offer.college_weeks, offer.seconde_weeks, today)
@@ -268,6 +270,34 @@ def listing(
         "page": page,
         "per_page": per_page,
     }
+
+
+def counts(session: Session, actor: Actor, offer_ids: list[int]) -> dict[str, dict[str, int]]:
+    """``{str(offer_id): {"total", "submitted", "read", ...}}`` of the team's applications.
+
+    One grouped query. Every asked offer is answered: zeros for an offer without any of the
+    team's applications (another team's offer looks the same: nothing is told about it).
+    """
+    if actor.role != "employer" or actor.team_id is None:
+        raise forbidden("Seules les équipes des structures d'accueil comptent les candidatures de leurs offres.")
+    if not isinstance(offer_ids, list) or not all(type(offer_id) is int for offer_id in offer_ids):
+        raise validation_error({"offer_ids": ["Indiquez une liste de numéros d'offres."]})
+    wanted = set(offer_ids)
+    if len(wanted) > MAX_COUNTED_OFFERS:
+        raise validation_error({"offer_ids": [f"Au plus {MAX_COUNTED_OFFERS} offres à la fois."]})
+    answer = {str(offer_id): ApplicationCounts().model_dump() for offer_id in sorted(wanted)}
+    if not wanted:
+        return answer
+    rows = session.execute(
+        select(Application.offer_id, Application.status, func.count())
+        .where(Application.team_id == actor.team_id, Application.offer_id.in_(wanted))
+        .group_by(Application.offer_id, Application.status)
+    ).all()
+    for offer_id, status, count in rows:
+        tally = answer[str(offer_id)]
+        tally[status] = tally.get(status, 0) + count
+        tally["total"] += count
+    return answer
 
 
 def _role_in(actor: Actor, scope: Scope) -> str:

@@ -29,6 +29,7 @@ from services.common.contracts.conventions import (
 from services.common.errors import DomainError, forbidden, not_found, validation_error
 from services.common.outbox import emit
 from services.common.school_calendar import Week
+from services.common.working_time import schedule_problems
 from services.conventions import convention_rules as rules
 from services.conventions.access import SCHOOL_ROLES, scope_of
 from services.conventions.models import (
@@ -37,7 +38,6 @@ from services.conventions.models import (
     ConventionDocument,
     ConventionSignature,
 )
-from services.conventions.working_time import schedule_problems
 
 PER_PAGE = 20
 LINK_LIFETIME = timedelta(days=90)

@@ -24,7 +24,7 @@ from markupsafe import Markup
 from PIL import ImageFile
 
 from services.common.school_calendar import PARIS, Week, french_date
-from services.conventions.working_time import DAYS, duration_label, worked_minutes
+from services.common.working_time import DAYS, duration_label, worked_minutes
 
 with warnings.catch_warnings():
     # Without the system's libharfbuzz-subset, weasyprint announces at import that it will

@@ -104,6 +104,13 @@ class ConventionsService(Pingable):
             return applications.listing(session, Actor(**actor), offer_id, status, page, per_page, EXPIRY_DAYS)
 
     @rpc(expected_exceptions=expected)
+    def application_counts(self, actor: dict[str, Any], offer_ids: list[int]) -> dict[str, dict[str, int]]:
+        """``{str(offer_id): {"total", "submitted", "read", "validated", "approved", "rejected",
+        "cancelled", "expired"}}``: the team's applications to each of ``offer_ids`` (employers)."""
+        with self.db.transaction() as session:
+            return applications.counts(session, Actor(**actor), offer_ids)
+
+    @rpc(expected_exceptions=expected)
     def get_application(self, actor: dict[str, Any], application_id: int) -> dict[str, Any]:
         with self.db.transaction() as session:
             found = applications.visible(session, Actor(**actor), application_id)

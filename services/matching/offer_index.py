@@ -30,8 +30,8 @@ Rules (the national platform's, DESIGN.md):
 - keyword: every folded word (lower case, no accents) is in the offer's title, description
   or employer name;
 - visibility: an offer reserved to REP/REP+ collèges is shown only to their pupils, to
-  lycées in a QPV only to theirs, to one school only to its pupils; an anonymous audience
-  sees no reserved offer.
+  lycées in a QPV only to theirs, to some schools only to the pupils of one of them; an
+  anonymous audience sees no reserved offer.
 """
 
 from __future__ import annotations
@@ -97,7 +97,8 @@ class IndexedOffer:
     remaining_seats: int
     reserved_rep: bool
     reserved_qpv: bool
-    reserved_school_uai: str | None
+    # The schools the offer is reserved to, in the host's order (empty: no such reservation).
+    reserved_school_uais: tuple[str, ...]
     # Title, description and employer name, folded (``directory.fold``).
     search_text: str
 
@@ -123,7 +124,7 @@ class IndexedOffer:
             remaining_seats=snapshot.remaining_seats,
             reserved_rep=snapshot.reserved_rep,
             reserved_qpv=snapshot.reserved_qpv,
-            reserved_school_uai=snapshot.reserved_school_uai,
+            reserved_school_uais=tuple(snapshot.reserved_school_uais),
             search_text=fold(f"{snapshot.title} {snapshot.description} {snapshot.employer_name}"),
         )
 
@@ -152,7 +153,7 @@ class SearchPage:
 
 def visible_to(offer: IndexedOffer, audience: Audience) -> bool:
     """Whether the audience may see the offer (reservations)."""
-    return admits(audience, offer.reserved_rep, offer.reserved_qpv, offer.reserved_school_uai)
+    return admits(audience, offer.reserved_rep, offer.reserved_qpv, offer.reserved_school_uais)
 
 
 def open_on(offer: IndexedOffer, weeks: frozenset[str]) -> bool:
@@ -193,7 +194,6 @@ def _record_dtype(words: int) -> np.dtype:
             ("id", "i8"),
             ("grades", "i8"),  # bit per grade (``OfferIndex._grade_bits``)
             ("flags", "i8"),  # _ALL_YEAR, _RESERVED_*
-            ("school", "i8"),  # code of the reserved school (``OfferIndex._school_codes``), 0: none
             ("weeks", "u8", (words,)),  # bit per week (``OfferIndex._week_bits``)
         ]
     )
@@ -233,7 +233,8 @@ class OfferIndex:
         self._row_of: dict[int, tuple[Any, ...]] = {}  # offer_id → its record, of the placed offers
         self._grade_bits: dict[str, int] = {}
         self._week_bits: dict[str, int] = {}
-        self._school_codes: dict[str, int] = {}
+        # The placed offers reserved to each school: a pupil of that school sees them too.
+        self._reserved_to: dict[str, set[int]] = {}
         self._words = 1
         self._dtype = _record_dtype(self._words)
 
@@ -283,8 +284,8 @@ class OfferIndex:
                     for cell in self._cells.values():
                         cell.changed()
                     self._row_of = {placed: self._row(self._offers[placed]) for placed in self._row_of}
-        if offer.reserved_school_uai is not None and offer.reserved_school_uai not in self._school_codes:
-            self._school_codes[offer.reserved_school_uai] = len(self._school_codes) + 1
+        for uai in offer.reserved_school_uais:
+            self._reserved_to.setdefault(uai, set()).add(offer.offer_id)
         key = _cell_of(offer.latitude, offer.longitude)
         cell = self._cells.get(key)
         if cell is None:
@@ -300,6 +301,11 @@ class OfferIndex:
         if cell is None or cell.offers.pop(offer.offer_id, None) is None:
             return
         del self._row_of[offer.offer_id]
+        for uai in offer.reserved_school_uais:
+            reserved = self._reserved_to[uai]
+            reserved.discard(offer.offer_id)
+            if not reserved:
+                del self._reserved_to[uai]
         cell.changed()
         if not cell.offers:
             del self._cells[key]
@@ -319,13 +325,12 @@ class OfferIndex:
             (_ALL_YEAR if offer.all_year else 0)
             | (_RESERVED_REP if offer.reserved_rep else 0)
             | (_RESERVED_QPV if offer.reserved_qpv else 0)
-            | (_RESERVED_SCHOOL if offer.reserved_school_uai is not None else 0)
+            | (_RESERVED_SCHOOL if offer.reserved_school_uais else 0)
         )
         grades = 0
         for grade in offer.grades:
             grades |= self._grade_bits[grade]
-        school = self._school_codes[offer.reserved_school_uai] if offer.reserved_school_uai else 0
-        return (phi, math.radians(offer.longitude), math.cos(phi), offer.offer_id, grades, flags, school, weeks)
+        return (phi, math.radians(offer.longitude), math.cos(phi), offer.offer_id, grades, flags, weeks)
 
     def _records(self, cell: _Cell) -> np.ndarray:
         if cell.records is None:
@@ -459,8 +464,12 @@ class OfferIndex:
             hidden |= _RESERVED_QPV
         if hidden:
             narrow((records["flags"] & hidden) == 0)
-        school = self._school_codes.get(audience.school_uai, -1) if audience.school_uai else -1
-        narrow(((records["flags"] & _RESERVED_SCHOOL) == 0) | (records["school"] == school))
+        open_to_all_schools = (records["flags"] & _RESERVED_SCHOOL) == 0
+        reserved_to_theirs = self._reserved_to.get(audience.school_uai or "")
+        if reserved_to_theirs:
+            ids = np.fromiter(reserved_to_theirs, dtype=np.int64, count=len(reserved_to_theirs))
+            open_to_all_schools |= np.isin(records["id"], ids)
+        narrow(open_to_all_schools)
         return keep
 
     def brute_force(self, query: SearchQuery, audience: Audience) -> SearchPage:

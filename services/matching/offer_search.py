@@ -55,7 +55,8 @@ def found(distance: float, offer: IndexedOffer, today: date) -> dict[str, Any]:
         "reserved_for": {
             "rep": offer.reserved_rep,
             "qpv": offer.reserved_qpv,
-            "school_uai": offer.reserved_school_uai,
+            # The search's answer names one school (contracts/search.py): the first the host chose.
+            "school_uai": offer.reserved_school_uais[0] if offer.reserved_school_uais else None,
         },
     }
 

@@ -68,6 +68,18 @@ def exists(session: Session, uai: str) -> bool | None:
     return False if session.scalar(select(School.uai).limit(1)) is not None else None
 
 
+def unknown(session: Session, uais: list[str]) -> list[str] | None:
+    """The UAIs the directory does not know, in the given order; None while it is empty.
+
+    One query for the whole list (an offer may be reserved to up to 50 schools).
+    """
+    wanted = list(dict.fromkeys(normalize_uai(uai) for uai in uais))
+    known = set(session.scalars(select(School.uai).where(School.uai.in_(wanted)))) if wanted else set()
+    if not known and session.scalar(select(School.uai).limit(1)) is None:
+        return None
+    return [uai for uai in wanted if uai not in known]
+
+
 def _matching(query: SchoolSearchQuery) -> Select[tuple[School]]:
     statement = select(School)
     # Every word of the query must appear (accents and case aside) in the name, the city, the

@@ -61,6 +61,12 @@ class MatchingService(Pingable):
             return schools.exists(session, uai)
 
     @rpc(expected_exceptions=expected)
+    def unknown_schools(self, uais: list[str]) -> list[str] | None:
+        """The UAIs (normalized) that the directory does not know; None while it is empty."""
+        with self.db.transaction() as session:
+            return schools.unknown(session, uais)
+
+    @rpc(expected_exceptions=expected)
     def get_school_weeks(self, uai: str) -> dict[str, list[str]]:
         """``{weeks}``: the school's collège weeks of the current school year."""
         with self.db.transaction() as session:

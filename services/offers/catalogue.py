@@ -32,7 +32,7 @@ from services.common.outbox import emit
 from services.common.school_calendar import SchoolYear
 from services.common.validation import parse
 from services.offers.models import IdempotencyKey, Offer
-from services.offers.rules import offer_problems, open_weeks
+from services.offers.rules import hours_problems, is_past, offer_problems, open_weeks
 
 
 class Lookups(NamedTuple):
@@ -40,8 +40,8 @@ class Lookups(NamedTuple):
 
     # The spaces of a team (identity): ``[{id, name, is_default}, ...]``
     team_spaces: Callable[[int], list[dict[str, Any]]]
-    # Whether a UAI is in the schools directory (matching); None while it is empty
-    school_exists: Callable[[str], bool | None]
+    # The UAIs the schools directory does not know (matching); None while it is empty
+    unknown_schools: Callable[[list[str]], list[str] | None]
 
 
 PER_PAGE = 20
@@ -79,7 +79,8 @@ def body_of(offer: Offer) -> dict[str, Any]:
         "reserved_for": {
             "rep": offer.reserved_rep,
             "qpv": offer.reserved_qpv,
-            "school_uai": offer.reserved_school_uai,
+            "school_uai": offer.reserved_school_uais[0] if offer.reserved_school_uais else None,
+            "school_uais": list(offer.reserved_school_uais),
         },
     }
 
@@ -109,7 +110,7 @@ def _apply(offer: Offer, body: OfferBody) -> None:
     offer.max_candidates = body.max_candidates
     offer.reserved_rep = body.reserved_for.rep
     offer.reserved_qpv = body.reserved_for.qpv
-    offer.reserved_school_uai = body.reserved_for.school_uai
+    offer.reserved_school_uais = list(body.reserved_for.school_uais)
 
 
 def _seconde_label(offer: Offer, today: date) -> str | None:
@@ -134,6 +135,7 @@ def offer_out(offer: Offer, today: date) -> dict[str, Any]:
             "remaining_seats": offer.max_candidates - offer.approved_count,
             "weeks": sorted(set(college) | set(seconde)),
             "seconde_label": _seconde_label(offer, today),
+            "past": is_past(offer.college_weeks, offer.seconde_period, today),
             "created_at": offer.created_at.isoformat(),
             "updated_at": offer.updated_at.isoformat(),
             "published_at": offer.published_at.isoformat() if offer.published_at else None,
@@ -183,11 +185,13 @@ def snapshot(offer: Offer, today: date) -> OfferSnapshot:
         remaining_seats=offer.max_candidates - offer.approved_count,
         reserved_rep=offer.reserved_rep,
         reserved_qpv=offer.reserved_qpv,
-        reserved_school_uai=offer.reserved_school_uai,
+        reserved_school_uai=offer.reserved_school_uais[0] if offer.reserved_school_uais else None,
+        reserved_school_uais=list(offer.reserved_school_uais),
     )
 
 
-def _require_host(actor: Actor) -> int:
+def require_host(actor: Actor) -> int:
+    """The caller's team; 403 for anyone but a host (an employer in a team)."""
     if not actor.is_host:
         raise forbidden("Seuls les comptes hébergeurs (employeurs) gèrent des offres.")
     assert actor.team_id is not None
@@ -196,9 +200,11 @@ def _require_host(actor: Actor) -> int:
 
 def _resolve_references(body: OfferBody, team_id: int, lookups: Lookups) -> OfferBody:
     """The body with its space (the team's default when none), once its references exist."""
-    uai = body.reserved_for.school_uai
-    if uai is not None and lookups.school_exists(uai) is False:
-        raise validation_error({"reserved_for.school_uai": ["Aucun établissement de l'annuaire n'a ce code UAI."]})
+    uais = body.reserved_for.school_uais
+    unknown = lookups.unknown_schools(uais) if uais else None
+    if unknown:
+        messages = [f"Aucun établissement de l'annuaire n'a le code UAI {uai}." for uai in unknown]
+        raise validation_error({"reserved_for.school_uais": messages})
     spaces = lookups.team_spaces(team_id)
     if body.space_id is None:
         default = next((space["id"] for space in spaces if space["is_default"]), spaces[0]["id"] if spaces else None)
@@ -210,8 +216,11 @@ def _resolve_references(body: OfferBody, team_id: int, lookups: Lookups) -> Offe
     return body
 
 
-def _check(body: OfferBody, today: date, approved: int = 0) -> None:
+def _check(body: OfferBody, today: date, approved: int = 0, *, hours: bool = True) -> None:
+    """422 naming every rule the offer breaks; ``hours``: the working-time rules for minors too."""
     problems = offer_problems(body, today, approved)
+    if hours:
+        problems.update(hours_problems(body))
     if problems:
         raise validation_error(problems)
 
@@ -221,7 +230,7 @@ def _is_member(actor: Actor | None, offer: Offer) -> bool:
     return actor is not None and actor.is_host and offer.team_id is not None and actor.team_id == offer.team_id
 
 
-def _team_offer(session: Session, actor: Actor, offer_id: int, *, lock: bool = False) -> Offer:
+def team_offer(session: Session, actor: Actor, offer_id: int, *, lock: bool = False) -> Offer:
     """The caller's team's offer; 404 for anyone else, pupils and school staff included.
 
     Another team's offer is "not found", never "forbidden": its existence is not told, and
@@ -269,9 +278,14 @@ def create(
     today: date,
     lookups: Lookups,
     idempotency_key: str | None = None,
+    *,
+    published: bool = True,
 ) -> dict[str, Any]:
-    """Publish a new offer; the same ``Idempotency-Key`` again answers the same offer."""
-    team_id = _require_host(actor)
+    """Publish a new offer; the same ``Idempotency-Key`` again answers the same offer.
+
+    ``published=False`` (a submitted draft): the offer is kept for the host to publish.
+    """
+    team_id = require_host(actor)
     scope = f"user:{actor.user_id}"
     request_hash = _request_hash(body)
     # Asked before the first query: no database connection is held during the RPC.
@@ -285,7 +299,7 @@ def create(
                 raise conflict("IDEMPOTENCY_KEY_REUSED", "Cette clé d'idempotence a déjà servi pour une autre offre.")
             return offer_out(session.get(Offer, done.offer_id), today)
     _check(body, today)
-    offer = _new_team_offer(team_id, actor, body, published=True)
+    offer = _new_team_offer(team_id, actor, body, published=published)
     session.add(offer)
     session.flush()
     if idempotency_key:
@@ -298,12 +312,13 @@ def create(
                 created_at=offer.created_at,
             )
         )
-    emit(session, OFFER_PUBLISHED, snapshot(offer, today))
+    if published:
+        emit(session, OFFER_PUBLISHED, snapshot(offer, today))
     return offer_out(offer, today)
 
 
 def get(session: Session, actor: Actor, offer_id: int, today: date) -> dict[str, Any]:
-    return offer_out(_team_offer(session, actor, offer_id), today)
+    return offer_out(team_offer(session, actor, offer_id), today)
 
 
 def list_team_offers(
@@ -316,7 +331,7 @@ def list_team_offers(
     per_page: int = PER_PAGE,
 ) -> dict[str, Any]:
     """The team's offers, newest first, one page at a time."""
-    team_id = _require_host(actor)
+    team_id = require_host(actor)
     query = select(Offer).where(Offer.team_id == team_id, Offer.deleted_at.is_(None))
     if space_id is not None:
         query = query.where(Offer.space_id == space_id)
@@ -331,7 +346,15 @@ def _merged(offer: Offer, patch: dict[str, Any]) -> dict[str, Any]:
     merged = body_of(offer)
     for key, value in patch.items():
         if isinstance(value, dict) and isinstance(merged.get(key), dict) and key != "daily_hours":
-            merged[key] = {**merged[key], **value}
+            stored = dict(merged[key])
+            if key == "reserved_for":
+                # One of the two ways to name the schools replaces both: a client that knows
+                # only ``school_uai`` changes the reservation with it alone.
+                if "school_uai" in value and "school_uais" not in value:
+                    stored.pop("school_uais", None)
+                elif "school_uais" in value and "school_uai" not in value:
+                    stored.pop("school_uai", None)
+            merged[key] = {**stored, **value}
         else:
             merged[key] = value
     return merged
@@ -341,7 +364,7 @@ def update(
     session: Session, actor: Actor, offer_id: int, patch: dict[str, Any], today: date, lookups: Lookups
 ) -> dict[str, Any]:
     """Change any part of an offer; the whole result is validated as a new offer would be."""
-    offer = _team_offer(session, actor, offer_id, lock=True)
+    offer = team_offer(session, actor, offer_id, lock=True)
     body = parse(OfferBody, _merged(offer, patch))
     if "space_id" in patch or "reserved_for" in patch:
         body = _resolve_references(body, offer.team_id or 0, lookups)
@@ -354,7 +377,7 @@ def update(
 
 def delete(session: Session, actor: Actor, offer_id: int) -> None:
     """Remove an offer, unless pupils were already approved for it."""
-    offer = _team_offer(session, actor, offer_id, lock=True)
+    offer = team_offer(session, actor, offer_id, lock=True)
     if offer.approved_count > 0:
         raise conflict(
             "OFFER_HAS_APPROVED_PUPILS",
@@ -367,7 +390,7 @@ def delete(session: Session, actor: Actor, offer_id: int) -> None:
 
 def duplicate(session: Session, actor: Actor, offer_id: int, today: date) -> dict[str, Any]:
     """A new, unpublished offer with the same content, for the host to edit and publish."""
-    source = _team_offer(session, actor, offer_id)
+    source = team_offer(session, actor, offer_id)
     copy = _new_team_offer(source.team_id, actor, parse(OfferBody, body_of(source)), published=False)
     session.add(copy)
     session.flush()
@@ -376,10 +399,11 @@ def duplicate(session: Session, actor: Actor, offer_id: int, today: date) -> dic
 
 def publish(session: Session, actor: Actor, offer_id: int, today: date) -> dict[str, Any]:
     """Show the offer to pupils again; its weeks must still be ahead."""
-    offer = _team_offer(session, actor, offer_id, lock=True)
+    offer = team_offer(session, actor, offer_id, lock=True)
     if offer.status == "published":
         raise conflict("ALREADY_PUBLISHED", "Cette offre est déjà publiée.")
-    _check(parse(OfferBody, body_of(offer)), today, offer.approved_count)
+    # Offers stored before the working-time rules applied to them can still be republished.
+    _check(parse(OfferBody, body_of(offer)), today, offer.approved_count, hours=False)
     offer.status = "published"
     offer.published_at = utcnow()
     touch(offer)
@@ -389,7 +413,7 @@ def publish(session: Session, actor: Actor, offer_id: int, today: date) -> dict[
 
 def unpublish(session: Session, actor: Actor, offer_id: int, today: date) -> dict[str, Any]:
     """Hide the offer from pupils; the team keeps it."""
-    offer = _team_offer(session, actor, offer_id, lock=True)
+    offer = team_offer(session, actor, offer_id, lock=True)
     if offer.status != "published":
         raise conflict("NOT_PUBLISHED", "Cette offre n'est pas publiée.")
     offer.status = "unpublished"

@@ -68,7 +68,8 @@ class Offer(Base):
     seats_sequence: Mapped[int] = mapped_column(Integer, default=0, server_default=text("0"))
     reserved_rep: Mapped[bool] = mapped_column(Boolean, default=False)
     reserved_qpv: Mapped[bool] = mapped_column(Boolean, default=False)
-    reserved_school_uai: Mapped[str | None] = mapped_column(String(8))
+    # The schools the offer is reserved to, in the host's order (empty: no such reservation).
+    reserved_school_uais: Mapped[list[str]] = mapped_column(JSON, default=list, server_default=text("'[]'"))
     # Told by partners (v2 "handicap_accessible"); hosts describe it in workspace_accessibility.
     handicap_accessible: Mapped[bool] = mapped_column(Boolean, default=False)
 
@@ -76,6 +77,24 @@ class Offer(Base):
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     published_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     deleted_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), index=True)
+
+
+class OfferDraft(Base):
+    """What a host typed in the offer form (« brouillon »), kept as typed until submitted.
+
+    A team's drafts are shared by its members, as its offers are. ``offer_id``: the offer
+    the draft edits (None: a new offer).
+    """
+
+    __tablename__ = "offer_drafts"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    team_id: Mapped[int] = mapped_column(Integer, index=True)
+    created_by: Mapped[int] = mapped_column(Integer)
+    offer_id: Mapped[int | None] = mapped_column(Integer)
+    content: Mapped[dict[str, Any]] = mapped_column(JSON)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
 
 
 class IdempotencyKey(Base):

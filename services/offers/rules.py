@@ -6,6 +6,7 @@ from datetime import date
 
 from services.common.contracts.offers import COLLEGE_GRADES, OfferBody
 from services.common.school_calendar import SchoolYear, Week
+from services.common.working_time import schedule_problems
 
 Problems = dict[str, list[str]]
 
@@ -53,8 +54,8 @@ def offer_problems(body: OfferBody, today: date, approved: int = 0) -> Problems:
             problems["college_weeks"] = messages
 
     reserved = body.reserved_for
-    if sum([reserved.rep, reserved.qpv, reserved.school_uai is not None]) > 1:
-        problems["reserved_for"] = ["Une offre est réservée au plus à un public : REP, QPV ou un établissement."]
+    if sum([reserved.rep, reserved.qpv, bool(reserved.school_uais)]) > 1:
+        problems["reserved_for"] = ["Une offre est réservée au plus à un public : REP, QPV ou des établissements."]
     if reserved.rep and not college:
         problems["reserved_for.rep"] = ["La réservation REP/REP+ concerne les collèges : visez la 4e ou la 3e."]
     if reserved.qpv and not seconde:
@@ -65,6 +66,26 @@ def offer_problems(body: OfferBody, today: date, approved: int = 0) -> Problems:
             f"{approved} élève(s) déjà retenu(s) : le nombre de places ne peut pas être inférieur."
         ]
     return problems
+
+
+def hours_problems(body: OfferBody) -> Problems:
+    """The working-time rules for minors that the offer's schedule breaks (hosts' offers)."""
+    problems = schedule_problems(body.daily_hours)
+    return {"daily_hours": problems} if problems else {}
+
+
+def is_past(college_weeks: str | list[str] | None, seconde_period: str | None, today: date) -> bool:
+    """Whether every week the offer opens is over (its Friday has gone by).
+
+    An all-year offer opens the collège weeks of whichever school year is current: it is
+    never past. A seconde choice names this school year's June weeks.
+    """
+    if college_weeks == "all_year":
+        return False
+    weeks = [Week.parse(text) for text in college_weeks] if isinstance(college_weeks, list) else []
+    if seconde_period:
+        weeks.extend(SchoolYear.current(today).seconde.weeks(seconde_period))
+    return all(week.friday < today for week in weeks)
 
 
 def open_weeks(

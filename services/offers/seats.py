@@ -58,7 +58,8 @@ def offer_for_application(session: Session, offer_id: int, today: date) -> dict[
         approved_count=offer.approved_count,
         reserved_rep=offer.reserved_rep,
         reserved_qpv=offer.reserved_qpv,
-        reserved_school_uai=offer.reserved_school_uai,
+        reserved_school_uai=offer.reserved_school_uais[0] if offer.reserved_school_uais else None,
+        reserved_school_uais=list(offer.reserved_school_uais),
     ).model_dump(mode="json")
 
 

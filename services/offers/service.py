@@ -12,7 +12,7 @@ from services.common.contracts.actors import Actor
 from services.common.contracts.conventions import OFFER_SEATS_CHANGED
 from services.common.contracts.events import TEAM_MEMBER_JOINED
 from services.common.contracts.offers import OfferBody
-from services.common.database import Database
+from services.common.database import Database, utcnow
 from services.common.entrypoints import Pingable
 from services.common.errors import DomainError
 from services.common.idempotency import once_per_event
@@ -20,7 +20,7 @@ from services.common.redelivery import reliable_handler
 from services.common.rpc import TimedRpcProxy
 from services.common.school_calendar import today_in_paris
 from services.common.validation import parse
-from services.offers import catalogue, partner, seats, team_moves
+from services.offers import catalogue, drafts, partner, seats, team_moves
 from services.offers.models import OutboxMessage, ProcessedEvent
 
 expected = (DomainError,)
@@ -34,7 +34,7 @@ class OffersService(Pingable):
     matching = TimedRpcProxy("matching")
 
     def _lookups(self) -> catalogue.Lookups:
-        return catalogue.Lookups(self.identity.team_spaces, self.matching.school_exists)
+        return catalogue.Lookups(self.identity.team_spaces, self.matching.unknown_schools)
 
     @rpc(expected_exceptions=expected)
     def create_offer(self, actor: dict[str, Any], body: dict[str, Any], idempotency_key: str | None = None) -> dict:
@@ -90,6 +90,38 @@ class OffersService(Pingable):
     def preview_offer(self, actor: dict[str, Any] | None, offer_id: int) -> dict[str, Any]:
         with self.db.transaction() as session:
             return catalogue.preview(session, Actor(**actor) if actor else None, offer_id, today_in_paris())
+
+    # -- drafts (« brouillons ») of the offer form ---------------------------------------------
+
+    @rpc(expected_exceptions=expected)
+    def save_offer_draft(
+        self, actor: dict[str, Any], draft_id: int | None, content: dict[str, Any], offer_id: int | None = None
+    ) -> dict[str, Any]:
+        """``OfferDraftOut``: a new draft (``draft_id`` None; of ``offer_id`` when given) or new content."""
+        with self.db.transaction() as session:
+            return drafts.save(session, Actor(**actor), draft_id, content, offer_id, utcnow())
+
+    @rpc(expected_exceptions=expected)
+    def get_offer_draft(self, actor: dict[str, Any], draft_id: int) -> dict[str, Any]:
+        with self.db.transaction() as session:
+            return drafts.get(session, Actor(**actor), draft_id)
+
+    @rpc(expected_exceptions=expected)
+    def list_offer_drafts(self, actor: dict[str, Any]) -> list[dict[str, Any]]:
+        """The team's drafts, the last saved first."""
+        with self.db.transaction() as session:
+            return drafts.listing(session, Actor(**actor))
+
+    @rpc(expected_exceptions=expected)
+    def delete_offer_draft(self, actor: dict[str, Any], draft_id: int) -> None:
+        with self.db.transaction() as session:
+            drafts.delete(session, Actor(**actor), draft_id)
+
+    @rpc(expected_exceptions=expected)
+    def submit_offer_draft(self, actor: dict[str, Any], draft_id: int) -> dict[str, Any]:
+        """``OfferOut``: a new unpublished offer, or the edited offer; the draft is deleted."""
+        with self.db.transaction() as session:
+            return drafts.submit(session, Actor(**actor), draft_id, today_in_paris(), self._lookups())
 
     # -- partner API v2: operators' offers, keyed by their remote_id -----------------------
 

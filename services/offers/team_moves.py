@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session
 from services.common.contracts.events import TeamMemberJoined
 from services.common.contracts.offers import OFFER_UPDATED
 from services.common.outbox import emit
+from services.offers import drafts
 from services.offers.catalogue import snapshot, touch
 from services.offers.models import Offer
 
@@ -66,6 +67,9 @@ def apply_member_joined(session: Session, data: dict[str, Any], today: date) -> 
     joined = TeamMemberJoined.model_validate(data)
     if not joined.moved_space_ids:
         return 0
+    if joined.previous_team_id is not None:
+        # Spaces move only with a member who was alone in their team: its drafts are theirs.
+        drafts.follow_team(session, joined.previous_team_id, joined.team_id)
     offers = session.scalars(
         select(Offer)
         .where(Offer.space_id.in_(joined.moved_space_ids), Offer.team_id != joined.team_id)

@@ -15,6 +15,7 @@ from services.offers.models import Offer, OutboxMessage
 from services.offers.service import OffersService
 from tests.support.listener import OfferEventsListener
 from tests.support.offers import offer_body
+from tests.support.partner import partner_payload
 from tests.support.schools import load_sample
 
 pytestmark = pytest.mark.integration
@@ -181,6 +182,49 @@ def test_an_offer_reserved_to_one_school_names_a_school_of_the_directory(stack, 
     reserved = {"rep": False, "qpv": False, "school_uai": "0751710B"}  # a real UAI, not a 2de GT lycée
     with pytest.raises(DomainError) as unknown:
         call(offers, "create_offer", actor, offer_body(reserved_for=reserved))
-    assert list(unknown.value.fields) == ["reserved_for.school_uai"]
+    assert unknown.value.fields == {
+        "reserved_for.school_uais": ["Aucun établissement de l'annuaire n'a le code UAI 0751710B."]
+    }
     offer = call(offers, "create_offer", actor, offer_body(reserved_for={**reserved, "school_uai": "0752694W"}))
-    assert offer["reserved_for"]["school_uai"] == "0752694W"
+    assert offer["reserved_for"] == {"rep": False, "qpv": False, "school_uai": "0752694W", "school_uais": ["0752694W"]}
+
+
+def test_hosts_offers_keep_to_the_working_time_of_minors(stack, databases):
+    identity, offers, _ = stack
+    actor = host(identity, "i@example.fr")
+    unlawful = {"lundi": ["08:00", "17:00"], "mardi": ["09:00", "12:00", "13:30", "16:30"]}
+    with pytest.raises(DomainError) as refused:
+        call(offers, "create_offer", actor, offer_body(daily_hours=unlawful))
+    assert (refused.value.status, refused.value.code) == (422, "VALIDATION_ERROR")
+    assert refused.value.fields == {
+        "daily_hours": [
+            "lundi : 9 h de présence, au-delà de 7 h par jour.",
+            "lundi : une pause d'au moins 30 minutes est due après 4 h 30 de présence.",
+        ]
+    }
+    lawful = {day: ["9:00", "12:00", "13:30", "16:30"] for day in ("lundi", "mardi", "jeudi")}
+    offer = call(offers, "create_offer", actor, offer_body(daily_hours=lawful))
+    assert offer["daily_hours"]["lundi"] == ["09:00", "12:00", "13:30", "16:30"]
+    with pytest.raises(DomainError) as night:
+        call(offers, "update_offer", actor, offer["id"], {"daily_hours": {"vendredi": ["15:00", "20:30"]}})
+    assert list(night.value.fields) == ["daily_hours"]
+    assert call(offers, "get_offer", actor, offer["id"])["daily_hours"] == offer["daily_hours"]
+    # The partner API v2 keeps the national platform's rules: its samples replay unchanged.
+    assert partner_payload()["daily_hours"]["lundi"] == ["9:00", "17:00"]
+    assert call(offers, "partner_create", 4242, partner_payload())["remote_id"] == partner_payload()["remote_id"]
+    with Session(databases.engine("offers")) as db:
+        assert db.scalar(select(func.count()).select_from(Offer)) == 2
+
+
+def test_an_offer_says_when_all_its_weeks_are_past(stack, databases):
+    identity, offers, _ = stack
+    actor = host(identity, "j@example.fr")
+    offer = call(offers, "create_offer", actor, offer_body())
+    yearly = call(offers, "create_offer", actor, offer_body(college_weeks="all_year"))
+    assert (offer["past"], yearly["past"]) == (False, False)
+    with Session(databases.engine("offers")) as db:
+        db.execute(update(Offer).values(college_weeks=["2019-W10", "2019-W11"]).where(Offer.id == offer["id"]))
+        db.commit()
+    assert call(offers, "get_offer", actor, offer["id"])["past"] is True
+    listed = {item["id"]: item["past"] for item in call(offers, "list_offers", actor)["results"]}
+    assert listed == {offer["id"]: True, yearly["id"]: False}

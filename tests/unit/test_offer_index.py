@@ -45,7 +45,7 @@ def offer(offer_id: int = 1, latitude: float = LYON[0], longitude: float = LYON[
         "remaining_seats": 2,
         "reserved_rep": False,
         "reserved_qpv": False,
-        "reserved_school_uai": None,
+        "reserved_school_uais": (),
         "search_text": "boulangerie observer le fournil au bon pain",
     }
     values.update(changes)
@@ -71,6 +71,9 @@ def test_from_snapshot_folds_the_text_and_merges_the_weeks():
         longitude=4.8, grades=["quatrieme", "seconde"], college_weeks=["2026-W40"], seconde_weeks=SECONDE,
         max_candidates=3, remaining_seats=2, reserved_rep=True, reserved_qpv=False, reserved_school_uai=None,
     )  # fmt: skip
+    # A snapshot written before offers named several schools carries one UAI: it is the list.
+    legacy = {**snapshot.model_dump(exclude={"reserved_school_uais"}), "reserved_school_uai": "0752694W"}
+    assert IndexedOffer.from_snapshot(OfferSnapshot.model_validate(legacy)).reserved_school_uais == ("0752694W",)
     indexed = IndexedOffer.from_snapshot(snapshot)
     assert indexed.search_text == "patisserie fine decouvrir le fournil maison herve"
     assert indexed.weeks == frozenset({"2026-W40", *SECONDE}) and not indexed.all_year
@@ -146,14 +149,29 @@ def test_reserved_offers_are_shown_only_to_their_audience():
     index.upsert(offer(1))
     index.upsert(offer(2, reserved_rep=True))
     index.upsert(offer(3, reserved_qpv=True))
-    index.upsert(offer(4, reserved_school_uai="0752694W"))
-    index.upsert(offer(5, reserved_rep=True, reserved_school_uai="0752694W"))
+    index.upsert(offer(4, reserved_school_uais=("0752694W",)))
+    index.upsert(offer(5, reserved_rep=True, reserved_school_uais=("0752694W",)))
+    index.upsert(offer(6, reserved_school_uais=("0753937X", "0752694W")))
     query = SearchQuery(*LYON)
     assert both(index, query) == [1]
     assert both(index, query, Audience(school_uai="0131260Z", rep=True)) == [1, 2]
     assert both(index, query, Audience(qpv=True)) == [1, 3]
-    assert both(index, query, Audience(school_uai="0752694W")) == [1, 4]
-    assert both(index, query, Audience(school_uai="0752694W", rep=True, qpv=True)) == [1, 2, 3, 4, 5]
+    assert both(index, query, Audience(school_uai="0752694W")) == [1, 4, 6]
+    assert both(index, query, Audience(school_uai="0753937X")) == [1, 6]
+    assert both(index, query, Audience(school_uai="0752694W", rep=True, qpv=True)) == [1, 2, 3, 4, 5, 6]
+
+
+def test_an_offer_reserved_to_several_schools_leaves_them_all_when_it_changes():
+    index = OfferIndex()
+    index.upsert(offer(1, reserved_school_uais=("0753937X", "0752694W")))
+    index.upsert(offer(1, version=2, reserved_school_uais=("0131260Z",)))
+    query = SearchQuery(*LYON)
+    assert both(index, query, Audience(school_uai="0752694W")) == []
+    assert both(index, query, Audience(school_uai="0131260Z")) == [1]
+    index.upsert(offer(1, version=3, remaining_seats=0, reserved_school_uais=("0131260Z",)))
+    assert both(index, query, Audience(school_uai="0131260Z")) == []
+    index.upsert(offer(1, version=4, reserved_school_uais=()))
+    assert both(index, query) == [1]
 
 
 def test_versions_order_changes_and_remove_forgets():
@@ -212,7 +230,7 @@ def offers_and_queries(draw):
                 remaining_seats=draw(st.integers(0, 3)),
                 reserved_rep=draw(st.booleans()) and draw(st.booleans()),
                 reserved_qpv=draw(st.booleans()) and draw(st.booleans()),
-                reserved_school_uai=draw(st.one_of(st.none(), st.sampled_from(SCHOOLS))),
+                reserved_school_uais=tuple(draw(st.lists(st.sampled_from(SCHOOLS), max_size=2, unique=True))),
                 search_text=" ".join(
                     draw(st.lists(st.sampled_from(["boulangerie", "patisserie", "mairie", "garage"]), max_size=3))
                 ),

@@ -4,13 +4,15 @@ import pytest
 
 from services.common.contracts.offers import OfferBody
 from services.common.errors import DomainError
+from services.common.reservations import Audience, admits
 from services.common.validation import parse
-from services.offers.rules import offer_problems, open_weeks
+from services.offers.rules import hours_problems, is_past, offer_problems, open_weeks
 from tests.support.offers import offer_body
 
 pytestmark = pytest.mark.unit
 
 TODAY = date(2026, 11, 29)
+WEEK = ("lundi", "mardi", "mercredi", "jeudi", "vendredi")
 
 
 def body(**changes):
@@ -98,3 +100,76 @@ def test_open_weeks_of_an_all_year_offer_start_this_week():
     # 29 November 2026 is a Sunday: this week's Friday has passed, the next week opens the list
     assert college[0] == "2026-W49" and college[-1] == "2027-W21"
     assert seconde == ["2027-W24"]
+
+
+def test_a_day_is_two_or_four_times_in_order():
+    assert body(daily_hours={"lundi": ["9:00", "12:00", "13:30", "16:30"]}).daily_hours == {
+        "lundi": ["09:00", "12:00", "13:30", "16:30"]
+    }
+    assert fields_of(offer_body(daily_hours={"lundi": ["09:00", "12:00", "11:00", "16:30"]})) == {
+        "daily_hours": ["lundi : les heures doivent se suivre dans la journée."]
+    }
+    assert "daily_hours" in fields_of(offer_body(daily_hours={"lundi": ["09:00", "12:00", "16:30"]}))
+    assert "daily_hours" in fields_of(offer_body(daily_hours={}))
+
+
+def test_hosts_offers_keep_to_the_working_time_of_minors():
+    assert hours_problems(body(daily_hours={day: ["09:00", "12:00", "13:30", "16:30"] for day in WEEK})) == {}
+    too_long = hours_problems(body(daily_hours={"lundi": ["08:00", "17:00"]}))
+    assert too_long == {
+        "daily_hours": [
+            "lundi : 9 h de présence, au-delà de 7 h par jour.",
+            "lundi : une pause d'au moins 30 minutes est due après 4 h 30 de présence.",
+        ]
+    }
+    assert "nuit" in hours_problems(body(daily_hours={"mardi": ["14:00", "16:00", "16:30", "20:30"]}))["daily_hours"][0]
+    week = hours_problems(body(daily_hours={day: ["08:00", "12:00", "13:00", "16:00"] for day in (*WEEK, "samedi")}))
+    assert week == {"daily_hours": ["42 h de présence dans la semaine, au-delà de 35 h."]}
+
+
+def test_an_offer_is_past_once_every_week_it_opens_is_over():
+    # 29 November 2026 is a Sunday: week 2026-W48 is over, 2026-W49 to come.
+    assert is_past(["2026-W40", "2026-W48"], None, TODAY)
+    assert not is_past(["2026-W40", "2026-W49"], None, TODAY)
+    assert not is_past("all_year", None, TODAY)
+    assert not is_past(None, "week_1", TODAY)
+    assert not is_past(["2026-W40"], "two_weeks", TODAY)
+    # Late June: the seconde weeks are over; from July on, the next school year's are ahead.
+    assert is_past(None, "week_1", date(2027, 6, 26)) and not is_past(None, "week_2", date(2027, 6, 25))
+    assert not is_past(None, "two_weeks", date(2027, 7, 1))
+    assert not is_past("all_year", "week_1", date(2027, 6, 28))
+
+
+def test_an_offer_is_reserved_to_a_list_of_schools():
+    one = body(reserved_for={"school_uai": "0752694w"}).reserved_for
+    assert (one.school_uai, one.school_uais) == ("0752694W", ["0752694W"])
+    several = body(reserved_for={"school_uais": ["0753937X", "0752694W", "0753937x"]}).reserved_for
+    assert (several.school_uai, several.school_uais) == ("0753937X", ["0753937X", "0752694W"])
+    agreeing = body(reserved_for={"school_uai": "0752694W", "school_uais": ["0753937X", "0752694W"]}).reserved_for
+    assert (agreeing.school_uai, agreeing.school_uais) == ("0753937X", ["0753937X", "0752694W"])
+    none = body(reserved_for={"school_uai": None, "school_uais": []}).reserved_for
+    assert (none.school_uai, none.school_uais) == (None, [])
+    assert fields_of(offer_body(reserved_for={"school_uais": ["0752694W", "0752694X"]})) == {
+        "reserved_for.school_uais": ["Code UAI invalide (7 chiffres et une lettre de contrôle) : 0752694X."]
+    }
+    assert list(fields_of(offer_body(reserved_for={"school_uai": "0131260Z", "school_uais": ["0752694W"]}))) == [
+        "reserved_for.school_uai"
+    ]
+    many = [f"{number:07d}{'ABCDEFGHJKLMNPRSTUVWXYZ'[number % 23]}" for number in range(1, 52)]
+    assert fields_of(offer_body(reserved_for={"school_uais": many})) == {
+        "reserved_for.school_uais": ["Au plus 50 établissements par offre."]
+    }
+    assert body(reserved_for={"school_uais": many[:50] + many[:10]}).reserved_for.school_uais == many[:50]
+    problems = offer_problems(body(reserved_for={"rep": True, "school_uais": ["0752694W"]}), TODAY)
+    only_one = "Une offre est réservée au plus à un public : REP, QPV ou des établissements."
+    assert problems == {"reserved_for": [only_one]}
+
+
+def test_the_reservation_rule_admits_a_pupil_of_any_listed_school():
+    schools = ["0753937X", "0752694W"]
+    assert admits(Audience(school_uai="0752694W"), False, False, schools)
+    assert not admits(Audience(school_uai="0131260Z", rep=True), False, False, schools)
+    assert not admits(Audience(), False, False, schools)
+    assert admits(Audience(), False, False, [])
+    assert not admits(Audience(school_uai="0752694W"), True, False, [])
+    assert admits(Audience(school_uai="0752694W", rep=True), True, False, [])

@@ -59,6 +59,23 @@ class ApplicationBody(Strict):
         return french_mobile(value)
 
 
+class ApplicationCounts(Strict):
+    """How many applications of the host's team an offer has, by status, and in all
+    (RPC ``conventions.application_counts``: ``{str(offer_id): ApplicationCounts}``)."""
+
+    total: int = 0
+    submitted: int = 0
+    read: int = 0
+    validated: int = 0
+    approved: int = 0
+    rejected: int = 0
+    cancelled: int = 0
+    expired: int = 0
+
+
+MAX_COUNTED_OFFERS = 1000
+
+
 class RejectBody(Strict):
     reason: str = Field(min_length=1, max_length=1000, description="Motif du refus, transmis à l'élève.")
 

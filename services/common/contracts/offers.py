@@ -3,33 +3,54 @@
 from __future__ import annotations
 
 import re
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, HttpUrl, create_model, field_validator
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Field,
+    HttpUrl,
+    create_model,
+    field_validator,
+    model_validator,
+)
 from pydantic_core import PydanticCustomError
 
 from services.common.contracts.events import EventPayload
 from services.common.identifiers import is_valid_siret, is_valid_uai, normalize_uai
 from services.common.school_calendar import normalize_weeks
+from services.common.validation import CROSS_FIELD_ERROR
+
+# ``normalize_time`` is re-exported: the conventions' contracts and the partner API import it from here.
+from services.common.working_time import day_schedule
+from services.common.working_time import normalize_time as normalize_time
 
 Grade = Literal["quatrieme", "troisieme", "seconde"]
 SecondeChoice = Literal["two_weeks", "week_1", "week_2"]
 Weekday = Literal["lundi", "mardi", "mercredi", "jeudi", "vendredi", "samedi"]
 COLLEGE_GRADES = ("quatrieme", "troisieme")
 SECTOR_PATTERN = r"^s([1-9]|[1-4][0-9]|5[01])$"
-_TIME = re.compile(r"^([01]?\d|2[0-3]):([0-5]\d)$")
+MAX_RESERVED_SCHOOLS = 50
 
 
 class Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
 
 
-def normalize_time(value: str) -> str:
-    """``9:00`` → ``09:00``; ValueError when it is not a time of day."""
-    match = _TIME.match(value.strip())
-    if not match:
-        raise ValueError(f"heure invalide : {value!r} (format HH:MM)")
-    return f"{int(match.group(1)):02d}:{match.group(2)}"
+def _daily_hours(value: dict[str, list[str]]) -> dict[str, list[str]]:
+    return {day: day_schedule(day, times) for day, times in value.items()}
+
+
+# A week's schedule: each day ``[arrival, departure]`` or ``[arrival, break start, break end,
+# departure]``, times normalized (``9:00`` → ``09:00``). Its lawfulness for a minor is a
+# separate rule (``working_time.schedule_problems``): the partner API does not apply it.
+DailyHours = Annotated[dict[Weekday, list[str]], AfterValidator(_daily_hours)]
+DAILY_HOURS_DESCRIPTION = (
+    'Horaires de présence par jour : {"lundi": ["09:00", "17:00"], …} ou, avec la pause, '
+    '{"lundi": ["09:00", "12:00", "13:30", "16:30"]}. Règles pour les mineurs : 7 h par jour, 35 h par '
+    "semaine, rien entre 20 h et 6 h, une pause de 30 minutes au plus tard après 4 h 30 de présence."
+)
 
 
 class Employer(Strict):
@@ -65,21 +86,63 @@ class Place(Strict):
     longitude: float = Field(ge=-180, le=180)
 
 
+def _checked_uai(value: str) -> str:
+    if not is_valid_uai(value):
+        raise PydanticCustomError("uai", "Code UAI invalide (7 chiffres et une lettre de contrôle).")
+    return normalize_uai(value)
+
+
 class ReservedFor(Strict):
-    """Equal-opportunity reservation: REP/REP+ collèges, lycées in a QPV, or one school."""
+    """Equal-opportunity reservation: REP/REP+ collèges, lycées in a QPV, or some schools.
+
+    ``school_uais`` lists the schools; ``school_uai`` (the first of them, or null) is kept
+    for the clients written when an offer named one school: given alone, it means
+    ``[school_uai]``. Answers carry both.
+    """
 
     rep: bool = False
     qpv: bool = False
-    school_uai: str | None = Field(default=None, description="UAI de l'unique établissement concerné.")
+    school_uai: str | None = Field(
+        default=None, description="Premier établissement concerné (seul, il vaut school_uais: [school_uai])."
+    )
+    school_uais: list[str] = Field(
+        default_factory=list,
+        description=f"UAI des établissements concernés (au plus {MAX_RESERVED_SCHOOLS}).",
+    )
 
     @field_validator("school_uai")
     @classmethod
     def _uai(cls, value: str | None) -> str | None:
-        if not value:
-            return None
-        if not is_valid_uai(value):
-            raise PydanticCustomError("uai", "Code UAI invalide (7 chiffres et une lettre de contrôle).")
-        return normalize_uai(value)
+        return _checked_uai(value) if value else None
+
+    @field_validator("school_uais")
+    @classmethod
+    def _uais(cls, value: list[str]) -> list[str]:
+        invalid = [uai for uai in value if not is_valid_uai(uai)]
+        if invalid:
+            raise PydanticCustomError(
+                "uai",
+                "Code UAI invalide (7 chiffres et une lettre de contrôle) : {uais}.",
+                {"uais": ", ".join(invalid)},
+            )
+        unique = list(dict.fromkeys(normalize_uai(uai) for uai in value))
+        if len(unique) > MAX_RESERVED_SCHOOLS:
+            raise PydanticCustomError(
+                "too_many_schools", f"Au plus {MAX_RESERVED_SCHOOLS} établissements par offre.", {}
+            )
+        return unique
+
+    @model_validator(mode="after")
+    def _one_list(self) -> ReservedFor:
+        if self.school_uais:
+            if self.school_uai is not None and self.school_uai not in self.school_uais:
+                message = f"{self.school_uai} n'est pas dans school_uais : indiquez seulement school_uais."
+                raise PydanticCustomError(CROSS_FIELD_ERROR, message, {"fields": [("school_uai", message)]})
+            if self.school_uai != self.school_uais[0]:
+                self.school_uai = self.school_uais[0]
+        elif self.school_uai is not None:
+            self.school_uais = [self.school_uai]
+        return self
 
 
 class OfferBody(Strict):
@@ -104,9 +167,7 @@ class OfferBody(Strict):
     college_weeks: Literal["all_year"] | list[str] | None = Field(
         default=None, description="Pour la 4e et la 3e : toute l'année, ou des semaines ISO (2026-W03)."
     )
-    daily_hours: dict[Weekday, list[str]] = Field(
-        description='Horaires de présence par jour : {"lundi": ["09:00", "17:00"], …}', min_length=1
-    )
+    daily_hours: DailyHours = Field(description=DAILY_HOURS_DESCRIPTION, min_length=1)
     lunch_break: str = Field(min_length=8, max_length=250, description="Pause déjeuner : horaires et modalités.")
     max_candidates: int = Field(ge=1, le=6000, description="Nombre d'élèves accueillis.")
     reserved_for: ReservedFor = Field(default_factory=ReservedFor)
@@ -122,19 +183,6 @@ class OfferBody(Strict):
         if not isinstance(value, list):
             return value
         return normalize_weeks(value)
-
-    @field_validator("daily_hours")
-    @classmethod
-    def _hours(cls, value: dict[str, list[str]]) -> dict[str, list[str]]:
-        hours = {}
-        for day, span in value.items():
-            if len(span) != 2:
-                raise ValueError(f"{day} : indiquez une heure d'arrivée et une heure de départ.")
-            start, end = normalize_time(span[0]), normalize_time(span[1])
-            if start >= end:
-                raise ValueError(f"{day} : l'heure de départ doit suivre l'heure d'arrivée.")
-            hours[day] = [start, end]
-        return hours
 
 
 def _partial(model: type[BaseModel], name: str) -> type[BaseModel]:
@@ -160,9 +208,36 @@ class OfferOut(OfferBody):
     remaining_seats: int
     weeks: list[str] = Field(description="Semaines ouvertes, toutes classes confondues.")
     seconde_label: str | None = None
+    past: bool = Field(
+        description="Toutes les semaines de l'offre sont passées (une offre « toute l'année » ne l'est jamais)."
+    )
     created_at: str
     updated_at: str
     published_at: str | None
+
+
+MAX_DRAFT_BYTES = 64 * 1024
+
+
+class OfferDraftOut(BaseModel):
+    """A host's draft of an offer (« brouillon »): what was typed in the form, kept as typed."""
+
+    id: int
+    offer_id: int | None = Field(description="L'offre que ce brouillon modifie ; null pour une nouvelle offre.")
+    content: dict[str, Any] = Field(description="Les champs saisis, de la forme du corps d'une offre, incomplets.")
+    created_at: str
+    updated_at: str
+
+
+class WorkingTimeCheck(Strict):
+    """A week's schedule to check against the working-time rules for minors."""
+
+    daily_hours: DailyHours = Field(description=DAILY_HOURS_DESCRIPTION)
+
+
+class WorkingTimeVerdict(BaseModel):
+    problems: list[str] = Field(description="Règles enfreintes, en français ; vide quand les horaires conviennent.")
+    weekly_hours: str = Field(description="Durée de présence dans la semaine, pauses déduites : « 31 h 30 ».")
 
 
 class OfferPreview(BaseModel):
@@ -205,6 +280,14 @@ OFFER_UNPUBLISHED = "offer_unpublished"
 OFFER_DELETED = "offer_deleted"
 
 
+def _with_school_list(data: Any) -> Any:
+    """``reserved_school_uais`` from ``reserved_school_uai`` when only that one is given: the
+    snapshots and answers written before offers named several schools."""
+    if isinstance(data, dict) and not data.get("reserved_school_uais") and data.get("reserved_school_uai"):
+        return {**data, "reserved_school_uais": [data["reserved_school_uai"]]}
+    return data
+
+
 class OfferSnapshot(EventPayload):
     """What matching needs to index an offer; ``version`` orders snapshots of one offer."""
 
@@ -231,6 +314,12 @@ class OfferSnapshot(EventPayload):
     reserved_rep: bool
     reserved_qpv: bool
     reserved_school_uai: str | None
+    reserved_school_uais: list[str] = Field(default_factory=list)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _school_list(cls, data: Any) -> Any:
+        return _with_school_list(data)
 
 
 class OfferDeleted(EventPayload):
@@ -262,3 +351,9 @@ class OfferForApplication(BaseModel):
     reserved_rep: bool
     reserved_qpv: bool
     reserved_school_uai: str | None
+    reserved_school_uais: list[str] = Field(default_factory=list)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _school_list(cls, data: Any) -> Any:
+        return _with_school_list(data)
