@@ -24,6 +24,8 @@ _log = logging.getLogger(__name__)
 # emailed link token.
 SIGNING_PAGE_PATH = "/signer-la-convention"
 CONVENTIONS_PAGE_PATH = "/mes-conventions"
+# Path of the host's page of one application: the new application's email opens it.
+APPLICATION_PAGE_PATH = "/mon-espace/candidatures/{application_id}"
 STUDENT_ROLE = "student"
 SCHOOL_HEAD_ROLES = ("school_manager",)
 _WEEKDAYS = ("lundi", "mardi", "mercredi", "jeudi", "vendredi", "samedi", "dimanche")
@@ -88,8 +90,9 @@ def convention_period(convention: ConventionEvent) -> str:
 def application_submitted(
     public_url: str, application: ApplicationEvent, hosts: Sequence[Person]
 ) -> list[OutgoingMessage]:
-    """A pupil applied: tell the host's team, who must answer within 15 days."""
-    context = _application_context(public_url, application)
+    """A pupil applied: tell the host's team, who must answer within 15 days (the link opens it)."""
+    path = APPLICATION_PAGE_PATH.format(application_id=application.application_id)
+    context = {**_application_context(public_url, application), "platform_link": f"{public_url.rstrip('/')}{path}"}
     return _unique(_email_to(host, "application_submitted", context) for host in hosts)
 
 

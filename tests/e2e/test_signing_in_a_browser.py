@@ -1,6 +1,6 @@
 """The legal representative signs the convention in a real browser (Debian's chromium), on the
-page of the emailed link, drawing the signature with the mouse; host, head of school and pupil
-have signed through the API before.
+page of the emailed link, in its signing dialog (phone, code, drawing), drawing the signature
+with the mouse; host, head of school and pupil have signed through the API before.
 
 The browser is driven by tests/support/browser_signing.py in a process of its own: the suite
 monkey-patches eventlet (tests/conftest.py), under which playwright's sync API never returns
@@ -125,7 +125,8 @@ def test_the_legal_representative_signs_in_a_browser_drawing_with_the_mouse(chro
     # what the page showed
     assert f"{convention['student_name']}, élève de 3e" in seen["summary"]
     assert convention["offer_title"] in seen["summary"]
-    assert seen["prefilled_phone"] == LEGAL_REPRESENTATIVE_PHONE  # the number the school typed, as stored
+    assert seen["prefilled_phone"] == "06 98 76 54 32"  # the number the school typed, as people write it
+    assert seen["axe_page"] == [] and seen["axe_dialog"] == []
     assert "Un code à 6 chiffres a été envoyé" in seen["code_sent_message"]
     assert "Code erroné" in seen["wrong_code_message"], seen["wrong_code_message"]
     assert seen["wrong_code_marked_invalid"] == "true"

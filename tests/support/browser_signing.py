@@ -1,4 +1,5 @@
-"""The legal representative signs on the emailed page, in a real browser, drawing with the mouse.
+"""The legal representative signs on the emailed page, in a real browser, drawing with the mouse
+in the signing dialog (phone, code, drawing); axe-core checks the page and the dialog.
 
     python -m tests.support.browser_signing '{"url": ..., "state_dir": ..., "phone": ..., ...}'
 
@@ -18,6 +19,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from axe_playwright_python.sync_playwright import Axe
 from playwright.sync_api import Page, expect, sync_playwright
 
 from tests.support.sms import wait_for_code
@@ -54,43 +56,71 @@ def draw_signature(page: Page) -> dict[str, float]:
     return box
 
 
+def serious_violations(page: Page) -> list[str]:
+    """axe-core's serious and critical violations of the page as shown now (rule: target)."""
+    results = Axe().run(page, options={"resultTypes": ["violations"]}).response
+    return [
+        f"{violation['id']}: {node['target']}"
+        for violation in results["violations"]
+        if violation.get("impact") in ("serious", "critical")
+        for node in violation["nodes"]
+    ]
+
+
 def sign(page: Page, settings: dict[str, Any], seen: dict[str, Any]) -> None:
-    messages = page.locator("#messages[aria-live]")
+    result = page.locator("#signature-resultat[aria-live]")
 
     seen["step"] = "open the emailed link"
     page.goto(settings["url"])
     summary = page.get_by_role("region", name="La convention")
     expect(summary).to_be_visible()
     seen["summary"] = summary.inner_text()
+    seen["axe_page"] = serious_violations(page)
+
+    seen["step"] = "open the signing dialog"
+    start = page.get_by_role("button", name="Je signe la convention")
+    start.click()
+    dialog = page.get_by_role("dialog", name="Signature électronique")
+    expect(dialog).to_be_visible()
 
     seen["step"] = "ask for the code"
-    phone = page.get_by_label("Votre numéro de téléphone portable")
+    phone = dialog.get_by_label("Numéro de téléphone portable")
+    expect(phone).to_be_focused()
     seen["prefilled_phone"] = phone.input_value()
+    seen["axe_dialog"] = serious_violations(page)
     phone.fill(settings["phone_typed"])
-    page.get_by_role("button", name="Recevoir le code").click()
-    expect(messages.locator(".alert.success")).to_be_visible()
-    seen["code_sent_message"] = messages.inner_text()
+    dialog.get_by_role("button", name="Recevoir le code").click()
+    sent = dialog.get_by_role("status").filter(has_text="Un code à 6 chiffres")
+    expect(sent).to_be_visible()
+    seen["code_sent_message"] = sent.inner_text()
     code = wait_for_code(Path(settings["state_dir"]), settings["phone"], settings["code_number"])
 
-    seen["step"] = "draw and tick"
-    seen["canvas_box"] = draw_signature(page)
-    page.get_by_label("J'ai lu la convention et j'accepte de la signer.").check()
-
-    seen["step"] = "submit a wrong code"
-    code_input = page.get_by_label("Code reçu par SMS")
+    seen["step"] = "type a wrong code, draw and tick"
+    code_input = dialog.get_by_label("Code reçu par SMS")
+    expect(code_input).to_be_focused()
     code_input.fill(f"{(int(code) + 1) % 1_000_000:06d}")
-    submit = page.get_by_role("button", name="Signer la convention", exact=True)
+    dialog.get_by_role("button", name="Continuer").click()
+    seen["canvas_box"] = draw_signature(page)
+    # the DSFR draws the box on the label, which takes the click
+    dialog.get_by_text("J'ai lu la convention et j'accepte de la signer.").click()
+    expect(dialog.get_by_label("J'ai lu la convention et j'accepte de la signer.")).to_be_checked()
+
+    seen["step"] = "submit the wrong code"
+    submit = dialog.get_by_role("button", name="Signer la convention", exact=True)
     submit.click()
-    expect(messages.locator(".alert.error")).to_be_visible()
-    seen["wrong_code_message"] = messages.inner_text()
+    expect(code_input).to_be_visible()
+    expect(code_input).to_have_attribute("aria-invalid", "true")
+    seen["wrong_code_message"] = dialog.locator("#signature-code-messages").inner_text()
     seen["wrong_code_marked_invalid"] = code_input.get_attribute("aria-invalid")
 
     seen["step"] = "submit the right code"
     code_input.fill(f"{code[:3]} {code[3:]}")
+    dialog.get_by_role("button", name="Continuer").click()
     submit.click()
-    expect(messages.locator(".alert.success")).to_contain_text("votre signature est enregistrée")
-    seen["success_message"] = messages.inner_text()
-    seen["sign_form_hidden"] = page.locator("#sign-form").is_hidden()
+    expect(result).to_contain_text("votre signature est enregistrée")
+    seen["success_message"] = result.inner_text()
+    expect(dialog).to_be_hidden()
+    seen["sign_form_hidden"] = start.is_hidden()
     seen["step"] = "done"
 
 

@@ -113,8 +113,10 @@ def test_a_new_application_tells_each_host_once_in_french() -> None:
     assert "Zoé Martin a postulé à votre offre de stage « Découverte de la boulangerie », " in helene.body
     assert "du lundi 18 janvier au vendredi 22 janvier 2027" in helene.body
     assert "15 jours" in helene.body
-    assert "https://1eleve1stage.example/" in helene.body
-    assert helene.html is not None and 'href="https://1eleve1stage.example/"' in helene.html
+    # the link opens the application's page (after logging in, if needed)
+    link = "https://1eleve1stage.example/mon-espace/candidatures/11"
+    assert f"{link}\n" in helene.body
+    assert helene.html is not None and f'href="{link}"' in helene.html
 
 
 def test_no_host_no_message() -> None:

@@ -1,28 +1,49 @@
-"""The gateway's routes of applications, conventions and signatures, and the two signing pages.
+"""The gateway's routes of applications, conventions and signatures, and the pages built on them.
 
 The declarations are checked against API.md ("Applications and conventions") and the OpenAPI
 document built from them; the handlers run against a fake conventions service (no broker),
-called the way nameko calls an ``@http`` entrypoint: ``fn(service, request, **path)``.
+called the way nameko calls an ``@http`` entrypoint: ``fn(service, request, **path)``. The
+pages' French wordings, the host's part read from its form, the signing dialog's markup and
+the pages' ES modules are checked here; tests/e2e/test_host_*_pages.py serve them for real.
 """
 
 from __future__ import annotations
 
 import base64
 import json
-import re
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from html.parser import HTMLParser
 from typing import Any, get_args
 
 import pytest
+from werkzeug.datastructures import MultiDict
 from werkzeug.test import EnvironBuilder
 from werkzeug.wrappers import Request, Response
 
 from gateway import service as gateway_service
+from gateway.application_pages import (
+    APPLICATION_STATUSES,
+    Pagination,
+    application_row,
+    period_text,
+    phone_text,
+    positive_int,
+    weeks_text,
+)
 from gateway.application_routes import ApplicationRoutes
+from gateway.convention_pages import (
+    convention_row,
+    convention_state,
+    daily_hours_from_form,
+    host_part_from_form,
+    hours_fields,
+    may_sign,
+    still_to_sign,
+)
 from gateway.convention_routes import ConventionRoutes, pdf_response
 from gateway.openapi import build_document
-from gateway.pages import SHARED_ASSETS, WEB_DIR, shared_asset
+from gateway.page_routing import templates
+from gateway.pages import WEB_DIR, page_module, shared_asset
 from gateway.routing import ROUTES, RouteSpec
 from services.common.contracts.conventions import ApplicationStatus, ConventionStatus
 from services.common.errors import unauthenticated
@@ -155,16 +176,6 @@ def test_the_action_is_a_path_parameter(document):
     assert parameters == {"application_id": "integer", "action": "string"}
 
 
-@pytest.mark.parametrize(
-    ("path", "page"),
-    [("/signer-la-convention", "signer-la-convention.html"), ("/signer-en-groupe", "signer-en-groupe.html")],
-)
-def test_the_signing_pages_are_public_web_routes(path, page):
-    route = spec("GET", path)
-    assert (route.tag, route.auth, route.raw) == ("web", False, True)
-    assert (WEB_DIR / page).is_file()
-
-
 def test_the_gateway_has_the_routes_and_the_conventions_proxy():
     assert issubclass(gateway_service.GatewayService, ApplicationRoutes)
     assert issubclass(gateway_service.GatewayService, ConventionRoutes)
@@ -190,6 +201,9 @@ class FakeConventions:
 
 
 class FakeAuth:
+    def has_credentials(self, request: Request) -> bool:
+        return "Authorization" in request.headers
+
     def authenticate(self, request: Request, fetch_revoked: Any) -> SessionClaims:
         if request.headers.get("Authorization") != "Bearer good":
             raise unauthenticated()
@@ -434,195 +448,343 @@ def test_a_pdf_name_with_accents_keeps_a_plain_fallback():
     assert response.headers["X-Convention-Final"] == "false"
 
 
-# -- the signing pages --------------------------------------------------------------------------
+# -- the pages: routes ----------------------------------------------------------------------------
 
-SIGNING_PAGES = ["signer-la-convention.html", "signer-en-groupe.html"]
-ACCOUNT_PAGES = ["rejoindre-une-equipe.html", "mes-conventions.html", "mon-equipe.html"]
-SHARED_SCRIPTS = sorted(name for name in SHARED_ASSETS if name.endswith(".js"))
+PAGES = [
+    ("GET", "/mon-espace/candidatures"),
+    ("GET,POST", "/mon-espace/candidatures/<int:application_id>"),
+    ("GET,POST", "/mon-espace/conventions"),
+    ("GET,POST", "/mon-espace/conventions/<int:convention_id>"),
+    ("GET", "/mes-conventions"),
+    ("GET,POST", "/signer-en-groupe"),
+    ("GET,POST", "/signer-la-convention"),
+]
 
 
-class PageReader(HTMLParser):
-    """Inputs, labels, live regions, scripts and linked files of one page."""
+@pytest.mark.parametrize(("methods", "rule"), PAGES)
+def test_each_page_is_one_web_route(methods, rule):
+    [page] = [route for route in ROUTES if route.rule == rule]
+    assert (page.method, page.tag, page.auth, page.raw) == (methods, "web", False, True)
+
+
+def test_the_signing_pages_are_the_page_modules_and_not_the_old_static_files():
+    # A method of the service itself would hide the page module's entrypoint of the same name.
+    for name in ("legal_representative_signature_page", "batch_signature_page", "conventions_page"):
+        assert name not in vars(gateway_service.GatewayService)
+    for old in ("signer-la-convention.html", "signer-en-groupe.html", "mes-conventions.html"):
+        assert not (WEB_DIR / old).exists()
+
+
+# -- the pages: French wordings ------------------------------------------------------------------
+
+
+def test_dates_and_weeks_are_written_as_people_write_them():
+    assert period_text(date(2027, 1, 18), date(2027, 1, 22)) == "du 18 au 22 janvier 2027"
+    assert period_text(date(2027, 3, 1), date(2027, 3, 5)) == "du 1er au 5 mars 2027"
+    assert period_text(date(2027, 3, 29), date(2027, 4, 2)) == "du 29 mars au 2 avril 2027"
+    assert period_text(date(2026, 12, 28), date(2027, 1, 1)) == "du 28 décembre 2026 au 1er janvier 2027"
+    assert weeks_text(["2027-W03"]) == "du 18 au 22 janvier 2027"
+    assert weeks_text(["2027-W25", "2027-W24"]) == "du 14 au 25 juin 2027"
+    assert weeks_text(["2027-W03", "2027-W10"]) == "du 18 au 22 janvier 2027 et du 8 au 12 mars 2027"
+
+
+def test_phones_and_numbers_of_the_address():
+    assert phone_text("+33612345678") == "06 12 34 56 78"
+    assert phone_text("+262692123456") == "0692 12 34 56"
+    assert phone_text(None) == ""
+    assert [positive_int(text) for text in ("12", " 3 ", "0", "-1", "abc", "9" * 20, None)] == [
+        12,
+        3,
+        None,
+        None,
+        None,
+        None,
+        None,
+    ]
+
+
+def test_the_pagination_keeps_the_filters_and_shows_the_pages_around():
+    pages = Pagination.of({"total": 205, "page": 6, "per_page": 20}, "/mon-espace/candidatures", {"statut": "read"})
+    assert pages.pages == 11
+    assert pages.numbers() == [1, 4, 5, 6, 7, 8, 11]
+    assert pages.link(1) == "/mon-espace/candidatures?statut=read"
+    assert pages.link(7) == "/mon-espace/candidatures?statut=read&page=7"
+    assert Pagination.of({"total": 0, "page": 1, "per_page": 20}, "/x", {}).pages == 1
+
+
+APPLICATION = {
+    "id": 9,
+    "offer_id": 4,
+    "offer_title": "Découverte de la boulangerie",
+    "student_name": "Zoé Martin",
+    "weeks": ["2027-W03"],
+    "created_at": "2026-12-31T23:30:00+00:00",
+    "status": "submitted",
+}
+
+
+def test_an_application_row_names_its_status_in_the_tutorials_words():
+    row = application_row(APPLICATION)
+    assert (row["status"], row["badge"], row["href"]) == ("nouvelle", "new", "/mon-espace/candidatures/9")
+    assert row["received"] == "1er janvier 2027"  # received in Paris after midnight
+    assert row["weeks"] == "du 18 au 22 janvier 2027"
+    assert {label for label, _ in APPLICATION_STATUSES.values()} == {
+        "nouvelle",
+        "lue",
+        "acceptée",
+        "refusée",
+        "confirmée par l'élève",
+        "annulée",
+        "expirée",
+    }
+
+
+def convention(**changes: Any) -> dict[str, Any]:
+    return {
+        "id": 5,
+        "status": "draft",
+        "student_name": "Zoé Martin",
+        "offer_title": "Découverte de la boulangerie",
+        "employer_name": "Boulangerie des Canuts",
+        "school_name": "Collège Paul Claudel",
+        "start_date": "2027-01-18",
+        "end_date": "2027-01-22",
+        "completed_by_employer_at": None,
+        "validated_by_school_at": None,
+        "awaiting_signatures": [],
+        "pdf_ready": False,
+        **changes,
+    }
+
+
+SIGNING = ["employer", "school_manager", "student", "legal_representative"]
+
+
+@pytest.mark.parametrize(
+    ("changes", "host", "school"),
+    [
+        ({}, "à remplir par vous", "à remplir par vous"),
+        ({"completed_by_employer_at": "x"}, "en attente de l'établissement", "à remplir par vous"),
+        ({"validated_by_school_at": "x"}, "à remplir par vous", "en attente de l'organisme d'accueil"),
+        ({"status": "ready_to_sign"}, "prête à signer", "prête à signer"),
+        ({"status": "signatures_started"}, "signatures en cours", "signatures en cours"),
+        ({"status": "signed_by_all"}, "signée", "signée"),
+        ({"status": "cancelled"}, "annulée", "annulée"),
+    ],
+)
+def test_the_state_of_a_convention_as_each_side_reads_it(changes, host, school):
+    assert convention_state(convention(**changes), "employer")[0] == host
+    assert convention_state(convention(**changes), "school_manager")[0] == school
+
+
+def test_who_still_signs_and_who_may_sign_now():
+    started = convention(status="signatures_started", awaiting_signatures=["employer", "student"])
+    assert still_to_sign(started, "employer") == "vous et l'élève"
+    assert still_to_sign(convention(status="ready_to_sign", awaiting_signatures=SIGNING), "student") == (
+        "l'organisme d'accueil, le chef d'établissement, vous et le représentant légal"
+    )
+    assert may_sign(started, "employer") and may_sign(started, "student")
+    assert not may_sign(started, "school_manager")
+    assert not may_sign(started, None)  # a teacher
+    assert not may_sign(convention(awaiting_signatures=["employer"]), "employer")  # still a draft
+
+
+def test_a_conventions_row_links_the_host_to_its_part_and_everyone_to_the_pdf():
+    row = convention_row(convention(), "employer", featured=5)
+    assert (row["href"], row["link_label"], row["pdf"]) == (
+        "/mon-espace/conventions/5",
+        "Remplir ma partie",
+        "/api/v1/conventions/5/pdf",
+    )
+    assert row["featured"] and not row["signable"]
+    done = convention_row(convention(completed_by_employer_at="x"), "employer")
+    assert done["link_label"] == "Voir la convention"
+    assert convention_row(convention(), "school_manager")["href"] is None
+
+
+# -- the host's part read from its form -----------------------------------------------------------
+
+
+def form(**fields: Any) -> MultiDict[str, str]:
+    items = []
+    for name, value in fields.items():
+        for each in value if isinstance(value, list) else [value]:
+            items.append((name.replace("__", "."), each))
+    return MultiDict(items)
+
+
+def test_each_day_has_four_times_in_the_apis_shape():
+    hours, problems = daily_hours_from_form(
+        form(
+            daily_hours__lundi=["09:00", "12:00", "13:00", "16:00"],
+            daily_hours__mardi=["09:00", "", "", "12:00"],
+            daily_hours__mercredi=["", "", "", ""],
+            daily_hours__jeudi=["09:00", "12:00", "", "16:00"],
+            daily_hours__vendredi=["", "", "", "16:00"],
+        )
+    )
+    assert hours == {"lundi": ["09:00", "12:00", "13:00", "16:00"], "mardi": ["09:00", "12:00"]}
+    assert problems == {
+        "daily_hours.jeudi": ["Jeudi : indiquez le début et la fin de la pause déjeuner, ou aucune des deux."],
+        "daily_hours.vendredi": [
+            "Vendredi : indiquez l'heure d'arrivée et l'heure de départ, ou laissez la journée vide."
+        ],
+    }
+
+
+def test_the_host_part_clears_what_was_emptied_and_keeps_what_was_typed():
+    patch, values, errors = host_part_from_form(
+        form(
+            tutor_name=" Camille Bernard ",
+            tutor_role="",
+            tutor_email="camille@example.fr",
+            tutor_phone="06 11 22 33 44",
+            activities="Observer le fournil.",
+            lunch_break="",
+            daily_hours__lundi=["09:00", "", "", "12:00"],
+        )
+    )
+    assert patch == {
+        "tutor_name": "Camille Bernard",
+        "tutor_role": None,
+        "tutor_email": "camille@example.fr",
+        "tutor_phone": "06 11 22 33 44",
+        "activities": "Observer le fournil.",
+        "lunch_break": None,
+        "daily_hours": {"lundi": ["09:00", "12:00"]},
+    }
+    assert values["daily_hours"]["lundi"] == ["09:00", "", "", "12:00"]
+    assert values["daily_hours"]["vendredi"] == ["", "", "", ""]
+    assert not errors
+    _, _, refused = host_part_from_form(form(daily_hours__lundi=["", "", "", "12:00"]))
+    assert set(refused) == {"daily_hours.lundi"} and refused.message
+
+
+def test_the_form_shows_the_apis_hours_four_fields_a_day():
+    fields = hours_fields({"lundi": ["09:00", "12:00", "13:00", "16:00"], "mardi": ["09:00", "12:00"]})
+    assert fields["lundi"] == ["09:00", "12:00", "13:00", "16:00"]
+    assert fields["mardi"] == ["09:00", "", "", "12:00"]
+    assert list(fields) == ["lundi", "mardi", "mercredi", "jeudi", "vendredi"]
+    assert "samedi" in hours_fields({"samedi": ["09:00", "12:00"]})
+
+
+# -- the signing dialog --------------------------------------------------------------------------
+
+
+class Markup(HTMLParser):
+    """Elements of a piece of HTML: their attributes, the labels' targets, the buttons' texts."""
 
     def __init__(self) -> None:
         super().__init__()
-        self.inputs: list[dict[str, str | None]] = []
-        self.label_targets: set[str] = set()
-        self.live_regions = 0
-        self.linked: list[str] = []
-        self.scripts: list[str] = []
-        self.canvases: list[dict[str, str | None]] = []
+        self.elements: list[tuple[str, dict[str, str | None]]] = []
+        self.labels: dict[str, str] = {}
+        self.buttons: list[str] = []
+        self.texts: dict[str, str] = {}
+        self._open: list[tuple[str, str | None]] = []
 
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
         attributes = dict(attrs)
-        if tag in ("input", "select", "textarea"):
-            self.inputs.append(attributes)
-        if tag == "label" and attributes.get("for"):
-            self.label_targets.add(str(attributes["for"]))
-        if attributes.get("aria-live"):
-            self.live_regions += 1
-        if tag == "canvas":
-            self.canvases.append(attributes)
-        if tag == "script":
-            self.scripts.append(attributes.get("src") or "inline")
-        source = attributes.get("href") if tag == "link" else attributes.get("src") if tag == "script" else None
-        if source:
-            self.linked.append(source)
+        self.elements.append((tag, attributes))
+        if tag in ("label", "button") or attributes.get("id"):
+            self._open.append((tag, attributes.get("for") or attributes.get("id")))
+
+    def handle_endtag(self, tag: str) -> None:
+        if self._open and self._open[-1][0] == tag:
+            self._open.pop()
+
+    def handle_data(self, data: str) -> None:
+        text = " ".join(data.split())
+        for tag, key in self._open:
+            if tag == "label" and key:
+                self.labels[key] = (self.labels.get(key, "") + " " + text).strip()
+            elif tag == "button" and text:
+                self.buttons.append(text)
+            elif key:
+                self.texts[key] = (self.texts.get(key, "") + " " + text).strip()
+
+    def by_id(self, element_id: str) -> dict[str, str | None]:
+        return next(attributes for _, attributes in self.elements if attributes.get("id") == element_id)
 
 
-def read_page(name: str) -> tuple[str, PageReader]:
-    text = (WEB_DIR / name).read_text(encoding="utf-8")
-    reader = PageReader()
-    reader.feed(text)
-    return text, reader
+def signing_dialog(*args: Any, **kwargs: Any) -> tuple[str, Markup]:
+    module = templates.get_template("conventions/_signing.html").make_module({"csrf_token": "t"})
+    html = str(module.signing_dialog(*args, **kwargs))
+    markup = Markup()
+    markup.feed(html)
+    return html, markup
 
 
-def read_asset(name: str) -> str:
-    return (WEB_DIR / name).read_text(encoding="utf-8")
+def test_the_signing_dialog_asks_the_phone_the_code_and_the_drawing_in_the_tutorials_words():
+    html, markup = signing_dialog("batch", "Signer", phone="06 12 34 56 78", success="Toutes signées.")
+    dialog = markup.by_id("signature")
+    assert (dialog["class"], dialog["aria-labelledby"], dialog["data-mode"]) == ("fr-modal", "signature-title", "batch")
+    assert (
+        "Pour garantir la sécurité de votre signature, nous allons vous authentifier par votre téléphone portable : "
+        "saisissez votre numéro, vous recevrez un code à 6 chiffres par SMS."
+    ) in " ".join(html.split())
+    phone = markup.by_id("signature-phone")
+    assert (phone["type"], phone["autocomplete"], phone["value"]) == ("tel", "tel", "06 12 34 56 78")
+    code = markup.by_id("signature-code")
+    assert (code["inputmode"], code["autocomplete"]) == ("numeric", "one-time-code")
+    assert markup.labels["signature-code"].startswith("Code reçu par SMS")
+    canvas = markup.by_id("signature-pad")
+    assert (canvas["role"], markup.texts[str(canvas["aria-labelledby"])]) == ("img", "Votre signature")
+    for button in ("Recevoir le code", "Renvoyer le code", "Continuer", "Effacer", "Signer"):
+        assert button in markup.buttons
+    assert "signature-consent" not in html and "data-link-token" not in html
+    for tag, attributes in markup.elements:
+        if tag == "input":
+            assert attributes["id"] in markup.labels, f"{attributes['id']} has no label"
 
 
-def page_and_scripts(name: str) -> str:
-    """A page's text followed by the shared scripts it loads: all the code that runs on it."""
-    text, page = read_page(name)
-    return "\n".join([text] + [read_asset(src.removeprefix("/static/")) for src in page.scripts if src != "inline"])
+def test_the_legal_representatives_dialog_asks_consent_and_carries_the_link():
+    _, markup = signing_dialog("link", "Signer la convention", consent=True, link_token="tok-123", signer_name="Ana")
+    assert markup.by_id("signature")["data-link-token"] == "tok-123"
+    assert markup.labels["signature-consent"] == "J'ai lu la convention et j'accepte de la signer."
+    assert "Signer la convention" in markup.buttons
+    assert markup.by_id("signature-name")["value"] == "Ana"
 
 
-def top_level_names(script: str) -> set[str]:
-    return set(re.findall(r"^(?:async )?(?:function|const|let|class) ([A-Za-z_$][\w$]*)", script, re.MULTILINE))
+# -- the pages' ES modules -------------------------------------------------------------------------
+
+MODULES = ["signing.mjs", "signature-pad.mjs"]
 
 
-@pytest.mark.parametrize("name", sorted(path.name for path in WEB_DIR.glob("*.html")))
-def test_a_page_loads_only_the_shared_files_of_the_gateway(name):
-    # Only the platform's own shared files (/static/<one of SHARED_ASSETS>), never another origin.
-    _, page = read_page(name)
-    for source in page.linked:
-        assert source.startswith("/static/"), source
-        assert source.removeprefix("/static/") in SHARED_ASSETS, source
-    # the shared scripts come before the page's own, which uses them
-    assert page.scripts == sorted(page.scripts, key=lambda src: src == "inline")
+def test_the_stylesheet_and_the_signing_modules_are_served_and_nothing_else_is():
+    assert shared_asset("app.css").content_type == "text/css; charset=utf-8"
+    for name in MODULES:
+        served = page_module(name)
+        assert (served.status_code, served.content_type) == (200, "text/javascript; charset=utf-8")
+    for wrong in ("../pages.py", "pages.py", "signer-en-groupe.html"):
+        assert shared_asset(wrong).status_code == 404 and page_module(wrong).status_code == 404
 
 
-@pytest.mark.parametrize("name", sorted(SHARED_ASSETS))
-def test_each_shared_file_is_served_with_its_type_and_nothing_else_is(name):
-    response = shared_asset(name)
-    assert response.status_code == 200
-    assert response.content_type == SHARED_ASSETS[name]
-    assert response.get_data(as_text=True) == read_asset(name)
-    assert shared_asset("pages.py").status_code == 404
-    assert shared_asset("../pages.py").status_code == 404
+@pytest.mark.parametrize("name", MODULES)
+def test_the_signing_modules_are_small_and_keep_no_token_in_the_browser(name):
+    path = WEB_DIR / "js" / name
+    text = path.read_text(encoding="utf-8")
+    assert path.stat().st_size <= 30_000
+    # API texts are written as text (textContent), never parsed as HTML; no other origin
+    for forbidden in ("innerHTML", "outerHTML", "insertAdjacentHTML", "http://", "https://"):
+        assert forbidden not in text
+    # the session is the HttpOnly cookie: nothing of it is kept by a script
+    assert "sessionStorage" not in text and "localStorage" not in text
 
 
-@pytest.mark.parametrize("name", [*sorted(path.name for path in WEB_DIR.glob("*.html")), *SHARED_SCRIPTS])
-def test_no_page_nor_shared_script_writes_html_or_reaches_another_origin(name):
-    text = read_asset(name)
-    # API texts are written as text (textContent), never parsed as HTML
-    assert "innerHTML" not in text
-    assert "outerHTML" not in text and "insertAdjacentHTML" not in text
-    assert not re.search(r"https?://", text), "no external resource"
-
-
-@pytest.mark.parametrize("name", [*SIGNING_PAGES, *ACCOUNT_PAGES])
-def test_a_page_declares_again_nothing_of_the_shared_scripts_it_loads(name):
-    # A name the page declared again would either fail (const, let, class) or replace the shared one.
-    text, page = read_page(name)
-    inline = "\n".join(re.findall(r"<script>(.*?)</script>", text, re.DOTALL))
-    for source in page.scripts:
-        if source != "inline":
-            assert not top_level_names(inline) & top_level_names(read_asset(source.removeprefix("/static/")))
-
-
-def test_the_shared_scripts_declare_each_name_once():
-    names = [top_level_names(read_asset(name)) for name in SHARED_SCRIPTS]
-    assert all(not first & second for index, first in enumerate(names) for second in names[index + 1 :])
-
-
-@pytest.mark.parametrize("name", SIGNING_PAGES)
-def test_each_signing_page_is_accessible_and_self_contained(name):
-    text, page = read_page(name)
-    assert '<html lang="fr">' in text
-    assert 'name="viewport"' in text
-    assert page.inputs
-    for field in page.inputs:
-        assert field.get("id") in page.label_targets, f"{field.get('id')} has no <label for>"
-    assert page.live_regions >= 1
-    assert len(page.canvases) == 1
-    assert ">Effacer<" in text
-    assert 'href="/static/site.css"' in text
-    assert "touch-action: none" in read_asset("site.css")
-    # the drawing pad and the API helpers are the shared scripts', loaded before the page's own
-    assert page.scripts == ["/static/site.js", "/static/signature-pad.js", "inline"]
-    assert "const pad = signatureField();" in text
-    assert "function signaturePad(" not in text
-    assert "class ApiError" not in text
+def test_the_signing_module_calls_the_code_and_sign_routes_through_the_api_helper():
+    text = (WEB_DIR / "js" / "signing.mjs").read_text(encoding="utf-8")
+    assert 'import {api, showAlert} from "./api.mjs";' in text
+    for path in ('"/api/v1/signatures/code"', '"/api/v1/signatures/sign"', "/api/v1/signatures/link?token="):
+        assert path in text
+    for code in ("WRONG_CODE", "CODE_EXPIRED", "TOO_MANY_ATTEMPTS"):
+        assert f'"{code}"' in text
 
 
 def test_the_signature_pad_draws_with_pointer_events_and_refuses_an_empty_drawing():
-    pad = read_asset("signature-pad.js")
+    pad = (WEB_DIR / "js" / "signature-pad.mjs").read_text(encoding="utf-8")
+    assert "export function signaturePad(canvas)" in pad
     for pointer_event in ("pointerdown", "pointermove", "pointerup", "pointercancel"):
         assert f'"{pointer_event}"' in pad
     assert 'toDataURL("image/png")' in pad
-    assert "isEmpty()" in pad and "if (pad.isEmpty())" in pad
-    assert '"clear"' in pad and "pad.clear()" in pad
-    assert "writeName(name)" in pad
-    site = read_asset("site.js")
-    assert "paragraph.textContent = text;" in site
-    assert 'const TOKEN_KEY = "1e1s.token";' in site and 'const USER_KEY = "1e1s.user";' in site
-
-
-def test_the_legal_representative_page_calls_the_link_code_and_sign_routes():
-    text = page_and_scripts("signer-la-convention.html")
-    for path in ("/api/v1/signatures/link?token=", "/api/v1/signatures/code", "/api/v1/signatures/sign", "/pdf?token="):
-        assert path in text
-    assert "link_token: linkToken" in text
-    # the emailed link stands for the signatory: the page never sends a session of the tab
-    assert "sendSession: false" in read_page("signer-la-convention.html")[0]
-    assert 'name="referrer" content="no-referrer"' in text
-
-
-def test_the_batch_page_logs_in_lists_the_ready_conventions_and_signs_them():
-    text = page_and_scripts("signer-en-groupe.html")
-    _, page = read_page("signer-en-groupe.html")
-    for path in (
-        "/api/v1/auth/login",
-        "/api/v1/conventions?status=",
-        "/api/v1/signatures/code",
-        "/api/v1/signatures/sign",
-    ):
-        assert path in text
-    assert 'listAll("ready_to_sign")' in text
-    assert 'listAll("signatures_started")' in text
-    assert "sessionStorage" in text
-    assert "convention_ids: ids" in text
-    assert "Tout cocher" in text
-    assert "onSignOut()" in text  # a 401 brings the login form back
-    assert {"email", "password", "phone", "code", "select-all"} <= {field.get("id") for field in page.inputs}
-
-
-@pytest.mark.parametrize("name", ACCOUNT_PAGES)
-def test_the_account_pages_are_accessible_and_self_contained(name):
-    text, page = read_page(name)
-    assert '<html lang="fr">' in text and 'name="viewport"' in text
-    for field in page.inputs:
-        assert field.get("id") in page.label_targets, f"{field.get('id')} has no <label for>"
-    assert page.live_regions >= 1
-    assert page.scripts == ["/static/site.js", "inline"]
-
-
-def test_the_team_page_calls_the_team_space_and_notification_routes():
-    text = page_and_scripts("mon-equipe.html")
-    for path in (
-        '"/api/v1/team"',
-        '"/api/v1/team/invitations"',
-        '"/api/v1/team/invitations/"',
-        '"/api/v1/team/members/"',
-        '"/api/v1/spaces"',
-        '"/notifications"',
-        '"/notifications/"',
-        '"?move_to="',
-    ):
-        assert path in text, path
-    for code in ("SPACE_NOT_EMPTY", "LAST_RECIPIENT"):
-        assert f'"{code}"' in text, code
-    assert "window.confirm(" in text  # removing someone, withdrawing an invitation, deleting a space
-    route = spec("GET", "/mon-equipe")
-    assert (route.tag, route.auth, route.raw) == ("web", False, True)
+    assert "isEmpty()" in pad and "clear()" in pad
+    assert "touch-action: none" in (WEB_DIR / "app.css").read_text(encoding="utf-8")
