@@ -128,45 +128,6 @@ class GatewayService(
 
     @route(
         "GET",
-        "/signer-la-convention",
-        summary="Page du lien de signature du représentant légal",
-        tag="web",
-        auth=False,
-        raw=True,
-    )
-    def legal_representative_signature_page(self, call: Call) -> Response:
-        response = pages.static_page("signer-la-convention.html")
-        # The link token is in this page's address: never send it to another site.
-        response.headers["Referrer-Policy"] = "no-referrer"
-        return response
-
-    @route("GET", "/signer-en-groupe", summary="Page de signature en groupe", tag="web", auth=False, raw=True)
-    def batch_signature_page(self, call: Call) -> Response:
-        return pages.static_page("signer-en-groupe.html")
-
-    @route(
-        "GET",
-        "/rejoindre-une-equipe",
-        summary="Page du lien d'invitation dans une équipe",
-        tag="web",
-        auth=False,
-        raw=True,
-    )
-    def invitation_page(self, call: Call) -> Response:
-        response = pages.static_page("rejoindre-une-equipe.html")
-        response.headers["Referrer-Policy"] = "no-referrer"
-        return response
-
-    @route("GET", "/mes-conventions", summary="Page des conventions et de leurs PDF", tag="web", auth=False, raw=True)
-    def conventions_page(self, call: Call) -> Response:
-        return pages.static_page("mes-conventions.html")
-
-    @route("GET", "/mon-equipe", summary="Page de l'équipe et de ses espaces", tag="web", auth=False, raw=True)
-    def team_page(self, call: Call) -> Response:
-        return pages.static_page("mon-equipe.html")
-
-    @route(
-        "GET",
         "/static/<name>",
         summary="Feuille de style et scripts communs aux pages",
         tag="web",
