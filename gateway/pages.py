@@ -35,17 +35,10 @@ def _read(name: str) -> bytes:
     return (WEB_DIR / name).read_bytes()
 
 
-def static_page(name: str) -> Response:
-    """One HTML page of ``gateway/web``."""
-    return Response(_read(name), content_type="text/html; charset=utf-8")
-
-
 # The files every page links to: a fixed list, so no path from a request reaches the disk.
 SHARED_ASSETS = {
     "app.css": "text/css; charset=utf-8",
-    "site.css": "text/css; charset=utf-8",
-    "site.js": "text/javascript; charset=utf-8",
-    "signature-pad.js": "text/javascript; charset=utf-8",
+    "docs.css": "text/css; charset=utf-8",
 }
 
 

@@ -17,6 +17,7 @@ from gateway.routing import ROUTES
 from tests.e2e.test_search_journey import CLAUDEL, NEAR_CLAUDEL, PASSWORD, logged_in, publish
 from tests.support.conventions import HOST_PART, college_week
 from tests.support.mailbox import messages_to, text_of, token_in, wait_for_mail, wait_for_mail_containing
+from tests.support.page_session import PageSession
 
 pytestmark = pytest.mark.e2e
 
@@ -145,8 +146,7 @@ NOT_TEAM_RESOURCES = {
     ("GET", "/api/v1/schools/{uai}"),
     ("GET", "/api/v1/schools/{uai}/weeks"),
     ("PUT", "/api/v1/schools/{uai}/weeks"),
-    ("GET", "/static/sectors/{code}.svg"),
-    ("GET", "/static/{name}"),
+    ("GET", "/api/v1/companies/{siret}"),  # the public company directory
 }
 
 
@@ -155,7 +155,7 @@ def id_routes() -> list[tuple[str, str]]:
         (spec.method, spec.openapi_path)
         for spec in ROUTES
         if "{" in spec.openapi_path
-        and not spec.openapi_path.startswith("/api/v2/")
+        and spec.openapi_path.startswith("/api/v1/")
         and (spec.method, spec.openapi_path) not in NOT_TEAM_RESOURCES
     )
 
@@ -195,6 +195,23 @@ def test_every_route_taking_an_id_answers_404_to_anyone_outside_the_team(stack, 
         answer = api(stack, method, path, headers, json=BODIES.get((method, template), {}))
         answers[(method, template, who)] = answer.status_code
     assert {key: status for key, status in answers.items() if status != 404} == {}
+    # the host's pages taking an id: another team's host, logged in in a browser, gets 404 pages
+    browser = PageSession(stack.url)
+    browser.log_in(me(stack, outsiders["another team's host"])["email"], PASSWORD, "/offreur/connexion")
+    pages = sorted(
+        spec.openapi_path
+        for spec in ROUTES
+        if spec.tag == "web"
+        and spec.openapi_path.startswith("/mon-espace/")
+        and "{" in spec.openapi_path
+        and "GET" in spec.method.split(",")
+        and "draft_id" not in spec.openapi_path
+    )
+    assert len(pages) >= 3, pages
+    for template in pages:
+        path = re.sub(r"\{(\w+)\}", lambda match: str(values[match.group(1)]), template)
+        answer = browser.get(path, follow=False)
+        assert answer.status_code == 404, (template, answer.status_code)
     # and the team itself still reaches them (the ids were right)
     assert api(stack, "GET", f"/api/v1/offers/{hidden['id']}", colleague).status_code == 200
     assert api(stack, "GET", f"/api/v1/conventions/{convention_id}", colleague).status_code == 200
