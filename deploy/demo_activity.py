@@ -308,7 +308,7 @@ def run(
     sms = state_dir / "outbox" / "sms.jsonl"
     say(
         f"demo: {outcome.offers} offers published, {outcome.applications} applications, "
-        f"{outcome.conventions} convention ready to sign (sign it at {public_url}/signer-en-groupe "
+        f"{outcome.conventions} convention ready to sign (sign it at {public_url}/mon-espace/conventions "
         f"as {account('employer')['email']}; the SMS code lands in {sms})"
     )
     return outcome
