@@ -63,9 +63,13 @@ class OfferPages:
             page_number = max(1, int(current.args.get("page") or 1))
         except ValueError:
             page_number = 1
-        listing = self.offers.list_offers(actor, None, None, page_number, PER_PAGE)
-        spaces = self.identity.get_team(actor)["spaces"]
-        drafts = [draft for draft in self.offers.list_offer_drafts(actor) if draft.get("offer_id") is None]
+        # Three questions that do not depend on each other: asked at once, answered in one wait.
+        listing_reply = self.offers.list_offers.call_async(actor, None, None, page_number, PER_PAGE)
+        team_reply = self.identity.get_team.call_async(actor)
+        drafts_reply = self.offers.list_offer_drafts.call_async(actor)
+        listing = listing_reply.result()
+        spaces = team_reply.result()["spaces"]
+        drafts = [draft for draft in drafts_reply.result() if draft.get("offer_id") is None]
         offers = listing["results"]
         counts = self.conventions.application_counts(actor, [offer["id"] for offer in offers]) if offers else {}
         default_space = next((space["id"] for space in spaces if space["is_default"]), None)
@@ -316,8 +320,9 @@ class OfferPages:
     @page("GET", MY_OFFERS + "/<int:offer_id>", "Aperçu d'une offre telle que la verront les élèves", **HOST)
     def offer_preview_page(self, current: Page) -> Response:
         offer_id = current.call.path["offer_id"]
-        offer = self.offers.get_offer(current.actor, offer_id)
+        offer_reply = self.offers.get_offer.call_async(current.actor, offer_id)
         preview = self.offers.preview_offer(current.actor, offer_id)
+        offer = offer_reply.result()
         status, badge = offer_form.offer_status(offer)
         sector = BY_CODE.get(preview["sector"])
         reserved = preview["reserved_for"]
