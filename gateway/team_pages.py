@@ -123,11 +123,12 @@ def invitation_views(invitations: Sequence[Mapping[str, Any]]) -> list[dict[str,
     views = []
     for invitation in invitations:
         expires = datetime.fromisoformat(invitation["expires_at"])
+        sent = datetime.fromisoformat(invitation["created_at"]) if invitation.get("created_at") else None
         views.append(
             {
                 "id": invitation["id"],
                 "email": invitation["email"],
-                "sent": french_date((expires - INVITATION_VALIDITY).astimezone(PARIS).date()),
+                "sent": french_date((sent or expires - INVITATION_VALIDITY).astimezone(PARIS).date()),
                 "expires": french_instant(invitation["expires_at"]),
             }
         )
@@ -460,9 +461,19 @@ class TeamPages:
                 if exc.status >= 500:
                     raise
                 error = exc
+        invitation: dict[str, Any] | None = None
+        if error is None and current.method == "GET":
+            # Who invites, and whether this link can be answered at all, before any button is pressed.
+            try:
+                invitation = self.identity.invitation_preview(current.actor, {"token": token})
+            except DomainError as exc:
+                if exc.status >= 500:
+                    raise
+                error = exc
         return current.render(
             "team/join.html",
             status=error.status if error else 200,
+            invitation=invitation,
             token=token,
             error=error,
             error_title=JOIN_ERROR_TITLES.get(error.code, "Invitation impossible à accepter") if error else "",

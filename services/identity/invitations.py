@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session
 
 from services.common.contracts import events
 from services.common.contracts.actors import Actor
+from services.common.contracts.teams import InvitationPreview
 from services.common.errors import DomainError, conflict, forbidden, not_found
 from services.common.outbox import emit
 from services.identity import accounts, rules, team_rules, teams
@@ -122,6 +123,17 @@ def _answerable(session: Session, user: User, token: str, now: datetime) -> Team
             "INVITATION_EXPIRED", "Cette invitation a expiré : demandez à l'équipe de vous inviter de nouveau.", 410
         )
     return invitation
+
+
+def preview(session: Session, actor: Actor, token: str, now: datetime) -> dict[str, Any]:
+    """What the invitee may read of the invitation before answering (the same refusals as answering)."""
+    invitation = _answerable(session, _invitee(session, actor), token, now)
+    inviter = session.get(User, invitation.invited_by) if invitation.invited_by else None
+    return InvitationPreview(
+        email=invitation.email,
+        expires_at=invitation.expires_at.isoformat(),
+        inviter_name=f"{inviter.first_name} {inviter.last_name}" if inviter else None,
+    ).model_dump(mode="json")
 
 
 def refuse(session: Session, actor: Actor, token: str, now: datetime) -> dict[str, Any]:

@@ -147,6 +147,13 @@ class IdentityService(Pingable):
             return invitations.accept(session, Actor(**actor), request.token, secret_key(), ip, utcnow())
 
     @rpc(expected_exceptions=expected)
+    def invitation_preview(self, actor: dict[str, Any], body: dict[str, Any]) -> dict[str, Any]:
+        """Who invites, to be read by the logged-in invitee on the link's page (404, 403, 410 as accepting)."""
+        request = parse(TokenBody, body)
+        with self.db.transaction() as session:
+            return invitations.preview(session, Actor(**actor), request.token, utcnow())
+
+    @rpc(expected_exceptions=expected)
     def refuse_invitation(self, actor: dict[str, Any], body: dict[str, Any]) -> dict[str, Any]:
         request = parse(TokenBody, body)
         with self.db.transaction() as session:

@@ -208,6 +208,7 @@ def _invitation(invitation: TeamInvitation, now: datetime) -> InvitationOut:
             "status": team_rules.invitation_state(invitation.status, invitation.expires_at, now),
             "expires_at": invitation.expires_at.isoformat(),
             "invited_by": invitation.invited_by,
+            "created_at": invitation.created_at.isoformat(),
         }
     )
 

@@ -127,7 +127,9 @@ def join(stack, owner: Host, member: Host) -> None:
     """The owner invites the member, who joins from the emailed link."""
     answer, link = invite(stack, owner, {"action": "invite", "email": member.email})
     assert answer.status_code == 303
-    assert member.browser.get(link).status_code == 200
+    opened = member.browser.get(link)
+    assert opened.status_code == 200
+    assert f"{owner.name} vous invite à rejoindre son équipe" in text(opened.text)  # who invites, before answering
     token = parse_qs(urlsplit(link).query)["token"][0]
     assert post(member, {"action": "accept", "token": token}, link).status_code == 303
 

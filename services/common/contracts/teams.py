@@ -69,6 +69,15 @@ class InvitationOut(BaseModel):
     status: InvitationStatus
     expires_at: str
     invited_by: int | None = Field(description="Identifiant du membre qui a invité (null s'il n'existe plus).")
+    created_at: str = Field(description="Date d'envoi (ou du dernier renvoi) de l'invitation.")
+
+
+class InvitationPreview(BaseModel):
+    """What the invitee reads on the invitation link's page before answering."""
+
+    email: str
+    expires_at: str
+    inviter_name: str | None = Field(description="Prénom et nom du membre qui invite (null s'il n'existe plus).")
 
 
 class TeamOut(BaseModel):
