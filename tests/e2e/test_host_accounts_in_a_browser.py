@@ -20,7 +20,7 @@ from werkzeug.routing import Map, Rule
 from gateway.page_routing import ROLE_HOME
 from tests.support.browser_run import chromium, failure, page_problems, run_journey  # noqa: F401 (a fixture)
 
-pytestmark = [pytest.mark.e2e, pytest.mark.usefixtures("chromium")]
+pytestmark = [pytest.mark.e2e, pytest.mark.browser, pytest.mark.usefixtures("chromium")]
 
 HOST_HOME = ROLE_HOME["employer"]
 DSFR_BLUE = "rgb(0, 0, 145)"  # blue-france-sun-113: the DSFR's primary button

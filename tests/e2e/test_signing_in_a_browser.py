@@ -27,7 +27,7 @@ from tests.support.conventions import HOST_PART, SCHOOL_PART, college_week
 from tests.support.mailbox import token_in, wait_for_mail_containing
 from tests.support.sms import texts_to
 
-pytestmark = pytest.mark.e2e
+pytestmark = [pytest.mark.e2e, pytest.mark.browser]
 
 ROOT = Path(__file__).resolve().parents[2]
 CHROMIUM = Path("/usr/bin/chromium")
