@@ -22,21 +22,9 @@ from typing import Any
 from axe_playwright_python.sync_playwright import Axe
 from playwright.sync_api import Page, expect, sync_playwright
 
+from tests.support.browser import CHROMIUM, CHROMIUM_ARGS
 from tests.support.sms import wait_for_code
 
-CHROMIUM = "/usr/bin/chromium"
-# Without the background-networking flags chromium calls Google's services at start, which a
-# closed network refuses (and which a test has no business calling anyway).
-CHROMIUM_ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
 STEP_TIMEOUT_MS = 15_000
 
 
