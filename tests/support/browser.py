@@ -302,15 +302,48 @@ def is_focused(target: Locator) -> bool:
     return bool(target.evaluate("element => element === document.activeElement"))
 
 
-def tab_to(page: Page, target: Locator, max_presses: int = MAX_TABS) -> int:
-    """Press Tab until ``target`` (found by its role and accessible name, or its label) has the
-    focus; the number of presses. Fails when it is not reached: the keyboard cannot get there."""
+def tab_to(page: Page, target: Locator, max_presses: int = MAX_TABS, backwards: bool = False) -> int:
+    """Press Tab (Shift+Tab when ``backwards``) until ``target`` (found by its role and
+    accessible name, or its label) has the focus; the number of presses. Fails when it is not
+    reached: the keyboard cannot get there."""
     target.wait_for(state="visible")
+    key = "Shift+Tab" if backwards else "Tab"
     for presses in range(1, max_presses + 1):
-        page.keyboard.press("Tab")
+        page.keyboard.press(key)
         if is_focused(target):
             return presses
-    raise AssertionError(f"{target} not reached with {max_presses} presses of Tab")
+    raise AssertionError(f"{target} not reached with {max_presses} presses of {key}")
+
+
+def keyboard_choose(page: Page, option: Locator, max_presses: int = MAX_TABS) -> int:
+    """Choose the radio button ``option`` as a keyboard user does: Tab into its group (Tab
+    stops once per group), then the arrow keys, which move and tick; the keys it took."""
+    option.wait_for(state="attached")
+    name = option.get_attribute("name")
+    in_group = "name => document.activeElement?.type === 'radio' && document.activeElement.name === name"
+    presses = 0
+    while not page.evaluate(in_group, name):
+        if presses == max_presses:
+            raise AssertionError(f"the radio group {name!r} not reached with {max_presses} presses of Tab")
+        page.keyboard.press("Tab")
+        presses += 1
+    radios = page.locator(f'input[type="radio"][name="{name}"]').count()
+    for _ in range(radios):
+        if is_focused(option):
+            break
+        page.keyboard.press("ArrowRight")
+        presses += 1
+    if not is_focused(option):
+        raise AssertionError(f"{option} not reached with the arrow keys in its group {name!r}")
+    if not option.is_checked():
+        page.keyboard.press("Space")  # Tab onto the first radio of an unticked group does not tick it
+        presses += 1
+    return presses
+
+
+def focus_is_inside(page: Page, container: Locator) -> bool:
+    """Whether the focused element is ``container`` or inside it (a modal keeps the focus)."""
+    return bool(container.evaluate("element => element.contains(document.activeElement)"))
 
 
 def focused_description(page: Page) -> str:
@@ -334,11 +367,47 @@ def keyboard_type(page: Page, target: Locator, text: str) -> int:
     return presses
 
 
+def keyboard_time(page: Page, target: Locator, time: str) -> int:
+    """Tab to the time field ``target`` and type ``time`` (``"09:00"``) key by key; the Tab
+    presses it took. The field shows the browser's format: 24 h, or 12 h with AM/PM (Debian's
+    chromium without its chromium-l10n package knows en-US only), where « A » or « P » ends it."""
+    presses = tab_to(page, target)
+    hours, minutes = time.split(":")
+    page.keyboard.type(hours + minutes)
+    if target.input_value() != time:
+        page.keyboard.type("P" if int(hours) >= 12 else "A")
+    if target.input_value() != time:
+        raise AssertionError(f"{target}: {time} typed, {target.input_value()!r} shown")
+    return presses
+
+
 def keyboard_activate(page: Page, target: Locator, key: str = "Enter") -> int:
     """Tab to the link or button ``target`` and press ``key`` (Enter, or Space for a button)."""
     presses = tab_to(page, target)
     page.keyboard.press(key)
     return presses
+
+
+def missing_icons(page: Page) -> list[str]:
+    """The DSFR icon classes (``fr-icon-…``) of the page that draw no icon: a name the DSFR
+    does not ship shows as a plain square of the text's colour."""
+    return list(
+        page.evaluate(
+            """() => {
+                const missing = new Set();
+                for (const element of document.querySelectorAll('[class*="fr-icon-"]')) {
+                    const name = [...element.classList].find(one => one.startsWith("fr-icon-"));
+                    const drawn = ["::before", "::after"].some(where => {
+                        const style = getComputedStyle(element, where);
+                        const mask = style.maskImage || style.webkitMaskImage;
+                        return mask && mask !== "none";
+                    });
+                    if (name && !drawn) missing.add(name);
+                }
+                return [...missing].sort();
+            }"""
+        )
+    )
 
 
 def storage_snapshot(page: Page) -> dict[str, dict[str, str]]:

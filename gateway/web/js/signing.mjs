@@ -35,9 +35,11 @@ function updateSelectAll() {
 function selectionBoxes(form) {
   form.addEventListener("change", event => {
     if (event.target.matches("[data-select-all]")) {
+      // Read once: each row's change below bubbles back here and updates « Tout sélectionner ».
+      const wanted = event.target.checked;
       for (const box of rowBoxes()) {
-        if (box.checked === event.target.checked) continue;
-        box.checked = event.target.checked;
+        if (box.checked === wanted) continue;
+        box.checked = wanted;
         // the DSFR marks the row as selected when its checkbox changes
         box.dispatchEvent(new Event("change", {bubbles: true}));
       }
