@@ -49,7 +49,7 @@ def test_demo_activity_is_added_once_through_the_gateway(stack, monkeypatch):
 
     assert outcome == demo_activity.Outcome(offers=3, applications=2, conventions=1), lines
     assert "WARNING" not in "\n".join(lines)
-    assert f"{stack.url}/signer-en-groupe" in lines[-1]
+    assert f"{stack.url}/mon-espace/conventions" in lines[-1]
     offers, applications, ready = seen_by_employer(stack)
     assert len(offers) == 3 and {offer["status"] for offer in offers} == {"published"}
     assert len({offer["space_id"] for offer in offers}) == 2  # the demo school is a collège
