@@ -18,7 +18,7 @@ from werkzeug.wrappers import Response
 
 from gateway import offer_form, web_session
 from gateway.offer_form import STEP_TITLES, STEPS, Step
-from gateway.page_routing import FormErrors, Page, page, safe_next
+from gateway.page_routing import FORM_SUMMARY, FormErrors, Page, page, safe_next
 from services.common.errors import DomainError, not_found
 from services.common.school_calendar import today_in_paris
 from services.common.sectors import BY_CODE
@@ -30,7 +30,6 @@ SCHOOL_RESULTS = 10
 # The errors the last step's submission found in an earlier step travel to that step's page
 # (a redirect) in this short-lived cookie, scoped to the draft's pages.
 CHECK_COOKIE = "e1s_offer_check"
-ERRORS_MESSAGE = "Le formulaire contient des erreurs : corrigez les champs signalés."
 
 
 def _draft_url(draft_id: int, step: Step) -> str:
@@ -153,7 +152,7 @@ class OfferPages:
         if not place_found and offer_form.PLACE_NOT_FOUND not in errors.get("place.street", []):
             errors.setdefault("place.street", []).append(offer_form.PLACE_NOT_FOUND)
         if errors:
-            return self._render_step(current, draft, step, content, FormErrors(ERRORS_MESSAGE, errors), status=422)
+            return self._render_step(current, draft, step, content, FormErrors(FORM_SUMMARY, errors), status=422)
         following = offer_form.next_step(step)
         if following is not None:
             return current.redirect(_draft_url(draft["id"], following))
@@ -176,7 +175,7 @@ class OfferPages:
                 raise
             errors = offer_form.displayable(exc.fields or {"body": [exc.message]})
             first = offer_form.first_step_with_errors(errors) or step
-            shown = FormErrors(ERRORS_MESSAGE, offer_form.errors_of_step(first, errors))
+            shown = FormErrors(FORM_SUMMARY, offer_form.errors_of_step(first, errors))
             if first is step:
                 return self._render_step(current, draft, step, draft["content"], shown, status=422)
             self._remember_errors(current, draft["id"], first, shown)
@@ -296,7 +295,7 @@ class OfferPages:
             for path, messages in saved["fields"].items()
             if isinstance(messages, list)
         }
-        return FormErrors(str(saved.get("message") or ERRORS_MESSAGE), fields)
+        return FormErrors(str(saved.get("message") or FORM_SUMMARY), fields)
 
     @page(
         "GET,POST",
