@@ -15,7 +15,7 @@ from services.common.errors import DomainError
 # Who "Je suis un offreur / un élève / un établissement" leads to.
 AUDIENCES = {
     "offreur": {"title": "Je suis un offreur", "role": "employer", "signup": "/offreur/inscription"},
-    "eleve": {"title": "Je suis un élève", "role": "student", "signup": None},
+    "eleve": {"title": "Je suis un élève", "role": "student", "signup": "/eleve/inscription"},
     "etablissement": {"title": "Je suis un établissement", "role": "school_manager", "signup": None},
 }
 PASSWORD_RULES = [f"{PASSWORD_MIN_LENGTH} caractères minimum"]
@@ -201,6 +201,14 @@ class AccountPages:
             self.auth.revoke(current.user.session_id)
         current.on_response(web_session.end_session)
         return current.redirect("/", "Vous êtes déconnecté.", kind="info")
+
+    @page("GET", "/favicon.ico", "L'icône du site (celle du DSFR)")
+    def favicon(self, current: Page) -> Response:
+        return current.finish(Response(status=301, headers={"Location": "/static/dsfr/favicon/favicon.ico"}))
+
+    @page("GET", "/<path:unknown>", "Toute autre adresse : la page « Page introuvable »")
+    def unknown_page(self, current: Page) -> Response:
+        raise DomainError("NOT_FOUND", "Cette page n'existe pas.", 404)
 
     @page("GET", "/<legal_page>", "Accessibilité, mentions légales, données personnelles")
     def legal_page(self, current: Page) -> Response:

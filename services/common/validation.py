@@ -14,6 +14,8 @@ ModelT = TypeVar("ModelT", bound=BaseModel)
 # type with ``ctx={"fields": [(field, message), ...]}``: each is reported under its own field.
 CROSS_FIELD_ERROR = "cross_field"
 
+INVALID_EMAIL = "Adresse électronique invalide (format attendu : nom@domaine.fr)."
+
 # pydantic error types → French text; ``{…}`` placeholders come from the error's ctx.
 _MESSAGES: dict[str, str] = {
     "missing": "Ce champ est obligatoire.",
@@ -62,8 +64,12 @@ def french_message(error: dict[str, Any]) -> str:
         return error["msg"]
     ctx = dict(error.get("ctx") or {})
     if kind == "value_error":
+        text = str(ctx.get("error", error["msg"]))
+        # pydantic's email check (email-validator) explains itself in English
+        if text.startswith("value is not a valid email address"):
+            return INVALID_EMAIL
         # pydantic prefixes ValueError texts with "Value error, "
-        return str(ctx.get("error", error["msg"]))
+        return text
     if "expected" in ctx:
         ctx["expected"] = str(ctx["expected"]).replace(" or ", " ou ")
     try:

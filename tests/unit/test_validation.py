@@ -76,3 +76,12 @@ def test_a_domain_error_survives_nameko_serialisation():
 def test_cross_field_errors_are_reported_with_the_other_field_errors():
     fields = errors_of({"email": "x", "password": "court", "first_name": "A", "last_name": "B", "role": "student"})
     assert {"email", "password", "school_uai", "grade"} == set(fields)
+
+
+def test_a_malformed_email_address_is_refused_in_french():
+    with pytest.raises(DomainError) as refused:
+        parse(
+            SignupRequest,
+            {"email": "pas-une-adresse", "password": "x" * 12, "first_name": "A", "last_name": "B", "role": "employer"},
+        )
+    assert refused.value.fields == {"email": ["Adresse électronique invalide (format attendu : nom@domaine.fr)."]}
