@@ -16,6 +16,11 @@ WEB_DIR = Path(__file__).resolve().parent / "web"
 ROOT = Path(__file__).resolve().parent.parent
 # The DSFR as npm installed it (``npm ci``: package.json and package-lock.json pin its version).
 DSFR_DIR = ROOT / "node_modules" / "@gouvfr" / "dsfr" / "dist"
+# Leaflet and its marker clusters, likewise from npm: ``/static/leaflet/<file>`` and
+# ``/static/leaflet/markercluster/<file>``, each from its package's fixed ``dist`` folder.
+LEAFLET_DIR = ROOT / "node_modules" / "leaflet" / "dist"
+MARKERCLUSTER_DIR = ROOT / "node_modules" / "leaflet.markercluster" / "dist"
+MARKERCLUSTER_PREFIX = "markercluster/"
 ASSET_TYPES = {
     ".css": "text/css; charset=utf-8",
     ".js": "text/javascript; charset=utf-8",
@@ -39,6 +44,7 @@ def _read(name: str) -> bytes:
 SHARED_ASSETS = {
     "app.css": "text/css; charset=utf-8",
     "docs.css": "text/css; charset=utf-8",
+    "search.css": "text/css; charset=utf-8",
 }
 
 
@@ -72,8 +78,20 @@ def page_module(name: str) -> Response:
 
 def dsfr_asset(path: str) -> Response:
     """A file of the DSFR's ``dist`` folder (stylesheets, scripts, fonts, icons); 404 otherwise."""
+    return _package_asset(DSFR_DIR, path)
+
+
+def leaflet_asset(path: str) -> Response:
+    """A file of Leaflet's ``dist`` folder, or of leaflet.markercluster's under ``markercluster/``."""
+    if path.startswith(MARKERCLUSTER_PREFIX):
+        return _package_asset(MARKERCLUSTER_DIR, path.removeprefix(MARKERCLUSTER_PREFIX))
+    return _package_asset(LEAFLET_DIR, path)
+
+
+def _package_asset(base: Path, path: str) -> Response:
+    """A file of a package's fixed folder ``base``, of a known type; 404 for anything else."""
     suffix = Path(path).suffix
-    resolved = safe_join(str(DSFR_DIR), path)
+    resolved = safe_join(str(base), path)
     if suffix not in ASSET_TYPES or resolved is None or not Path(resolved).is_file():
         return _not_found()
     response = Response(_read_dsfr(resolved), content_type=ASSET_TYPES[suffix])

@@ -11,12 +11,14 @@ from __future__ import annotations
 
 import json
 import logging
+import os
 import re
 import time
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
+from urllib.parse import urlsplit
 
 from nameko.web.handlers import http
 from pydantic import BaseModel
@@ -105,12 +107,22 @@ class Call:
         }
 
 
-# Pages load scripts, styles, fonts and images from this origin only; no inline script runs.
-# Images may be data: URLs (the DSFR's icons in its stylesheet, a drawn signature's preview).
-CONTENT_SECURITY_POLICY = (
-    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data: blob:; font-src 'self'; "
-    "connect-src 'self'; object-src 'none'; base-uri 'self'; form-action 'self'; frame-ancestors 'none'"
-)
+def content_security_policy(map_tiles_url: str = "") -> str:
+    """Pages load scripts, styles, fonts and images from this origin only; no inline script runs.
+
+    Images may be data: URLs (the DSFR's icons in its stylesheet, a drawn signature's preview),
+    and come from the map tiles' server when ``MAP_TILES_URL`` names one (the search's map).
+    """
+    tiles = urlsplit(map_tiles_url)
+    tiles_origin = f" {tiles.scheme}://{tiles.netloc}" if tiles.scheme in ("https", "http") and tiles.netloc else ""
+    return (
+        f"default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data: blob:{tiles_origin}; "
+        "font-src 'self'; connect-src 'self'; object-src 'none'; base-uri 'self'; form-action 'self'; "
+        "frame-ancestors 'none'"
+    )
+
+
+CONTENT_SECURITY_POLICY = content_security_policy(os.environ.get("MAP_TILES_URL", ""))
 
 
 def security_headers(response: Response) -> None:

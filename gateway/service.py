@@ -21,9 +21,11 @@ from gateway.offer_routes import OfferRoutes
 from gateway.openapi import build_document
 from gateway.partner import PartnerRoutes
 from gateway.partner_offer_routes import PartnerOfferRoutes
+from gateway.pupil_pages import PupilPages
 from gateway.resource_pages import ResourcePages
 from gateway.routing import Call, json_response, route
 from gateway.school_routes import SchoolRoutes
+from gateway.search_pages import SearchPages
 from gateway.search_routes import SearchRoutes
 from gateway.team_pages import TeamPages
 from gateway.team_routes import TeamRoutes
@@ -48,9 +50,11 @@ class GatewayService(
     AccountPages,
     OfferPages,
     ApplicationPages,
+    PupilPages,
     ConventionPages,
     TeamPages,
     ResourcePages,
+    SearchPages,
     LookupRoutes,
     SearchRoutes,
     OfferRoutes,

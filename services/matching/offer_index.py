@@ -139,6 +139,7 @@ class SearchQuery:
     keyword: str | None = None
     page: int = 1
     per_page: int = 20
+    sector: str | None = None
 
 
 @dataclass(frozen=True)
@@ -163,6 +164,13 @@ def open_on(offer: IndexedOffer, weeks: frozenset[str]) -> bool:
     if offer.all_year and any(is_college_week(week) for week in weeks):
         return True
     return not offer.weeks.isdisjoint(weeks)
+
+
+def sector_number(code: str | None) -> int:
+    """``"s31"`` → 31; 0 for anything else (no sector matches it)."""
+    if code and code[0] == "s" and code[1:].isdigit():
+        return int(code[1:])
+    return 0
 
 
 def keyword_words(keyword: str | None) -> list[str]:
@@ -194,6 +202,7 @@ def _record_dtype(words: int) -> np.dtype:
             ("id", "i8"),
             ("grades", "i8"),  # bit per grade (``OfferIndex._grade_bits``)
             ("flags", "i8"),  # _ALL_YEAR, _RESERVED_*
+            ("sector", "i2"),  # the n of the sector's code "sN" (0: unknown)
             ("weeks", "u8", (words,)),  # bit per week (``OfferIndex._week_bits``)
         ]
     )
@@ -330,7 +339,8 @@ class OfferIndex:
         grades = 0
         for grade in offer.grades:
             grades |= self._grade_bits[grade]
-        return (phi, math.radians(offer.longitude), math.cos(phi), offer.offer_id, grades, flags, weeks)
+        sector = sector_number(offer.sector)
+        return (phi, math.radians(offer.longitude), math.cos(phi), offer.offer_id, grades, flags, sector, weeks)
 
     def _records(self, cell: _Cell) -> np.ndarray:
         if cell.records is None:
@@ -451,6 +461,8 @@ class OfferIndex:
 
         if query.grade is not None:
             narrow((records["grades"] & self._grade_bits.get(query.grade, 0)) != 0)
+        if query.sector is not None:
+            narrow(records["sector"] == sector_number(query.sector))
         if query.weeks:
             week_mask = self._week_mask(query.weeks)
             open_weeks = np.any(records["weeks"] & week_mask, axis=1)
@@ -480,6 +492,8 @@ class OfferIndex:
             if offer.remaining_seats <= 0:
                 continue
             if query.grade is not None and query.grade not in offer.grades:
+                continue
+            if query.sector is not None and offer.sector != query.sector:
                 continue
             if not open_on(offer, query.weeks) or not visible_to(offer, audience):
                 continue

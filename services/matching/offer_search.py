@@ -52,6 +52,8 @@ def found(distance: float, offer: IndexedOffer, today: date) -> dict[str, Any]:
         "all_year": offer.all_year,
         "remaining_seats": offer.remaining_seats,
         "sector": offer.sector,
+        "latitude": offer.latitude,
+        "longitude": offer.longitude,
         "reserved_for": {
             "rep": offer.reserved_rep,
             "qpv": offer.reserved_qpv,
@@ -98,6 +100,7 @@ def search(
             grade=query.grade,
             weeks=frozenset(weeks),
             keyword=query.keyword,
+            sector=query.sector,
             page=query.page,
             per_page=query.per_page,
         ),

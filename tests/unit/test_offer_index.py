@@ -122,6 +122,16 @@ def test_grade_and_seats():
     assert both(index, SearchQuery(*LYON, grade="cinquieme")) == []
 
 
+def test_sector():
+    index = OfferIndex()
+    index.upsert(offer(1, sector="s12"))
+    index.upsert(offer(2, sector="s31"))
+    assert both(index, SearchQuery(*LYON, sector="s31")) == [2]
+    assert both(index, SearchQuery(*LYON, sector="s12")) == [1]
+    assert both(index, SearchQuery(*LYON, sector="s5")) == []
+    assert both(index, SearchQuery(*LYON)) == [1, 2]
+
+
 def test_weeks_all_year_matches_any_college_week_but_not_seconde_weeks():
     index = OfferIndex()
     index.upsert(offer(1, weeks=frozenset({"2026-W40"})))

@@ -6,6 +6,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
+from services.common.contracts.offers import SECTOR_PATTERN
 from services.common.contracts.schools import WholePoint
 from services.common.school_calendar import normalize_weeks
 
@@ -38,10 +39,13 @@ class OfferSearchQuery(WholePoint):
     keyword: str | None = Field(
         default=None, max_length=100, description="Mots du titre, de la description ou de l'employeur (sans accents)."
     )
+    sector: str | None = Field(default=None, pattern=SECTOR_PATTERN, description="Secteur d'activité, s1 à s51.")
     page: int = Field(default=1, ge=1)
     per_page: int = Field(default=PER_PAGE, ge=1, le=MAX_PER_PAGE)
 
-    @field_validator("latitude", "longitude", "grade", "keyword", "radius_km", "page", "per_page", mode="before")
+    @field_validator(
+        "latitude", "longitude", "grade", "keyword", "sector", "radius_km", "page", "per_page", mode="before"
+    )
     @classmethod
     def _empty_is_absent(cls, value: Any, info: Any) -> Any:
         if isinstance(value, str) and not value.strip():
@@ -86,6 +90,8 @@ class OfferFound(BaseModel):
     all_year: bool = Field(description="Ouverte toute l'année scolaire (collège).")
     remaining_seats: int
     sector: str
+    latitude: float = Field(description="Lieu du stage (pour une carte).")
+    longitude: float
     reserved_for: ReservedFor
 
 
