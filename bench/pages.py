@@ -27,41 +27,33 @@ import sys
 import tempfile
 import time
 import uuid
-import warnings
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 from urllib.parse import urljoin, urlsplit
 
-from werkzeug.exceptions import HTTPException
-from werkzeug.routing import Map, Rule
-
 from services.common.config import DEFAULT_AMQP_URI, SERVICES
+from tests.support.page_routes import PageRoute as DeclaredPage
+from tests.support.page_routes import declared_pages as declared_page_routes
+from tests.support.page_routes import first_items, resolve_paths
 from tests.support.page_session import PageSession
 from tests.support.stack import free_port
 
 TARGET_P95_MS = 50.0
 TARGET_JS_KB = 30.0
-STATIC_PREFIX = "/static/"
 # Values of path parameters that do not come from the demo data.
 FIXED_PARAMS = {"audience": "offreur", "legal_page": "accessibilite"}
 _MODULE_SCRIPT = re.compile(r"<script\b[^>]*>", re.IGNORECASE)
 _ATTRIBUTE = re.compile(r'([a-zA-Z-]+)\s*=\s*"([^"]*)"')
-_HREF = re.compile(r'\shref="([^"#]*)"')
 # import x from "./a.mjs"; import "./a.mjs"; export { y } from "./a.mjs" (not import("…"): loaded later)
 _STATIC_IMPORT = re.compile(r"""(?:^|[;\s])(?:import|export)\s*(?:[\w*{}\s,$]+?\s*from\s*)?["']([^"']+)["']""", re.M)
 
 
 @dataclass
-class PageRoute:
-    """One GET page the gateway declares."""
+class PageRoute(DeclaredPage):
+    """One GET page the gateway declares, and what measuring it found."""
 
-    rule: str
-    summary: str
-    params: list[str]
-    path: str | None = None
-    skipped: str = ""
     status: int = 0
     content_type: str = ""
     timings_ms: list[float] = field(default_factory=list)
@@ -72,43 +64,7 @@ class PageRoute:
 def declared_pages() -> tuple[list[PageRoute], list[str], list[str]]:
     """The GET pages of ``gateway.routing.ROUTES`` (tag "web"), the static-file routes left
     out, and the rules declared more than once (each page is measured once)."""
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")  # eventlet's notice of its own deprecation, at import
-        import gateway.service  # noqa: F401 (declares every route)
-    from gateway.routing import ROUTES
-
-    pages: dict[str, PageRoute] = {}
-    static, twice = [], []
-    for spec in ROUTES:
-        if spec.tag != "web" or "GET" not in spec.method.split(","):
-            continue
-        if spec.rule.startswith(STATIC_PREFIX):
-            static.append(spec.rule)
-        elif spec.rule in pages:
-            twice.append(spec.rule)
-        else:
-            pages[spec.rule] = PageRoute(spec.rule, spec.summary, [name for name, _ in spec.path_params])
-    return list(pages.values()), static, twice
-
-
-def fill(rule: str, values: dict[str, Any]) -> str:
-    """``/mon-espace/offres/<int:offer_id>`` with ``offer_id`` → ``/mon-espace/offres/12``."""
-    return re.sub(r"<(?:[^:<>]+:)?([^<>]+)>", lambda match: str(values[match.group(1)]), rule)
-
-
-def links_in(html: str) -> Iterable[str]:
-    """The local paths a page links to (without their query)."""
-    for href in _HREF.findall(html):
-        parts = urlsplit(href)
-        if not parts.netloc and parts.path.startswith("/") and not parts.path.startswith(STATIC_PREFIX):
-            yield parts.path
-
-
-def first_items(answer: Any) -> list[dict[str, Any]]:
-    """The items of a list answer of the API (a list, or ``{results: [...]}``)."""
-    if isinstance(answer, dict):
-        answer = answer.get("results", [])
-    return [item for item in answer if isinstance(item, dict)] if isinstance(answer, list) else []
+    return declared_page_routes(PageRoute)
 
 
 def demo_params(browser: PageSession) -> dict[str, Any]:
@@ -135,40 +91,6 @@ def demo_params(browser: PageSession) -> dict[str, Any]:
     if "id" in me:
         values["user_id"] = values["member_id"] = me["id"]
     return values
-
-
-def resolve_paths(
-    pages: list[PageRoute], values: dict[str, Any], fetch: Callable[[str], tuple[int, str, str]]
-) -> dict[str, str]:
-    """Give each page a path: filled from ``values``, else found among the links of the pages
-    fetched (``fetch(path) -> (status, content_type, html)``). Returns the HTML seen by path."""
-    by_rule = {page.rule: page for page in pages}
-    router = Map([Rule(page.rule, endpoint=page.rule) for page in pages]).bind("localhost")
-    seen: dict[str, str] = {}
-    for page in pages:
-        if all(name in values for name in page.params):
-            page.path = fill(page.rule, values)
-    queue = [page.path for page in pages if page.path]
-    while queue:
-        path = queue.pop(0)
-        if path in seen:
-            continue
-        _, content_type, html = fetch(path)
-        seen[path] = html if content_type.startswith("text/html") else ""
-        for link in links_in(seen[path]):
-            try:
-                rule, _ = router.match(link, method="GET")
-            except HTTPException:
-                continue
-            page = by_rule[rule]
-            if page.path is None:
-                page.path = link
-                queue.append(link)
-    for page in pages:
-        if page.path is None:
-            missing = [name for name in page.params if name not in values]
-            page.skipped = f"no value for {', '.join(missing)} (in the demo data or a link): --param {missing[0]}=…"
-    return seen
 
 
 def script_sources(html: str) -> tuple[list[str], list[str]]:
