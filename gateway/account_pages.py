@@ -40,6 +40,17 @@ def _logged_in(current: Page, login: dict[str, Any], target: str, flash: str | N
     return current.redirect(target, flash)
 
 
+def signup_errors(exc: DomainError) -> FormErrors:
+    """A refused sign-up as its form shows it (an address already taken said at its field);
+    a service that did not answer goes on to the error page."""
+    if exc.status >= 500:
+        raise exc
+    errors = FormErrors.of(exc)
+    if exc.code == "EMAIL_TAKEN":
+        errors.add("email", exc.message)
+    return errors
+
+
 def _home_of(role: str) -> str:
     return ROLE_HOME.get(role, "/")
 
@@ -113,11 +124,7 @@ class AccountPages:
             try:
                 self.identity.signup(body)
             except DomainError as exc:
-                if exc.status >= 500:
-                    raise
-                errors = FormErrors.of(exc)
-                if exc.code == "EMAIL_TAKEN":
-                    errors.add("email", exc.message)
+                errors = signup_errors(exc)
             else:
                 return current.render("signup_sent.html", email=values["email"])
         return current.render(

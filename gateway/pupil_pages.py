@@ -13,7 +13,7 @@ from typing import Any
 
 from werkzeug.wrappers import Response
 
-from gateway.account_pages import PASSWORD_RULES, SIGNUP_LABELS
+from gateway.account_pages import PASSWORD_RULES, SIGNUP_LABELS, signup_errors
 from gateway.application_pages import Pagination, paris_day, positive_int, weeks_text
 from gateway.offer_form import DAY_NAMES, college_grades_label, college_week_labels, week_label
 from gateway.page_routing import FormErrors, Page, form_dict, page
@@ -176,11 +176,7 @@ class PupilPages:
         try:
             self.identity.signup(body)
         except DomainError as exc:
-            if exc.status >= 500:
-                raise
-            errors = FormErrors.of(exc)
-            if exc.code == "EMAIL_TAKEN":
-                errors.add("email", exc.message)
+            errors = signup_errors(exc)
             # The API names the grade and the school by their codes: a pupil reads words.
             if not values["school_uai"] and "school_uai" in errors:
                 errors["school_uai"] = ["Recherchez votre établissement, puis choisissez-le dans la liste."]
