@@ -169,7 +169,8 @@ def tutorial_settings(url: str, state_dir: Path, matching_url: str, folder: Path
             "last_name": "Lefort",
             "email": f"camille.lefort-{suffix}@example.fr",
             "password": PASSWORD,
-            "phone": "06 " + " ".join(f"{random.randrange(100):02d}" for _ in range(4)),
+            # 06 1x: a metropolitan mobile (06 90 to 06 97 are overseas numbers, +590 to +596)
+            "phone": f"06 1{random.randrange(10)} " + " ".join(f"{random.randrange(100):02d}" for _ in range(3)),
         },
         "colleague": {"email": colleague["email"], "password": PASSWORD, "first_name": "Samir", "last_name": "Haddad"},
         "place": PLACE,
