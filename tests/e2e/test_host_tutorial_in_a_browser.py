@@ -20,12 +20,14 @@ import random
 import re
 import time
 import uuid
+from collections.abc import Iterator
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
 import pytest
 import requests
+from sqlalchemy import bindparam, create_engine, text
 
 from services.common.geography import distance_km
 from services.common.school_calendar import SchoolYear, today_in_paris
@@ -192,8 +194,9 @@ def with_e164(settings: dict[str, Any]) -> dict[str, Any]:
 
 
 @pytest.fixture(scope="module")
-def tutorial(stack, tmp_path_factory) -> dict[str, Any]:
-    """The journey's report, its settings and how long it took, run once for the module's tests."""
+def tutorial(stack, tmp_path_factory) -> Iterator[dict[str, Any]]:
+    """The journey's report, its settings and how long it took, run once for the module's tests;
+    the two schools it added leave the session's directory afterwards (other tests count it)."""
     folder = tmp_path_factory.mktemp("tutorial")
     settings = with_e164(tutorial_settings(stack.url, stack.state_dir, stack.env["DATABASE_URL_MATCHING"], folder))
     started = time.monotonic()
@@ -204,7 +207,21 @@ def tutorial(stack, tmp_path_factory) -> dict[str, Any]:
         f"host tutorial journey: {report['seconds']} s; "
         + ", ".join(f"{step['name']} {step.get('seconds')} s" for step in report["steps"])
     )
-    return report
+    yield report
+    uais = [school["uai"] for school in settings["schools"].values()]
+    engine = create_engine(stack.env["DATABASE_URL_MATCHING"])
+    try:
+        with engine.begin() as connection:
+            connection.execute(
+                text("DELETE FROM school_weeks WHERE uai IN :uais").bindparams(bindparam("uais", expanding=True)),
+                {"uais": uais},
+            )
+            connection.execute(
+                text("DELETE FROM schools WHERE uai IN :uais").bindparams(bindparam("uais", expanding=True)),
+                {"uais": uais},
+            )
+    finally:
+        engine.dispose()
 
 
 # -- what the pages showed ---------------------------------------------------------------------------

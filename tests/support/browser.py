@@ -203,6 +203,7 @@ class Journey:
         """axe-core's serious and critical violations, and sideways scrolling at 375 px, of the
         page shown now; recorded on its visit and returned."""
         page.wait_for_load_state("load")
+        settle(page)
         results = self._axe.run(page, options={"resultTypes": ["violations"]}).response
         blocking, minor = [], []
         for violation in results["violations"]:
@@ -286,6 +287,12 @@ class Journey:
 
 
 # -- what the person reads or types -----------------------------------------------------------
+
+
+def settle(page: Page) -> None:
+    """Wait for the page's running CSS transitions and animations (a DSFR modal fades in):
+    axe-core measures colour contrast as shown, and half-transparent text fails it."""
+    page.evaluate("() => Promise.all(document.getAnimations().map(animation => animation.finished.catch(() => null)))")
 
 
 def read_link_from_mail(state_dir: Path | str, recipient: str, path: str, timeout: float = 20.0) -> str:

@@ -22,7 +22,7 @@ from typing import Any
 from axe_playwright_python.sync_playwright import Axe
 from playwright.sync_api import Page, expect, sync_playwright
 
-from tests.support.browser import CHROMIUM, CHROMIUM_ARGS
+from tests.support.browser import CHROMIUM, CHROMIUM_ARGS, settle
 from tests.support.sms import wait_for_code
 
 STEP_TIMEOUT_MS = 15_000
@@ -46,6 +46,7 @@ def draw_signature(page: Page) -> dict[str, float]:
 
 def serious_violations(page: Page) -> list[str]:
     """axe-core's serious and critical violations of the page as shown now (rule: target)."""
+    settle(page)
     results = Axe().run(page, options={"resultTypes": ["violations"]}).response
     return [
         f"{violation['id']}: {node['target']}"
