@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, BigInteger, Boolean, Float, ForeignKey, Integer, String
+from sqlalchemy import JSON, BigInteger, Boolean, Float, ForeignKey, Integer, String, UniqueConstraint
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 from services.common.database import UTCDateTime, utcnow
@@ -77,3 +77,20 @@ class OfferProjection(Base):
     snapshot: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True)
     changed_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     seq: Mapped[int] = mapped_column(BigInteger, unique=True, index=True)
+
+
+class Favourite(Base):
+    """An offer a pupil keeps in « Mes offres favorites » (once per pupil and offer).
+
+    No foreign key to ``offer_projection``: a favourite may name an offer whose events have
+    not reached matching yet on another replica, and a deleted offer's row stays anyway.
+    """
+
+    __tablename__ = "favourites"
+    __table_args__ = (UniqueConstraint("pupil_id", "offer_id", name="uq_favourites_pupil_offer"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    # The unique pair's index also serves a pupil's list (its first column).
+    pupil_id: Mapped[int] = mapped_column(Integer)
+    offer_id: Mapped[int] = mapped_column(Integer)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)

@@ -63,14 +63,21 @@ def found(distance: float, offer: IndexedOffer, today: date) -> dict[str, Any]:
     }
 
 
+def pupil_audience(session: Session, uai: str) -> tuple[Audience, School | None]:
+    """Who a pupil of school ``uai`` is for reserved offers, and their school (None when unknown)."""
+    school = session.get(School, uai)
+    if school is None:  # a directory not loaded yet: only the offers reserved to their UAI
+        return Audience(school_uai=uai), None
+    return Audience(school_uai=uai, rep=school.rep is not None, qpv=school.qpv), school
+
+
 def _pupil_defaults(
     session: Session, uai: str, query: OfferSearchQuery, today: date
 ) -> tuple[Audience, tuple[float, float] | None, list[str]]:
     """The pupil's audience, their school's place and the weeks it chose (when it is known)."""
-    school = session.get(School, uai)
-    if school is None:  # a directory not loaded yet: only the offers reserved to their UAI
-        return Audience(school_uai=uai), None, []
-    audience = Audience(school_uai=uai, rep=school.rep is not None, qpv=school.qpv)
+    audience, school = pupil_audience(session, uai)
+    if school is None:
+        return audience, None, []
     weeks: list[str] = []
     # School weeks are collège weeks: they say nothing of the seconde period.
     if query.grade != "seconde" and not query.weeks:

@@ -9,6 +9,7 @@ from nameko.rpc import rpc
 from sqlalchemy.orm import Session
 
 from services.common.contracts.actors import Actor
+from services.common.contracts.favourites import FavouritesQuery
 from services.common.contracts.offers import OFFER_DELETED, OFFER_PUBLISHED, OFFER_UNPUBLISHED, OFFER_UPDATED
 from services.common.contracts.schools import PER_PAGE, SchoolSearchQuery, SchoolWeeksBody
 from services.common.contracts.search import OfferSearchQuery
@@ -19,7 +20,7 @@ from services.common.idempotency import once_per_event
 from services.common.redelivery import reliable_handler
 from services.common.school_calendar import today_in_paris
 from services.common.validation import parse
-from services.matching import highlighting, offer_projection, offer_search, schools
+from services.matching import favourites, highlighting, offer_projection, offer_search, schools
 from services.matching.index_provider import OfferIndexProvider
 from services.matching.models import OutboxMessage, ProcessedEvent
 
@@ -94,6 +95,33 @@ class MatchingService(Pingable):
         with self.db.transaction() as session:
             caller = Actor(**actor) if actor else None
             return offer_search.search(session, self.offer_index, caller, query, today_in_paris())
+
+    # -- the pupils' favourite offers (« Mes offres favorites ») -------------------------
+
+    @rpc(expected_exceptions=expected)
+    def add_favourite(self, actor: dict[str, Any], offer_id: int) -> dict[str, Any]:
+        """``FavouriteOffer``; idempotent; 403 for anyone but a pupil, 404 for an offer they cannot find."""
+        with self.db.transaction() as session:
+            return favourites.add(session, Actor(**actor), offer_id, today_in_paris())
+
+    @rpc(expected_exceptions=expected)
+    def remove_favourite(self, actor: dict[str, Any], offer_id: int) -> None:
+        """Idempotent; 403 for anyone but a pupil, 404 for an offer matching never heard of."""
+        with self.db.transaction() as session:
+            favourites.remove(session, Actor(**actor), offer_id)
+
+    @rpc(expected_exceptions=expected)
+    def list_favourites(self, actor: dict[str, Any], params: dict[str, Any]) -> dict[str, Any]:
+        """``FavouritesPage``: the pupil's favourites, the last added first (deleted offers left out)."""
+        query = parse(FavouritesQuery, params)
+        with self.db.transaction() as session:
+            return favourites.listing(session, Actor(**actor), query.page, query.per_page, today_in_paris())
+
+    @rpc(expected_exceptions=expected)
+    def favourite_offer_ids(self, actor: dict[str, Any], offer_ids: list[int]) -> list[int]:
+        """Which of ``offer_ids`` the pupil keeps as favourites (none for other roles)."""
+        with self.db.transaction() as session:
+            return favourites.among(session, Actor(**actor), offer_ids)
 
     # -- the projection of offers (the index refreshes after each handler: index_provider) ---
 
