@@ -39,6 +39,9 @@ EDITABLE = ("draft", "completed_by_employer")
 SIGNABLE = ("ready_to_sign", "signatures_started")
 ALL_ROLES = ("employer", "school_manager", "teacher", "student")
 HOST_LIST = "/mon-espace/conventions"
+SCHOOL_CONVENTIONS = "/etablissement/conventions"
+# Where an account of each role fills in or reads its side's part of a convention.
+PART_PAGES = {"employer": HOST_LIST, "school_manager": SCHOOL_CONVENTIONS, "teacher": SCHOOL_CONVENTIONS}
 
 # The signatory each account role signs as (a teacher reads, only the head of school signs).
 SIGNATORY_OF_ROLE = {"employer": "employer", "school_manager": "school_manager", "student": "student"}
@@ -130,7 +133,8 @@ def convention_row(convention: Mapping[str, Any], role: str, featured: int | Non
     """One line of a conventions' table, as an account of ``role`` sees it."""
     signatory = signatory_of(role)
     label, kind = convention_state(convention, role)
-    host_todo = role == "employer" and convention["status"] in EDITABLE and not convention["completed_by_employer_at"]
+    own_part_done = convention.get("completed_by_employer_at" if role == "employer" else "validated_by_school_at")
+    part_todo = role in PART_PAGES and convention["status"] in EDITABLE and not own_part_done
     return {
         "id": convention["id"],
         "student_name": convention["student_name"],
@@ -142,8 +146,8 @@ def convention_row(convention: Mapping[str, Any], role: str, featured: int | Non
         "badge": kind,
         "still_to_sign": still_to_sign(convention, signatory),
         "signable": may_sign(convention, signatory),
-        "href": f"{HOST_LIST}/{convention['id']}" if role == "employer" else None,
-        "link_label": "Remplir ma partie" if host_todo else "Voir la convention",
+        "href": f"{PART_PAGES[role]}/{convention['id']}" if role in PART_PAGES else None,
+        "link_label": "Remplir ma partie" if part_todo else "Voir la convention",
         "pdf": pdf_link(convention["id"]),
         "final": bool(convention.get("pdf_ready")),
         "featured": convention["id"] == featured,

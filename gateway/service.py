@@ -24,7 +24,9 @@ from gateway.partner_offer_routes import PartnerOfferRoutes
 from gateway.pupil_pages import PupilPages
 from gateway.resource_pages import ResourcePages
 from gateway.routing import Call, json_response, route
+from gateway.school_convention_pages import SchoolConventionPages
 from gateway.school_routes import SchoolRoutes
+from gateway.school_week_pages import SchoolWeekPages
 from gateway.search_pages import SearchPages
 from gateway.search_routes import SearchRoutes
 from gateway.team_pages import TeamPages
@@ -52,6 +54,8 @@ class GatewayService(
     ApplicationPages,
     PupilPages,
     ConventionPages,
+    SchoolWeekPages,
+    SchoolConventionPages,
     TeamPages,
     ResourcePages,
     SearchPages,

@@ -81,6 +81,11 @@ def french_date(day: date, with_year: bool = True) -> str:
     return f"{number} {_MONTHS[day.month - 1]}" + (f" {day.year}" if with_year else "")
 
 
+def french_month(day: date) -> str:
+    """``septembre 2026``: the month and year of ``day``."""
+    return f"{_MONTHS[day.month - 1]} {day.year}"
+
+
 def last_friday_of_june(year: int) -> date:
     day = date(year, 6, 30)
     return day - timedelta(days=(day.weekday() - 4) % 7)
