@@ -46,12 +46,14 @@ ROLE_HOME = {
     "student": "/mes-candidatures",
     "school_manager": "/mes-conventions",
     "teacher": "/mes-conventions",
+    "admin": "/statistiques",
 }
 ROLE_NAMES = {
     "employer": "aux structures d'accueil (offreurs)",
     "student": "aux élèves",
     "school_manager": "aux établissements",
     "teacher": "aux établissements",
+    "admin": "aux administrateurs de la plateforme",
 }
 
 

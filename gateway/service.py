@@ -29,6 +29,8 @@ from gateway.school_routes import SchoolRoutes
 from gateway.school_week_pages import SchoolWeekPages
 from gateway.search_pages import SearchPages
 from gateway.search_routes import SearchRoutes
+from gateway.statistics_pages import StatisticsPages
+from gateway.statistics_routes import StatisticsRoutes
 from gateway.team_pages import TeamPages
 from gateway.team_routes import TeamRoutes
 from services.common.config import SERVICES, Settings
@@ -59,6 +61,7 @@ class GatewayService(
     TeamPages,
     ResourcePages,
     SearchPages,
+    StatisticsPages,
     LookupRoutes,
     SearchRoutes,
     OfferRoutes,
@@ -68,6 +71,7 @@ class GatewayService(
     PartnerOfferRoutes,
     SchoolRoutes,
     TeamRoutes,
+    StatisticsRoutes,
 ):
     name = "gateway"
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 _WEEK = re.compile(r"^(\d{4})-W(\d{1,2})$")
@@ -157,6 +157,18 @@ class SchoolYear:
     @property
     def seconde(self) -> SecondePeriod:
         return SecondePeriod(self.start_year + 1)
+
+    @property
+    def label(self) -> str:
+        """``2026-2027``."""
+        return f"{self.start_year}-{self.start_year + 1}"
+
+    def span_utc(self) -> tuple[datetime, datetime]:
+        """The instants (UTC) during which it is the current year: from 1 July of its first
+        calendar year, midnight in Paris, to the next 1 July (see :meth:`current`)."""
+        start = datetime(self.start_year, 7, 1, tzinfo=PARIS).astimezone(UTC)
+        end = datetime(self.start_year + 1, 7, 1, tzinfo=PARIS).astimezone(UTC)
+        return start, end
 
     def is_college_week(self, week: Week) -> bool:
         return self.first_college_week <= week <= self.last_college_week

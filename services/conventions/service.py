@@ -35,9 +35,9 @@ from services.common.errors import DomainError
 from services.common.idempotency import once_per_event
 from services.common.redelivery import reliable_handler
 from services.common.rpc import TimedRpcProxy
-from services.common.school_calendar import today_in_paris
+from services.common.school_calendar import SchoolYear, today_in_paris
 from services.common.validation import parse
-from services.conventions import applications, archive, convention_parts, offer_changes, signing
+from services.conventions import applications, archive, convention_parts, offer_changes, signing, statistics
 from services.conventions import signature_codes as codes
 from services.conventions.models import OutboxMessage, ProcessedEvent
 from services.conventions.signature_images import parse_signature_image
@@ -109,6 +109,13 @@ class ConventionsService(Pingable):
         "cancelled", "expired"}}``: the team's applications to each of ``offer_ids`` (employers)."""
         with self.db.transaction() as session:
             return applications.counts(session, Actor(**actor), offer_ids)
+
+    @rpc
+    def convention_statistics(self, departments: list[str] | None = None) -> dict[str, Any]:
+        """``ConventionStatistics`` of the current school year (applications and conventions by
+        status); ``departments``: only offers placed there (None: all)."""
+        with self.db.transaction() as session:
+            return statistics.convention_statistics(session, SchoolYear.current(today_in_paris()), departments)
 
     @rpc(expected_exceptions=expected)
     def get_application(self, actor: dict[str, Any], application_id: int) -> dict[str, Any]:

@@ -18,9 +18,9 @@ from services.common.errors import DomainError
 from services.common.idempotency import once_per_event
 from services.common.redelivery import reliable_handler
 from services.common.rpc import TimedRpcProxy
-from services.common.school_calendar import today_in_paris
+from services.common.school_calendar import SchoolYear, today_in_paris
 from services.common.validation import parse
-from services.offers import catalogue, drafts, partner, seats, team_moves
+from services.offers import catalogue, drafts, partner, seats, statistics, team_moves
 from services.offers.models import OutboxMessage, ProcessedEvent
 
 expected = (DomainError,)
@@ -149,6 +149,14 @@ class OffersService(Pingable):
     def partner_search(self, operator_id: int, params: dict[str, Any]) -> dict[str, Any]:
         with self.db.transaction() as session:
             return partner.search(session, operator_id, params, today_in_paris(), Settings.from_env().public_url)
+
+    # -- administrators' figures -----------------------------------------------------------------
+
+    @rpc
+    def offer_statistics(self, departments: list[str] | None = None) -> dict[str, Any]:
+        """``OfferStatistics`` of the current school year; ``departments``: only those (None: all)."""
+        with self.db.transaction() as session:
+            return statistics.offer_statistics(session, SchoolYear.current(today_in_paris()), departments)
 
     # -- applications (conventions): what an application reads, and the seats taken ------------
 

@@ -8,6 +8,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, EmailStr, Field, field_validator, model_validator
 from pydantic_core import PydanticCustomError
 
+from services.common.academies import academy_names, find_academy
 from services.common.identifiers import is_valid_uai, normalize_phone, normalize_uai
 from services.common.validation import CROSS_FIELD_ERROR
 
@@ -15,6 +16,9 @@ Role = Literal["employer", "student", "school_manager", "teacher"]
 # Partner API v2 accounts, created by a command (services/identity/create_operator.py):
 # nobody signs up as one, so the role stays out of ``Role``.
 OPERATOR_ROLE = "operator"
+# The platform's administrators (read-only figures), created by services/identity/create_admin.py;
+# national, or of one academy. Nobody signs up as one either.
+ADMIN_ROLE = "admin"
 Grade = Literal["quatrieme", "troisieme", "seconde"]
 SCHOOL_ROLES = ("student", "school_manager", "teacher")
 
@@ -103,6 +107,24 @@ class NewOperator(Strict):
     name: str = Field(min_length=1, max_length=100, description="Nom affiché de l'opérateur.")
 
 
+class NewAdmin(Strict):
+    """An administrator account, as ``python -m services.identity.create_admin`` takes it."""
+
+    email: EmailStr
+    name: str = Field(min_length=1, max_length=100, description="Nom affiché de l'administrateur.")
+    academy: str | None = Field(default=None, description="Académie administrée ; absente : toute la France.")
+
+    @field_validator("academy")
+    @classmethod
+    def _academy(cls, value: str | None) -> str | None:
+        if value is None or value == "":
+            return None
+        academy = find_academy(value)
+        if academy is None:
+            raise PydanticCustomError("academy", "Académie inconnue : {names}.", {"names": ", ".join(academy_names())})
+        return academy
+
+
 class PasswordResetRequest(Strict):
     email: str = Field(min_length=1, max_length=320)
 
@@ -126,6 +148,8 @@ class UserOut(BaseModel):
     class_name: str | None = None
     team_id: int | None = None
     email_confirmed: bool
+    # Administrators of one academy: its name; national administrators and other roles: null.
+    academy: str | None = None
     created_at: str
 
 
