@@ -13,6 +13,7 @@ from sqlalchemy import ColumnElement, false
 
 from services.common.contracts.actors import Actor
 from services.common.errors import DomainError, unauthenticated
+from services.common.staff_confirmation import require_confirmed
 
 SCHOOL_ROLES = ("school_manager", "teacher")
 
@@ -46,12 +47,14 @@ class Scope:
 
 
 def scope_of(actor: Actor) -> Scope:
-    """The records ``actor`` may see."""
+    """The records ``actor`` may see; 403 ``TEACHER_NOT_CONFIRMED`` for a teacher whose head of
+    school has not confirmed them yet (every list, detail, action and PDF goes through here)."""
     if actor.role == "employer" and actor.team_id is not None:
         return Scope("team", actor.team_id)
     if actor.role == "student":
         return Scope("student", actor.user_id)
     if actor.role in SCHOOL_ROLES and actor.school_uai:
+        require_confirmed(actor)
         return Scope("school", actor.school_uai)
     return Scope("none")
 

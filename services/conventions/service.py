@@ -37,7 +37,15 @@ from services.common.redelivery import reliable_handler
 from services.common.rpc import TimedRpcProxy
 from services.common.school_calendar import SchoolYear, today_in_paris
 from services.common.validation import parse
-from services.conventions import applications, archive, convention_parts, offer_changes, signing, statistics
+from services.conventions import (
+    applications,
+    archive,
+    convention_parts,
+    offer_changes,
+    school_follow_up,
+    signing,
+    statistics,
+)
 from services.conventions import signature_codes as codes
 from services.conventions.models import OutboxMessage, ProcessedEvent
 from services.conventions.signature_images import parse_signature_image
@@ -181,6 +189,13 @@ class ConventionsService(Pingable):
     ) -> dict[str, Any]:
         with self.db.transaction() as session:
             return convention_parts.listing(session, Actor(**actor), status, page, per_page)
+
+    @rpc(expected_exceptions=expected)
+    def pupil_stages(self, actor: dict[str, Any], student_ids: list[int]) -> list[dict[str, Any]]:
+        """Where each of these pupils of the caller's school stands (``PupilStageOut``), in two
+        queries: the school's staff follows its pupils (a teacher once confirmed)."""
+        with self.db.transaction() as session:
+            return school_follow_up.pupil_stages(session, Actor(**actor), [int(i) for i in student_ids])
 
     @rpc(expected_exceptions=expected)
     def get_convention(self, actor: dict[str, Any], convention_id: int) -> dict[str, Any]:

@@ -27,7 +27,7 @@ from services.common.contracts.identity import (
 from services.common.database import utcnow
 from services.common.errors import DomainError, conflict, not_found, rate_limited, validation_error
 from services.common.outbox import emit
-from services.identity import rules, teams
+from services.identity import rules, staff_rules, teams
 from services.identity.models import AuthSession, LoginFailure, OneTimeToken, Operator, User
 from services.identity.passwords import hash_password, verify_password
 
@@ -53,6 +53,7 @@ def user_out(user: User) -> dict[str, Any]:
         class_name=user.class_name,
         team_id=user.team_id,
         email_confirmed=user.email_confirmed_at is not None,
+        staff_status=user.staff_status,
         created_at=user.created_at.isoformat(),
     ).model_dump(mode="json")
 
@@ -126,6 +127,7 @@ def signup(
         school_uai=request.school_uai,
         grade=request.grade if request.role == "student" else None,
         class_name=request.class_name,
+        staff_status=staff_rules.initial_status(request.role),
     )
     if user.role == teams.HOST_ROLE:
         teams.found_team(session, user, rules.DEFAULT_SPACE_NAME, now)

@@ -14,7 +14,7 @@ from services.common.config import database_url
 from services.common.contracts.identity import SignupRequest
 from services.common.database import create_service_engine
 from services.common.migrations import upgrade
-from services.identity import accounts
+from services.identity import accounts, staff_rules
 from services.identity.models import OutboxMessage, ProcessedEvent, User
 
 DEMO_PASSWORD = "demo-stage-2026"  # noqa: S105 - printed on purpose: local demo only
@@ -65,7 +65,13 @@ def load() -> list[str]:
             for account in DEMO_ACCOUNTS:
                 exists = session.scalar(select(User.id).where(User.email == account["email"]))
                 if exists is None:
-                    accounts.signup(session, SignupRequest(password=DEMO_PASSWORD, **account), confirmed=True)
+                    created = accounts.signup(session, SignupRequest(password=DEMO_PASSWORD, **account), confirmed=True)
+                    if account["role"] == staff_rules.TEACHER_ROLE:
+                        # The demo head of school has confirmed the demo teacher: the demo
+                        # shows what a teacher sees (a pending teacher is tried by signing up).
+                        teacher = session.get(User, created["id"])
+                        assert teacher is not None
+                        teacher.staff_status = staff_rules.CONFIRMED
                 lines.append(f"{account['role']:<15} {account['email']:<28} {DEMO_PASSWORD}")
             session.commit()
     finally:

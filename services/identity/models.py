@@ -80,6 +80,12 @@ class User(Base):
     # When the user joined their current team (sign-up, accepted invitation, removal).
     team_joined_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     email_confirmed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    # Teachers only: ``pending`` until the head of their school confirms (``confirmed``) or
+    # refuses (``refused``) them; see ``staff_rules``. NULL for every other role.
+    staff_status: Mapped[str | None] = mapped_column(String(20))
+    staff_decided_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    # The head who decided; no foreign key: the decision outlives the head's account.
+    staff_decided_by: Mapped[int | None] = mapped_column(Integer)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
 
 

@@ -18,13 +18,14 @@ from services.common.contracts.identity import (
     Role,
     SignupRequest,
 )
+from services.common.contracts.school_staff import StaffDecision
 from services.common.contracts.teams import DeleteSpaceQuery, InvitationBody, NotifyBody, SpaceBody, TokenBody
 from services.common.database import Database, utcnow
 from services.common.entrypoints import Pingable
 from services.common.errors import DomainError
 from services.common.rpc import TimedRpcProxy
 from services.common.validation import parse
-from services.identity import accounts, invitations, partner_calls, teams
+from services.identity import accounts, invitations, partner_calls, school_staff, teams
 from services.identity.models import OutboxMessage, ProcessedEvent
 
 expected = (DomainError,)
@@ -221,3 +222,32 @@ class IdentityService(Pingable):
         ``[{user_id, email, first_name, last_name, role}]`` (see ``teams.school_staff``)."""
         with self.db.transaction() as session:
             return teams.school_staff(session, uai, roles)
+
+    # -- school staff: the head confirms teachers; the confirmed staff sees the pupils ----------
+
+    @rpc(expected_exceptions=expected)
+    def school_staff_members(self, actor: dict[str, Any]) -> list[dict[str, Any]]:
+        """The caller's school staff with each teacher's status (``StaffMemberOut``); head only."""
+        with self.db.transaction() as session:
+            return school_staff.staff_of(session, Actor(**actor))
+
+    @rpc(expected_exceptions=expected)
+    def decide_school_staff(self, actor: dict[str, Any], user_id: int, decision: str) -> dict[str, Any]:
+        """The head confirms (``confirm``, emailed) or refuses (``refuse``) a teacher of their school."""
+        if decision not in get_args(StaffDecision):
+            raise DomainError("NOT_FOUND", "Action inconnue.", 404)
+        with self.db.transaction() as session:
+            return school_staff.decide(session, Actor(**actor), user_id, decision, utcnow())
+
+    @rpc
+    def school_confirmed(self, user_id: int) -> bool | None:
+        """Whether a teacher's head has confirmed them (None: not a teacher); the gateway asks it
+        on each request of a teacher, for the actor it passes to the services."""
+        with self.db.transaction() as session:
+            return school_staff.school_confirmed(session, user_id)
+
+    @rpc(expected_exceptions=expected)
+    def school_pupils(self, actor: dict[str, Any]) -> list[dict[str, Any]]:
+        """The pupils of the caller's school by class (``PupilOut``): its head or a confirmed teacher."""
+        with self.db.transaction() as session:
+            return school_staff.pupils_of(session, Actor(**actor))

@@ -13,7 +13,7 @@ from contextlib import AbstractContextManager
 from datetime import datetime
 from typing import Any, NamedTuple
 
-from sqlalchemy import select
+from sqlalchemy import or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -424,7 +424,8 @@ def school_staff(session: Session, uai: str, roles: Sequence[str] | None = None)
     ``roles`` defaults to every staff role (``school_manager`` and ``teacher``); pupils are
     never answered. Only accounts whose email address is confirmed: these messages name a
     minor, and an unconfirmed address may be someone else's (a typo at sign-up); such an
-    account cannot log in to act on them anyway until it is confirmed.
+    account cannot log in to act on them anyway until it is confirmed. Nor teachers whom the
+    head of school has not confirmed (``staff_rules``).
     """
     wanted = tuple(roles) if roles is not None else SCHOOL_STAFF_ROLES
     unknown = sorted(set(wanted) - set(SCHOOL_STAFF_ROLES))
@@ -436,6 +437,8 @@ def school_staff(session: Session, uai: str, roles: Sequence[str] | None = None)
             User.school_uai == normalize_uai(uai),
             User.role.in_(wanted),
             User.email_confirmed_at.is_not(None),
+            # A teacher the head has not confirmed is told nothing about the pupils.
+            or_(User.role != "teacher", User.staff_status == "confirmed"),
         )
         .order_by(User.id)
     ).all()

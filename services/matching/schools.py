@@ -25,6 +25,7 @@ from services.common.errors import DomainError, forbidden, not_found, validation
 from services.common.geography import HALF_CIRCUMFERENCE_KM, bounding_box, distance_km
 from services.common.identifiers import normalize_uai
 from services.common.outbox import emit
+from services.common.staff_confirmation import require_confirmed
 from services.common.text import fold
 from services.matching import rules
 from services.matching.models import School, SchoolWeek
@@ -156,6 +157,9 @@ def set_weeks(session: Session, actor: Actor, uai: str, weeks: list[str], today:
     """
     if not rules.may_set_weeks(actor, normalize_uai(uai)):
         raise forbidden("Seule l'équipe de l'établissement (direction, professeurs) choisit ses semaines de stage.")
+    # The weeks are where the school's pupils will be: a teacher not yet confirmed by the
+    # head of school has no say.
+    require_confirmed(actor)
     school = _school(session, uai, lock=True)
     stored = _stored_weeks(session, school.uai)
     problems = rules.week_problems(weeks, set(stored), today)

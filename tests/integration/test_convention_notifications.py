@@ -150,6 +150,10 @@ class Stack:
         self.signup(BOB, "Bob", "employer")
         self.signup(PAULE, "Paule", "school_manager", school_uai=SCHOOL)
         self.signup(THEO, "Théo", "teacher", school_uai=SCHOOL)
+        # The head confirms Théo: a teacher waiting for their head is told nothing of the pupils.
+        head = {"user_id": self.users[PAULE]["id"], "role": "school_manager", "school_uai": SCHOOL}
+        with entrypoint_hook(self.identity, "decide_school_staff") as decide:
+            decide(head, self.users[THEO]["id"], "confirm")
         self.signup(NINA, "Nina", "teacher", confirm=False, school_uai=SCHOOL)
         self.signup(LEA, "Léa", "teacher", school_uai=OTHER_SCHOOL)
         self.signup(ZOE, "Zoé", "student", school_uai=SCHOOL, grade="troisieme")

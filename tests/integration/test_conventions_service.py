@@ -150,6 +150,21 @@ def test_who_sees_what(platform):
     assert call(conventions, "get_application", actor(teacher), application["id"])["id"] == application["id"]
     assert call(conventions, "list_applications", actor(host), offer["id"], "submitted", 1, 20)["total"] == 1
     assert refused(conventions, "act_on_application", actor(teacher), application["id"], "validate", {}).status == 403
+    # A teacher whom the head of school has not confirmed yet sees no pupil at all.
+    pending = {**actor(teacher), "school_confirmed": False}
+    for method, args in (
+        ("get_application", (application["id"],)),
+        ("list_applications", (None, None, 1, 20)),
+        ("list_conventions", (None, 1, 20)),
+        ("pupil_stages", ([pupil["user_id"]],)),
+    ):
+        error = refused(conventions, method, pending, *args)
+        assert (error.status, error.code) == (403, "TEACHER_NOT_CONFIRMED"), method
+    assert call(conventions, "pupil_stages", actor(teacher), [pupil["user_id"], other_pupil["user_id"]]) == [
+        {"student_id": pupil["user_id"], "stage": "application_sent", "convention_id": None},
+        {"student_id": other_pupil["user_id"], "stage": "no_application", "convention_id": None},
+    ]
+    assert refused(conventions, "pupil_stages", actor(host), [pupil["user_id"]]).status == 403
     missing = refused(conventions, "act_on_application", actor(host), application["id"], "reject", {})
     assert missing.status == 422 and "reason" in missing.fields
 

@@ -88,7 +88,10 @@ def test_host_recipients_are_the_members_notified_for_the_space_ordered_by_id_el
 def test_school_staff_are_the_confirmed_heads_and_teachers_of_the_school(accounts: Accounts, amqp_uri: str) -> None:
     head = accounts.signup("principal@college.example", "Paule", "school_manager", school_uai=SCHOOL)
     teacher = accounts.signup("prof@college.example", "Théo", "teacher", school_uai=SCHOOL)
+    accounts.call("decide_school_staff", {"user_id": head["id"], "role": "school_manager"}, teacher["id"], "confirm")
     accounts.signup("nouveau@college.example", "Nina", "teacher", confirm=False, school_uai=SCHOOL)
+    # Confirmed address, but the head has not confirmed them as a teacher of the school yet.
+    accounts.signup("pablo@college.example", "Pablo", "teacher", school_uai=SCHOOL)
     accounts.signup("zoe@example.fr", "Zoé", "student", school_uai=SCHOOL, grade="troisieme")
     accounts.signup("prof@lycee.example", "Léa", "teacher", school_uai=OTHER_SCHOOL)
 

@@ -150,7 +150,8 @@ def test_an_import_made_while_the_service_runs_is_served_within_5_seconds(matchi
 
 
 def staff(role: str = "school_manager", school_uai: str | None = CLAUDEL, user_id: int = 41) -> dict[str, Any]:
-    return {"user_id": user_id, "role": role, "team_id": None, "school_uai": school_uai}
+    # A teacher as the gateway passes them once their head of school has confirmed them.
+    return {"user_id": user_id, "role": role, "team_id": None, "school_uai": school_uai, "school_confirmed": True}
 
 
 def test_the_schools_staff_chooses_its_weeks_and_matching_tells_it(matching, sample, start_service, databases):
@@ -195,6 +196,15 @@ def test_only_that_schools_staff_may_choose_its_weeks(matching, sample, database
     with pytest.raises(DomainError) as refused:
         call(matching, "set_school_weeks", actor, CLAUDEL, upcoming_weeks(1))
     assert (refused.value.status, refused.value.code) == (403, "FORBIDDEN")
+    with Session(databases.engine("matching")) as db:
+        assert db.scalar(select(func.count()).select_from(SchoolWeek)) == 0
+
+
+def test_a_teacher_not_yet_confirmed_by_the_head_of_school_does_not_choose_its_weeks(matching, sample, databases):
+    pending = {**staff("teacher"), "school_confirmed": False}
+    with pytest.raises(DomainError) as refused:
+        call(matching, "set_school_weeks", pending, CLAUDEL, upcoming_weeks(1))
+    assert (refused.value.status, refused.value.code) == (403, "TEACHER_NOT_CONFIRMED")
     with Session(databases.engine("matching")) as db:
         assert db.scalar(select(func.count()).select_from(SchoolWeek)) == 0
         assert db.scalar(select(func.count()).select_from(OutboxMessage)) == 0

@@ -46,12 +46,15 @@ def signup(identity: Any, role: str, **fields: Any) -> dict[str, Any]:
         "school_uai": user["school_uai"],
         "grade": user["grade"],
         "email": user["email"],
+        # As the gateway passes a teacher whom the head of school has confirmed (identity's
+        # ``school_confirmed``); a test of a pending teacher passes False.
+        "school_confirmed": True if role == "teacher" else None,
     }
 
 
 def actor(person: dict[str, Any]) -> dict[str, Any]:
     """The caller as services receive it (no email)."""
-    return {key: person[key] for key in ("user_id", "role", "team_id", "school_uai", "grade")}
+    return {key: person.get(key) for key in ("user_id", "role", "team_id", "school_uai", "grade", "school_confirmed")}
 
 
 def college_week(offset: int = -1) -> str:

@@ -12,6 +12,9 @@ class Actor(BaseModel):
     team_id: int | None = None
     school_uai: str | None = None
     grade: str | None = None
+    # A teacher's confirmation by their head of school, looked up by the gateway on every
+    # request (so a confirmation counts at once); None for every other role, or unknown.
+    school_confirmed: bool | None = None
 
     @property
     def is_host(self) -> bool:

@@ -23,6 +23,7 @@ USER_SIGNED_UP = "user_signed_up"
 PASSWORD_RESET_REQUESTED = "password_reset_requested"  # noqa: S105 - an event name, not a secret
 SESSION_REVOKED = "session_revoked"
 EMAIL_CONFIRMED = "email_confirmed"
+TEACHER_CONFIRMED = "teacher_confirmed"
 
 
 class UserSignedUp(EventPayload):
@@ -52,6 +53,16 @@ class SessionRevoked(EventPayload):
 class EmailConfirmed(EventPayload):
     user_id: int
     email: str
+
+
+class TeacherConfirmed(EventPayload):
+    """A head of school confirmed that ``user_id`` teaches at ``school_uai``: they now see its pupils."""
+
+    user_id: int
+    email: str
+    first_name: str
+    school_uai: str
+    confirmed_by_name: str
 
 
 # teams (identity) -----------------------------------------------------------------------------
@@ -93,6 +104,7 @@ PAYLOADS: dict[tuple[str, str], type[EventPayload]] = {
     ("identity", PASSWORD_RESET_REQUESTED): PasswordResetRequested,
     ("identity", SESSION_REVOKED): SessionRevoked,
     ("identity", EMAIL_CONFIRMED): EmailConfirmed,
+    ("identity", TEACHER_CONFIRMED): TeacherConfirmed,
     ("identity", TEAM_INVITATION_SENT): TeamInvitationSent,
     ("identity", TEAM_MEMBER_JOINED): TeamMemberJoined,
     ("identity", TEAM_MEMBER_REMOVED): TeamMemberRemoved,

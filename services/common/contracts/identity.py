@@ -150,6 +150,8 @@ class UserOut(BaseModel):
     email_confirmed: bool
     # Administrators of one academy: its name; national administrators and other roles: null.
     academy: str | None = None
+    # Teachers: pending until the head of their school confirms them, confirmed or refused.
+    staff_status: str | None = None
     created_at: str
 
 
