@@ -42,6 +42,10 @@ HOST_LIST = "/mon-espace/conventions"
 SCHOOL_CONVENTIONS = "/etablissement/conventions"
 # Where an account of each role fills in or reads its side's part of a convention.
 PART_PAGES = {"employer": HOST_LIST, "school_manager": SCHOOL_CONVENTIONS, "teacher": SCHOOL_CONVENTIONS}
+MY_CONVENTIONS = "/mes-conventions"
+# Where each role opens one convention: its part's page, or (a pupil, who fills in nothing) their own.
+DETAIL_PAGES = {**PART_PAGES, "student": MY_CONVENTIONS}
+PUPIL_SIGNED = "Votre signature est enregistrée."
 
 # The signatory each account role signs as (a teacher reads, only the head of school signs).
 SIGNATORY_OF_ROLE = {"employer": "employer", "school_manager": "school_manager", "student": "student"}
@@ -146,7 +150,7 @@ def convention_row(convention: Mapping[str, Any], role: str, featured: int | Non
         "badge": kind,
         "still_to_sign": still_to_sign(convention, signatory),
         "signable": may_sign(convention, signatory),
-        "href": f"{PART_PAGES[role]}/{convention['id']}" if role in PART_PAGES else None,
+        "href": f"{DETAIL_PAGES[role]}/{convention['id']}" if role in DETAIL_PAGES else None,
         "link_label": "Remplir ma partie" if part_todo else "Voir la convention",
         "pdf": pdf_link(convention["id"]),
         "final": bool(convention.get("pdf_ready")),
@@ -377,6 +381,36 @@ class ConventionPages:
             pagination=Pagination.of(listing, "/mes-conventions", args),
             highlighted=convention_row(highlighted, role, featured) if highlighted else None,
             signs=signatory_of(role) is not None,
+        )
+
+    @page(
+        "GET,POST",
+        MY_CONVENTIONS + "/<int:convention_id>",
+        "Ma convention (élève) : ce qu'elle prévoit, qui a signé, « Signer la convention », le PDF",
+        roles=("student",),
+        login_path="/eleve/connexion",
+    )
+    def pupil_convention_page(self, current: Page) -> Response:
+        convention_id = current.call.path["convention_id"]
+        here = f"{MY_CONVENTIONS}/{convention_id}"
+        if current.method == "POST":
+            return current.redirect(here, NEEDS_JAVASCRIPT, kind="warning")
+        convention = self.conventions.get_convention(current.actor, convention_id)
+        label, kind = convention_state(convention, "student")
+        return current.render(
+            "conventions/pupil_detail.html",
+            convention=convention,
+            state=label,
+            badge=kind,
+            facts=convention_facts(convention),
+            signatures=signatures_text(convention),
+            still=still_to_sign(convention, "student"),
+            signable=may_sign(convention, "student"),
+            signed="student" in {item["role"] for item in convention.get("signatures", [])},
+            pdf=pdf_link(convention_id),
+            final=bool(convention.get("pdf_ready")),
+            phone=self._own_phone(current),
+            success=PUPIL_SIGNED,
         )
 
     @page(

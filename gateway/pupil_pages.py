@@ -15,8 +15,10 @@ from werkzeug.wrappers import Response
 
 from gateway.account_pages import PASSWORD_RULES, SIGNUP_LABELS, signup_errors
 from gateway.application_pages import Pagination, paris_day, positive_int, weeks_text
+from gateway.favourites import favourites_among, shows_buttons
 from gateway.offer_form import DAY_NAMES, college_grades_label, college_week_labels, week_label
 from gateway.page_routing import FormErrors, Page, form_dict, page
+from gateway.search_pages import map_tiles
 from services.common.contracts.conventions import MOTIVATION_MAX_LENGTH
 from services.common.errors import DomainError
 from services.common.school_calendar import SchoolYear, Week, french_date, today_in_paris
@@ -201,8 +203,12 @@ class PupilPages:
         preview = self.offers.preview_offer(current.actor if current.user else None, offer_id)
         sector = BY_CODE.get(preview["sector"])
         apply_path = f"/offres/{offer_id}/postuler"
+        favourites = favourites_among(self.matching, current.user, current.actor, [offer_id])
         return current.render(
             "pupils/offer.html",
+            favourite_buttons=shows_buttons(current.user),
+            is_favourite=offer_id in favourites,
+            tiles=map_tiles(),
             preview=preview,
             sector_name=sector.name if sector else preview["sector"],
             weeks=college_week_labels(preview["college_weeks"]),

@@ -20,6 +20,7 @@ from werkzeug.datastructures import MultiDict
 from werkzeug.wrappers import Response
 
 from gateway import pages
+from gateway.favourites import favourites_among, shows_buttons
 from gateway.offer_form import SECTOR_OPTIONS, week_choices, week_label
 from gateway.page_routing import FormErrors, Page, page
 from gateway.routing import Call, route
@@ -212,6 +213,7 @@ class SearchPages:
             params["grade"] = actor["grade"]  # as the JSON route does: the session holds the grade
         answer = self.matching.search_offers(actor, params)
         pages_count = max(1, -(-answer["total"] // PER_PAGE))
+        ids = [result["id"] for result in answer["results"]]
         return {
             "total": answer["total"],
             "count": count_label(answer["total"]),
@@ -219,6 +221,11 @@ class SearchPages:
             "page": form.page,
             "pages": pages_count,
             "link": form.link_base(),
+            # A pupil's buttons « Ajouter aux favoris » come back to this very page of results.
+            "favourites": favourites_among(self.matching, current.user, actor, ids)
+            if shows_buttons(current.user)
+            else None,
+            "here": f"{form.link_base()}{form.page}",
         }
 
     def _school_weeks(self, uai: str | None, grade: str | None) -> list[str]:

@@ -15,6 +15,8 @@ from gateway.application_routes import ApplicationRoutes
 from gateway.auth import Authenticator
 from gateway.convention_pages import ConventionPages
 from gateway.convention_routes import ConventionRoutes
+from gateway.favourite_pages import FavouritePages
+from gateway.favourite_routes import FavouriteRoutes
 from gateway.lookup_routes import LookupRoutes
 from gateway.offer_pages import OfferPages
 from gateway.offer_routes import OfferRoutes
@@ -55,6 +57,7 @@ class GatewayService(
     OfferPages,
     ApplicationPages,
     PupilPages,
+    FavouritePages,
     ConventionPages,
     SchoolWeekPages,
     SchoolConventionPages,
@@ -64,6 +67,7 @@ class GatewayService(
     StatisticsPages,
     LookupRoutes,
     SearchRoutes,
+    FavouriteRoutes,
     OfferRoutes,
     ApplicationRoutes,
     ConventionRoutes,

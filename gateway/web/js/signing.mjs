@@ -64,6 +64,8 @@ function signing(dialog) {
   const consent = dialog.querySelector("#signature-consent");
   const canvas = dialog.querySelector("[data-signature-pad]");
   const pad = signaturePad(canvas);
+  // A convention's own page names its one convention on the dialog: no table to tick.
+  const oneId = dialog.dataset.conventionId ? [Number(dialog.dataset.conventionId)] : null;
   const state = {ids: [], phone: "", requestId: null, code: "", done: false};
   const modal = () => window.dsfr(dialog).modal;
   if (!opener) return;
@@ -131,6 +133,7 @@ function signing(dialog) {
   }
 
   function selectedIds() {
+    if (oneId) return oneId;
     return rowBoxes().filter(box => box.checked).map(box => Number(box.value));
   }
 
@@ -305,6 +308,7 @@ function signing(dialog) {
           "l'auront signée ; vous pourrez alors la télécharger avec le lien ci-dessus.");
     } else {
       state.ids = [];
+      if (oneId) opener.form.hidden = true;  // signed: nothing more to sign on this page
       showAlert(result, "success", dialog.dataset.success || `${ids.length} convention(s) signée(s).`);
       await refreshTable();
     }
@@ -312,7 +316,7 @@ function signing(dialog) {
   }
 }
 
-// The table again as the server shows it now (the new states), in place of the old one.
+// The table (or a convention's state) again as the server shows it now, in place of the old one.
 async function refreshTable() {
   const region = document.querySelector("[data-signing-refresh]");
   if (!region) return;
