@@ -18,7 +18,9 @@ from sqlalchemy.orm import Session
 from services.common import session_tokens
 from services.common.contracts import events
 from services.common.contracts.identity import (
+    ADMIN_ROLE,
     OPERATOR_ROLE,
+    NewAdmin,
     NewOperator,
     PasswordResetConfirm,
     SignupRequest,
@@ -53,6 +55,7 @@ def user_out(user: User) -> dict[str, Any]:
         class_name=user.class_name,
         team_id=user.team_id,
         email_confirmed=user.email_confirmed_at is not None,
+        academy=user.academy,
         staff_status=user.staff_status,
         created_at=user.created_at.isoformat(),
     ).model_dump(mode="json")
@@ -171,6 +174,26 @@ def create_operator(
     )
     session.add(Operator(user_id=user.id, name=request.name, created_at=now))
     session.flush()
+    return user_out(user)
+
+
+def create_admin(
+    session: Session, request: NewAdmin, password: str, run_blocking: Blocking = _direct
+) -> dict[str, Any]:
+    """A confirmed account of role ``admin``, national or of ``request.academy``; no email is
+    sent: whoever runs the command hands the password over."""
+    user = _add_user(
+        session,
+        email=str(request.email),
+        password=password,
+        role=ADMIN_ROLE,
+        now=utcnow(),
+        confirmed=True,
+        run_blocking=run_blocking,
+        first_name=request.name,
+        last_name="",
+        academy=request.academy,
+    )
     return user_out(user)
 
 

@@ -11,7 +11,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import sessionmaker
 
 from services.common.config import database_url
-from services.common.contracts.identity import SignupRequest
+from services.common.contracts.identity import NewAdmin, SignupRequest
 from services.common.database import create_service_engine
 from services.common.migrations import upgrade
 from services.identity import accounts, staff_rules
@@ -54,6 +54,10 @@ DEMO_ACCOUNTS: tuple[dict[str, str], ...] = (
 )
 
 
+# The national administrator of the « Statistiques » page.
+DEMO_ADMIN = NewAdmin(email="admin@demo.1e1s.fr", name="Administration nationale")
+
+
 def load() -> list[str]:
     """Create the missing demo accounts (confirmed, no email sent); returns their lines."""
     upgrade("identity")
@@ -73,6 +77,10 @@ def load() -> list[str]:
                         assert teacher is not None
                         teacher.staff_status = staff_rules.CONFIRMED
                 lines.append(f"{account['role']:<15} {account['email']:<28} {DEMO_PASSWORD}")
+            # Administrators cannot sign up: the national one is made as create_admin makes it.
+            if session.scalar(select(User.id).where(User.email == DEMO_ADMIN.email)) is None:
+                accounts.create_admin(session, DEMO_ADMIN, DEMO_PASSWORD)
+            lines.append(f"{'admin':<15} {DEMO_ADMIN.email:<28} {DEMO_PASSWORD}")
             session.commit()
     finally:
         engine.dispose()

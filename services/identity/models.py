@@ -80,6 +80,9 @@ class User(Base):
     # When the user joined their current team (sign-up, accepted invitation, removal).
     team_joined_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     email_confirmed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    # Administrators (role ``admin``) of one academy: its name (services.common.academies);
+    # NULL for national administrators and every other role.
+    academy: Mapped[str | None] = mapped_column(String(50))
     # Teachers only: ``pending`` until the head of their school confirms (``confirmed``) or
     # refuses (``refused``) them; see ``staff_rules``. NULL for every other role.
     staff_status: Mapped[str | None] = mapped_column(String(20))

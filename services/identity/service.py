@@ -10,6 +10,7 @@ from nameko.rpc import rpc
 from services.common.config import secret_key
 from services.common.contracts.actors import Actor
 from services.common.contracts.identity import (
+    ADMIN_ROLE,
     OPERATOR_ROLE,
     ConfirmRequest,
     LoginRequest,
@@ -59,8 +60,9 @@ class IdentityService(Pingable):
 
     @rpc(expected_exceptions=expected)
     def login(self, body: dict[str, Any], ip: str | None = None) -> dict[str, Any]:
-        """Login of the v1 API: every role but operators, whose accounts serve the v2 API only."""
-        return self._login(body, ip, roles=get_args(Role))
+        """Login of the v1 API: every role but operators, whose accounts serve the v2 API only
+        (administrators, who cannot sign up, log in here too)."""
+        return self._login(body, ip, roles=(*get_args(Role), ADMIN_ROLE))
 
     @rpc(expected_exceptions=expected)
     def partner_login(self, body: dict[str, Any], ip: str | None = None) -> dict[str, str]:
