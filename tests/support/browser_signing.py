@@ -1,5 +1,6 @@
-"""The legal representative signs on the emailed page, in a real browser, drawing with the mouse
-in the signing dialog (phone, code, drawing); axe-core checks the page and the dialog.
+"""The legal representative signs on the emailed page (or, with ``login`` in the settings, a
+pupil on their convention's page), in a real browser, drawing with the mouse in the signing
+dialog (phone, code, drawing); axe-core checks the page and the dialog.
 
     python -m tests.support.browser_signing '{"url": ..., "state_dir": ..., "phone": ..., ...}'
 
@@ -59,7 +60,16 @@ def serious_violations(page: Page) -> list[str]:
 def sign(page: Page, settings: dict[str, Any], seen: dict[str, Any]) -> None:
     result = page.locator("#signature-resultat[aria-live]")
 
-    seen["step"] = "open the emailed link"
+    login = settings.get("login")
+    if login:
+        seen["step"] = "log in"
+        page.goto(login["url"])
+        page.get_by_label("Adresse électronique").fill(login["email"])
+        page.get_by_label("Mot de passe", exact=True).fill(login["password"])
+        page.get_by_role("button", name="Connexion", exact=True).click()
+        page.wait_for_load_state("load")
+
+    seen["step"] = "open the signing page"
     page.goto(settings["url"])
     summary = page.get_by_role("region", name="La convention")
     expect(summary).to_be_visible()
@@ -67,7 +77,7 @@ def sign(page: Page, settings: dict[str, Any], seen: dict[str, Any]) -> None:
     seen["axe_page"] = serious_violations(page)
 
     seen["step"] = "open the signing dialog"
-    start = page.get_by_role("button", name="Je signe la convention")
+    start = page.get_by_role("button", name=settings.get("start_button", "Je signe la convention"))
     start.click()
     dialog = page.get_by_role("dialog", name="Signature électronique")
     expect(dialog).to_be_visible()
@@ -106,10 +116,15 @@ def sign(page: Page, settings: dict[str, Any], seen: dict[str, Any]) -> None:
     code_input.fill(f"{code[:3]} {code[3:]}")
     dialog.get_by_role("button", name="Continuer").click()
     submit.click()
-    expect(result).to_contain_text("votre signature est enregistrée")
+    expect(result).to_contain_text("votre signature est enregistrée", ignore_case=True)
     seen["success_message"] = result.inner_text()
     expect(dialog).to_be_hidden()
     seen["sign_form_hidden"] = start.is_hidden()
+    if settings.get("state_after"):
+        # a convention's page reads its state again from the server once signed
+        state = page.locator(settings["state_after"]["selector"])
+        expect(state).to_contain_text(settings["state_after"]["text"])
+        seen["state_after"] = state.inner_text()
     seen["step"] = "done"
 
 
