@@ -9,8 +9,10 @@ the head of school signs the ready ones there, with « Signer en groupe ».
 
 from __future__ import annotations
 
+import contextlib
 import re
 from collections.abc import Mapping
+from datetime import date
 from typing import Any
 
 from werkzeug.datastructures import MultiDict
@@ -32,6 +34,7 @@ from gateway.page_routing import FormErrors, Page, page
 from gateway.school_week_pages import SCHOOL_LOGIN, SCHOOL_STAFF
 from services.common.contracts.conventions import SCHOOL_FIELDS
 from services.common.errors import DomainError
+from services.common.school_calendar import french_date
 
 SCHOOL_LABELS = {
     "school_manager_name": "Nom du chef d'établissement",
@@ -65,6 +68,16 @@ def school_values(convention: Mapping[str, Any]) -> dict[str, str]:
     values = {name: convention.get(name) or "" for name in SCHOOL_FIELDS}
     values["legal_representative_phone"] = phone_text(convention.get("legal_representative_phone"))
     return values
+
+
+def school_facts(convention: Mapping[str, Any]) -> list[tuple[str, str]]:
+    """The school's part as read once validated: (label, text), the birth date in words."""
+    values = school_values(convention)
+    birth = values["student_birth_date"]
+    if birth:
+        with contextlib.suppress(ValueError):
+            values["student_birth_date"] = french_date(date.fromisoformat(birth))
+    return [(label, values[name] or "Non renseigné") for name, label in SCHOOL_LABELS.items()]
 
 
 def school_part_from_form(form: MultiDict[str, str]) -> tuple[dict[str, Any], dict[str, str]]:
@@ -124,6 +137,7 @@ class SchoolConventionPages:
             editable=convention["status"] in EDITABLE and not convention["validated_by_school_at"],
             to_sign=may_sign(convention, signatory),
             values=values,
+            school_facts=school_facts(convention),
             errors=errors,
             labels=SCHOOL_LABELS,
             pdf=pdf_link(convention_id),

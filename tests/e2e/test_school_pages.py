@@ -167,7 +167,7 @@ def test_the_school_fills_in_its_part_validates_it_and_the_head_signs_in_a_group
     done = text(head.follow(validated))
     assert "La partie de l'établissement est validée. La convention est prête à signer." in done
     assert "La partie de l'établissement est validée : elle ne se modifie plus." in done
-    assert f'action="{page_path}"' not in done
+    assert f'action="{page_path}"' not in done and "<dd>14 mars 2012</dd>" in done  # read-only now
     stored = convention(stack, parties)
     assert stored["status"] == "ready_to_sign"
     assert (stored["student_birth_date"], stored["legal_representative_phone"]) == ("2012-03-14", "+33698765432")

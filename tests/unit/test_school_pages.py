@@ -8,7 +8,7 @@ from datetime import date
 import pytest
 from werkzeug.datastructures import MultiDict
 
-from gateway.school_convention_pages import birth_date_from_form, school_part_from_form, school_values
+from gateway.school_convention_pages import birth_date_from_form, school_facts, school_part_from_form, school_values
 from gateway.school_week_pages import month_of, seconde_period_text, weeks_by_month, weeks_errors
 from services.common.errors import DomainError
 from services.common.school_calendar import Week
@@ -67,3 +67,9 @@ def test_the_school_part_from_its_form():
     assert school_values({"legal_representative_phone": "+33698765432"})["legal_representative_phone"] == (
         "06 98 76 54 32"
     )
+
+
+def test_the_school_part_as_read_once_validated():
+    facts = dict(school_facts({"student_birth_date": "2012-03-01", "student_class": "3e B"}))
+    assert facts["Date de naissance de l'élève"] == "1er mars 2012"
+    assert (facts["Classe"], facts["Représentant légal"]) == ("3e B", "Non renseigné")
