@@ -16,7 +16,11 @@ from services.common.errors import DomainError
 AUDIENCES = {
     "offreur": {"title": "Je suis un offreur", "role": "employer", "signup": "/offreur/inscription"},
     "eleve": {"title": "Je suis un élève", "role": "student", "signup": "/eleve/inscription"},
-    "etablissement": {"title": "Je suis un établissement", "role": "school_manager", "signup": None},
+    "etablissement": {
+        "title": "Je suis un établissement",
+        "role": "school_manager",
+        "signup": "/etablissement/inscription",
+    },
 }
 PASSWORD_RULES = [f"{PASSWORD_MIN_LENGTH} caractères minimum"]
 SIGNUP_LABELS = {

@@ -44,8 +44,8 @@ templates = Environment(
 ROLE_HOME = {
     "employer": "/mon-espace/offres",
     "student": "/mes-candidatures",
-    "school_manager": "/mes-conventions",
-    "teacher": "/mes-conventions",
+    "school_manager": "/etablissement/eleves",
+    "teacher": "/etablissement/eleves",
     "admin": "/statistiques",
 }
 ROLE_NAMES = {
@@ -120,6 +120,10 @@ class Page:
             csrf_token=self.csrf_token,
             flash=self.flash,
             current_path=self.request.path,
+            # A teacher whom the head of school has not confirmed yet reads why on every page.
+            awaiting_head=self.user is not None
+            and self.user.role == "teacher"
+            and (self.actor or {}).get("school_confirmed") is False,
             **context,
         )
         response = Response(html, status=status, content_type="text/html; charset=utf-8")

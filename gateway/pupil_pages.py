@@ -18,6 +18,7 @@ from gateway.application_pages import Pagination, paris_day, positive_int, weeks
 from gateway.favourites import favourites_among, shows_buttons
 from gateway.offer_form import DAY_NAMES, college_grades_label, college_week_labels, week_label
 from gateway.page_routing import FormErrors, Page, form_dict, page
+from gateway.school_picker import NO_SCHOOL_CHOSEN, school_choices
 from gateway.search_pages import map_tiles
 from services.common.contracts.conventions import MOTIVATION_MAX_LENGTH
 from services.common.errors import DomainError
@@ -27,7 +28,6 @@ from services.common.sectors import BY_CODE
 PUPIL = {"roles": ("student",), "login_path": "/eleve/connexion"}
 MY_APPLICATIONS = "/mes-candidatures"
 PER_PAGE = 20
-SCHOOL_RESULTS = 10
 GRADES = [("quatrieme", "4e"), ("troisieme", "3e"), ("seconde", "2de")]
 PUPIL_SIGNUP_LABELS = {
     **SIGNUP_LABELS,
@@ -135,23 +135,14 @@ class PupilPages:
         names = ("first_name", "last_name", "email", "school_query", "school_uai", "class_name", "grade")
         values = {name: "" for name in names}
         errors = FormErrors()
-        results: list[dict[str, Any]] = []
-        searched = False
+        searching = current.method == "POST" and current.form.get("action") == "search"
         if current.method == "POST":
             values = form_dict(current.form, *names)
-            if current.form.get("action") == "search":
-                searched = True
-                query = values["school_query"][:100]
-                if query:
-                    results = self.matching.search_schools(query, None, None, SCHOOL_RESULTS, 1)["results"]
-                    values["school_uai"] = ""
-            else:
+            if not searching:
                 errors = self._sign_pupil_up(current, values)
                 if not errors:
                     return current.render("signup_sent.html", email=values["email"])
-        chosen = self._chosen_school(values["school_uai"]) if values["school_uai"] else None
-        if chosen and not any(school["uai"] == chosen["uai"] for school in results):
-            results = [chosen, *results]
+        choices = school_choices(self.matching, values, searching)
         return current.render(
             "pupils/signup.html",
             status=422 if errors else 200,
@@ -159,8 +150,8 @@ class PupilPages:
             errors=errors,
             labels=PUPIL_SIGNUP_LABELS,
             password_rules=PASSWORD_RULES,
-            schools=results,
-            searched=searched,
+            schools=choices.schools,
+            searched=choices.searched,
             grades=GRADES,
         )
 
@@ -181,19 +172,11 @@ class PupilPages:
             errors = signup_errors(exc)
             # The API names the grade and the school by their codes: a pupil reads words.
             if not values["school_uai"] and "school_uai" in errors:
-                errors["school_uai"] = ["Recherchez votre établissement, puis choisissez-le dans la liste."]
+                errors["school_uai"] = [NO_SCHOOL_CHOSEN]
             if not values["grade"] and "grade" in errors:
                 errors["grade"] = ["Choisissez votre niveau : 4e, 3e ou 2de."]
             return errors
         return FormErrors()
-
-    def _chosen_school(self, uai: str) -> dict[str, Any] | None:
-        try:
-            return self.matching.get_school(uai)  # type: ignore[no-any-return]
-        except DomainError as exc:
-            if exc.status >= 500:
-                raise
-            return None
 
     # -- an offer as pupils see it -------------------------------------------------------------
 

@@ -28,6 +28,7 @@ from gateway import errors, observability
 from gateway.errors import ErrorFormat
 from services.common.errors import DomainError
 from services.common.session_tokens import SessionClaims
+from services.common.staff_confirmation import TEACHER_ROLE
 from services.common.validation import parse
 
 _log = logging.getLogger(__name__)
@@ -82,6 +83,11 @@ class Call:
     query: Any = None
     user: SessionClaims | None = None
     request_id: str = field(default_factory=lambda: uuid.uuid4().hex)
+    # identity's ``school_confirmed(user_id)``: asked once per request of a teacher, so that a
+    # head's confirmation counts at once (a token issued before it says nothing of it).
+    staff_confirmation: Callable[[int], bool | None] | None = None
+    _school_confirmed: bool | None = field(default=None, init=False)
+    _confirmation_asked: bool = field(default=False, init=False)
 
     @property
     def client_ip(self) -> str | None:
@@ -104,7 +110,19 @@ class Call:
             "team_id": self.user.team_id,
             "school_uai": self.user.school_uai,
             "grade": self.user.grade,
+            "school_confirmed": self.school_confirmed,
         }
+
+    @property
+    def school_confirmed(self) -> bool | None:
+        """Whether the calling teacher's head of school has confirmed them, as identity says now;
+        None for every other role (see ``services.common.staff_confirmation``)."""
+        if self.user is None or self.user.role != TEACHER_ROLE or self.staff_confirmation is None:
+            return None
+        if not self._confirmation_asked:
+            self._school_confirmed = self.staff_confirmation(self.user.user_id)
+            self._confirmation_asked = True
+        return self._school_confirmed
 
 
 def content_security_policy(map_tiles_url: str = "") -> str:
@@ -185,7 +203,7 @@ def _handle(
     service: Any, spec: RouteSpec, handler: Callable[..., Any], request: Request, path: dict[str, Any]
 ) -> Response:
     started = time.perf_counter()
-    call = Call(request, path)
+    call = Call(request, path, staff_confirmation=service.identity.school_confirmed)
     try:
         if spec.auth is True or (spec.auth == "optional" and service.auth.has_credentials(request)):
             call.user = (

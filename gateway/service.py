@@ -28,6 +28,8 @@ from gateway.resource_pages import ResourcePages
 from gateway.routing import Call, json_response, route
 from gateway.school_convention_pages import SchoolConventionPages
 from gateway.school_routes import SchoolRoutes
+from gateway.school_staff_pages import SchoolStaffPages
+from gateway.school_staff_routes import SchoolStaffRoutes
 from gateway.school_week_pages import SchoolWeekPages
 from gateway.search_pages import SearchPages
 from gateway.search_routes import SearchRoutes
@@ -60,6 +62,7 @@ class GatewayService(
     FavouritePages,
     ConventionPages,
     SchoolWeekPages,
+    SchoolStaffPages,
     SchoolConventionPages,
     TeamPages,
     ResourcePages,
@@ -74,6 +77,7 @@ class GatewayService(
     PartnerRoutes,
     PartnerOfferRoutes,
     SchoolRoutes,
+    SchoolStaffRoutes,
     TeamRoutes,
     StatisticsRoutes,
 ):

@@ -7,7 +7,12 @@ from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import urlencode
 
-from services.common.contracts.events import PasswordResetRequested, TeamInvitationSent, UserSignedUp
+from services.common.contracts.events import (
+    PasswordResetRequested,
+    TeacherConfirmed,
+    TeamInvitationSent,
+    UserSignedUp,
+)
 from services.common.identifiers import normalize_phone
 from services.common.school_calendar import PARIS, french_date
 from services.notifications.outgoing import Channel, OutgoingMessage
@@ -17,6 +22,7 @@ from services.notifications.rendering import render_email
 EMAIL_CONFIRMATION_PATH = "/confirmer-mon-email"
 NEW_PASSWORD_PATH = "/nouveau-mot-de-passe"  # noqa: S105 (a path of the web UI, no secret)
 TEAM_INVITATION_PATH = "/rejoindre-une-equipe"
+SCHOOL_PUPILS_PATH = "/etablissement/eleves"
 TEAM_INVITATION_VALIDITY_DAYS = 7  # identity's rule, written in the email (expires_at is the truth)
 
 SMS_TEXT_MAX_LENGTH = 480  # three concatenated SMS: more is a mistake of the caller
@@ -50,6 +56,16 @@ def team_invitation(public_url: str, invitation: TeamInvitationSent) -> Outgoing
         "expires": french_instant(invitation.expires_at),
     }
     return email_message("team_invitation", invitation.email, context)
+
+
+def teacher_confirmed(public_url: str, confirmation: TeacherConfirmed) -> OutgoingMessage:
+    """The email telling a teacher that their head of school confirmed them: the pupils are theirs to follow."""
+    context = {
+        "first_name": confirmation.first_name,
+        "head_name": confirmation.confirmed_by_name,
+        "link": f"{public_url.rstrip('/')}{SCHOOL_PUPILS_PATH}",
+    }
+    return email_message("teacher_confirmed", confirmation.email, context)
 
 
 def french_instant(value: str) -> str:

@@ -28,9 +28,11 @@ from services.common.contracts.conventions import (
 )
 from services.common.contracts.events import (
     PASSWORD_RESET_REQUESTED,
+    TEACHER_CONFIRMED,
     TEAM_INVITATION_SENT,
     USER_SIGNED_UP,
     PasswordResetRequested,
+    TeacherConfirmed,
     TeamInvitationSent,
     UserSignedUp,
 )
@@ -83,6 +85,15 @@ class NotificationsService(Pingable):
         """Email the invitee the link to join the inviter's team (or to refuse)."""
         invitation = TeamInvitationSent.model_validate(event["data"])
         message = messages.team_invitation(self.post.public_url, invitation)
+        return [dispatch.record(session, message, event_id=event["event_id"])]
+
+    @reliable_handler("identity", TEACHER_CONFIRMED)
+    @send_after_commit
+    @once_per_event
+    def on_teacher_confirmed(self, session: Session, event: dict[str, Any]) -> list[int]:
+        """Tell a teacher that the head of their school confirmed them."""
+        confirmation = TeacherConfirmed.model_validate(event["data"])
+        message = messages.teacher_confirmed(self.post.public_url, confirmation)
         return [dispatch.record(session, message, event_id=event["event_id"])]
 
     # -- applications and conventions -----------------------------------------------------------

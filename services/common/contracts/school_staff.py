@@ -62,3 +62,17 @@ class PupilStageOut(BaseModel):
     student_id: int
     stage: PupilStage
     convention_id: int | None = None
+
+
+class SchoolPupilOut(PupilOut):
+    """A pupil with where they stand (``GET /api/v1/school/pupils``)."""
+
+    stage: PupilStage
+    convention_id: int | None = None
+
+
+class SchoolPupilList(BaseModel):
+    results: list[SchoolPupilOut]
+    total: int
+    page: int = 1
+    per_page: int

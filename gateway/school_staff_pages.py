@@ -1,0 +1,173 @@
+"""Pages of a school's staff: « Je suis un établissement » → « Créer un compte » (a head of school
+or a teacher of a school of the directory), « Équipe » (the head confirms or refuses its
+teachers) and « Classes et élèves » (the school's pupils by class, each with where they stand).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from werkzeug.wrappers import Response
+
+from gateway.account_pages import PASSWORD_RULES, SIGNUP_LABELS, signup_errors
+from gateway.application_pages import GRADE_LABELS, positive_int
+from gateway.page_routing import FormErrors, Page, form_dict, page
+from gateway.school_picker import NO_SCHOOL_CHOSEN, school_choices
+from gateway.school_staff_routes import pupils_with_stages
+from services.common.errors import DomainError
+
+STAFF = {"roles": ("school_manager", "teacher"), "login_path": "/etablissement/connexion"}
+HEAD = {"roles": ("school_manager",), "login_path": "/etablissement/connexion"}
+SIGNUP_PATH = "/etablissement/inscription"
+TEAM_PATH = "/etablissement/equipe"
+PUPILS_PATH = "/etablissement/eleves"
+STAFF_ROLES = [("school_manager", "Chef d'établissement"), ("teacher", "Professeur")]
+STAFF_SIGNUP_LABELS = {**SIGNUP_LABELS, "role": "Vous êtes", "school_uai": "Votre établissement"}
+# A staff member's status as the head reads it, and the colour of its DSFR badge.
+STAFF_STATUSES = {
+    "pending": ("en attente de votre confirmation", "new"),
+    "confirmed": ("confirmé", "success"),
+    "refused": ("refusé", "error"),
+}
+DECISIONS = {
+    "confirm": "{name} est confirmé : il voit désormais les élèves de l'établissement.",
+    "refuse": "{name} est refusé : il ne voit pas les élèves de l'établissement.",
+}
+# Where a pupil stands (conventions' pupil_stages), in words and as a DSFR badge.
+PUPIL_STAGES = {
+    "no_application": ("aucune candidature", "warning"),
+    "application_sent": ("candidature envoyée", "new"),
+    "internship_accepted": ("stage accepté", "info"),
+    "convention_to_fill": ("convention à remplir", "info"),
+    "convention_to_sign": ("convention à signer", "info"),
+    "convention_signed": ("convention signée", "success"),
+}
+NO_CLASS = "Classe non renseignée"
+
+
+def classes_of(pupils: Sequence[Mapping[str, Any]]) -> list[dict[str, Any]]:
+    """The school's pupils (with their ``stage``) grouped by class in identity's order, with
+    their stage's words: ``[{name, rows: [{name, grade, stage, label, badge, convention_id}], signed}]``."""
+    classes: dict[str, dict[str, Any]] = {}
+    for pupil in pupils:
+        label, badge = PUPIL_STAGES[pupil["stage"]]
+        name = pupil["class_name"] or NO_CLASS
+        group = classes.setdefault(name, {"name": name, "rows": [], "signed": 0})
+        group["rows"].append(
+            {
+                "name": f"{pupil['first_name']} {pupil['last_name']}",
+                "grade": GRADE_LABELS.get(pupil["grade"] or "", "Non renseigné"),
+                "stage": pupil["stage"],
+                "label": label,
+                "badge": badge,
+                "convention_id": pupil["convention_id"],
+            }
+        )
+        group["signed"] += pupil["stage"] == "convention_signed"
+    return list(classes.values())
+
+
+class SchoolStaffPages:
+    """Mixed into the gateway service: nameko finds these entrypoints on it."""
+
+    identity: Any
+    matching: Any
+    conventions: Any
+
+    # -- Créer un compte — établissement --------------------------------------------------------
+
+    @page("GET,POST", SIGNUP_PATH, "Créer un compte d'établissement (chef d'établissement ou professeur)")
+    def staff_signup_page(self, current: Page) -> Response:
+        names = ("first_name", "last_name", "email", "role", "school_query", "school_uai")
+        values = {name: "" for name in names}
+        errors = FormErrors()
+        searching = current.method == "POST" and current.form.get("action") == "search"
+        if current.method == "POST":
+            values = form_dict(current.form, *names)
+            if not searching:
+                errors = self._sign_staff_up(current, values)
+                if not errors:
+                    return current.render("signup_sent.html", email=values["email"])
+        choices = school_choices(self.matching, values, searching)
+        return current.render(
+            "schools/signup.html",
+            status=422 if errors else 200,
+            values=values,
+            errors=errors,
+            labels=STAFF_SIGNUP_LABELS,
+            password_rules=PASSWORD_RULES,
+            schools=choices.schools,
+            searched=choices.searched,
+            roles=STAFF_ROLES,
+        )
+
+    def _sign_staff_up(self, current: Page, values: dict[str, str]) -> FormErrors:
+        if values["role"] not in dict(STAFF_ROLES):
+            # Nothing is created without knowing who signs up; the other fields are checked then.
+            errors = FormErrors()
+            errors.add("role", "Indiquez si vous êtes chef d'établissement ou professeur.")
+            if not values["school_uai"]:
+                errors.add("school_uai", NO_SCHOOL_CHOSEN)
+            return errors
+        body = {
+            "first_name": values["first_name"],
+            "last_name": values["last_name"],
+            "email": values["email"],
+            "password": current.form.get("password") or "",
+            "role": values["role"],
+            "school_uai": values["school_uai"] or None,
+        }
+        try:
+            self.identity.signup(body)
+        except DomainError as exc:
+            errors = signup_errors(exc)
+            # The API names the school by its code: a head or a teacher reads words.
+            if not values["school_uai"] and "school_uai" in errors:
+                errors["school_uai"] = [NO_SCHOOL_CHOSEN]
+            return errors
+        return FormErrors()
+
+    # -- Équipe (chef d'établissement) -----------------------------------------------------------
+
+    @page("GET,POST", TEAM_PATH, "Équipe de l'établissement : confirmer ou refuser ses professeurs", **HEAD)
+    def school_team_page(self, current: Page) -> Response:
+        if current.method == "POST":
+            decision = current.form.get("action") or ""
+            user_id = positive_int(current.form.get("user_id"))
+            if decision not in DECISIONS or user_id is None:
+                return current.redirect(TEAM_PATH, "Action inconnue.", kind="error")
+            try:
+                member = self.identity.decide_school_staff(current.actor, user_id, decision)
+            except DomainError as exc:
+                if exc.status >= 500 or exc.status == 403:
+                    raise
+                return current.redirect(TEAM_PATH, exc.message, kind="error")
+            name = f"{member['first_name']} {member['last_name']}"
+            return current.redirect(TEAM_PATH, DECISIONS[decision].format(name=name))
+        members = self.identity.school_staff_members(current.actor)
+        rows = [
+            {
+                **member,
+                "name": f"{member['first_name']} {member['last_name']}",
+                "role_label": dict(STAFF_ROLES)[member["role"]],
+                "status_label": STAFF_STATUSES[member["status"]][0],
+                "badge": STAFF_STATUSES[member["status"]][1],
+                "is_teacher": member["role"] == "teacher",
+            }
+            for member in members
+        ]
+        pending = sum(1 for row in rows if row["is_teacher"] and row["status"] == "pending")
+        return current.render("schools/team.html", rows=rows, pending=pending)
+
+    # -- Classes et élèves ---------------------------------------------------------------------
+
+    @page("GET", PUPILS_PATH, "Classes et élèves de l'établissement, où en est chacun", **STAFF)
+    def school_pupils_page(self, current: Page) -> Response:
+        actor = current.actor
+        assert actor is not None
+        if actor["role"] == "teacher" and actor["school_confirmed"] is not True:
+            # The layout says why; the page shows no pupil.
+            return current.render("schools/pupils.html", classes=[], total=0, waiting=True)
+        pupils = pupils_with_stages(self.identity, self.conventions, actor)
+        return current.render("schools/pupils.html", classes=classes_of(pupils), total=len(pupils), waiting=False)
