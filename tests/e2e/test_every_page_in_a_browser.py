@@ -119,6 +119,7 @@ def make_data(stack, sessions: dict[str, PageSession]) -> dict[str, Any]:
         201,
     )
     ok(api(stack, "POST", "/api/v1/team/invitations", bearer(host), json={"email": colleague["email"]}), 201)
+    ok(api(stack, "PUT", f"/api/v1/favourites/{offer['id']}", bearer(pupil)))  # « Mes offres favorites » not empty
     ok(api(stack, "POST", "/api/v1/auth/password-reset", json={"email": host["email"]}), 202)
 
     # A draft, as « + Publier une offre » makes it: the page form, with a page session.
