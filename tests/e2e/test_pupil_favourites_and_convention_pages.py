@@ -154,6 +154,8 @@ def test_the_pupil_reads_and_signs_their_own_convention(stack, ready):
 
     listed = pupil.get("/mes-conventions")
     assert f'href="{page_path}">Voir la convention' in listed.text
+    featured = pupil.get(f"/mes-conventions?convention={ready.convention_id}")  # where « Stage confirmé » leads
+    assert f'href="{page_path}">Voir la convention</a>' in featured.text
 
     shown = pupil.get(page_path)
     page = text(shown)
