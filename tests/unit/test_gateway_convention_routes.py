@@ -599,7 +599,10 @@ def test_a_conventions_row_links_the_host_to_its_part_and_everyone_to_the_pdf():
     assert row["featured"] and not row["signable"]
     done = convention_row(convention(completed_by_employer_at="x"), "employer")
     assert done["link_label"] == "Voir la convention"
-    assert convention_row(convention(), "school_manager")["href"] is None
+    school = convention_row(convention(), "school_manager")
+    assert (school["href"], school["link_label"]) == ("/etablissement/conventions/5", "Remplir ma partie")
+    validated = convention_row(convention(validated_by_school_at="x"), "teacher")
+    assert (validated["href"], validated["link_label"]) == ("/etablissement/conventions/5", "Voir la convention")
 
 
 # -- the host's part read from its form -----------------------------------------------------------
