@@ -104,14 +104,16 @@ class Call:
         """The caller as services receive it (``services.common.contracts.actors.Actor``)."""
         if self.user is None:
             return None
-        return {
+        actor = {
             "user_id": self.user.user_id,
             "role": self.user.role,
             "team_id": self.user.team_id,
             "school_uai": self.user.school_uai,
             "grade": self.user.grade,
-            "school_confirmed": self.school_confirmed,
         }
+        if self.user.role == TEACHER_ROLE:
+            actor["school_confirmed"] = self.school_confirmed
+        return actor
 
     @property
     def school_confirmed(self) -> bool | None:
@@ -203,7 +205,8 @@ def _handle(
     service: Any, spec: RouteSpec, handler: Callable[..., Any], request: Request, path: dict[str, Any]
 ) -> Response:
     started = time.perf_counter()
-    call = Call(request, path, staff_confirmation=service.identity.school_confirmed)
+    # Looked up only when a teacher's actor is built (services without identity serve others).
+    call = Call(request, path, staff_confirmation=lambda user_id: service.identity.school_confirmed(user_id))
     try:
         if spec.auth is True or (spec.auth == "optional" and service.auth.has_credentials(request)):
             call.user = (

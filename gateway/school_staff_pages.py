@@ -166,7 +166,7 @@ class SchoolStaffPages:
     def school_pupils_page(self, current: Page) -> Response:
         actor = current.actor
         assert actor is not None
-        if actor["role"] == "teacher" and actor["school_confirmed"] is not True:
+        if actor["role"] == "teacher" and actor.get("school_confirmed") is not True:
             # The layout says why; the page shows no pupil.
             return current.render("schools/pupils.html", classes=[], total=0, waiting=True)
         pupils = pupils_with_stages(self.identity, self.conventions, actor)

@@ -1,13 +1,20 @@
-"""A teacher waits for their head of school; a school follows where each pupil stands."""
+"""A teacher waits for their head of school (and the gateway asks afresh on each request); a
+school follows where each pupil stands."""
 
 from __future__ import annotations
 
-import pytest
+from datetime import UTC, datetime, timedelta
 
+import pytest
+from werkzeug.wrappers import Request
+
+from gateway.routing import Call
+from gateway.school_staff_pages import PUPIL_STAGES, classes_of
 from services.common.contracts.actors import Actor
 from services.common.errors import DomainError
+from services.common.session_tokens import SessionClaims
 from services.common.staff_confirmation import awaits_confirmation, require_confirmed
-from services.conventions.pupil_stages import PupilRecords, pupil_stage, stages_of
+from services.conventions.pupil_stages import STAGES, PupilRecords, pupil_stage, stages_of
 from services.identity import staff_rules
 
 pytestmark = pytest.mark.unit
@@ -82,3 +89,66 @@ def test_every_pupil_gets_a_step_in_the_order_asked_from_the_schools_rows() -> N
         {"student_id": 1, "stage": "application_sent", "convention_id": None},
         {"student_id": 2, "stage": "convention_to_sign", "convention_id": 40},
     ]
+
+
+def test_the_gateway_asks_identity_once_per_request_whether_a_teacher_is_confirmed() -> None:
+    asked: list[int] = []
+
+    def lookup(user_id: int) -> bool:
+        asked.append(user_id)
+        return True
+
+    expires = datetime.now(UTC) + timedelta(hours=1)
+    teacher = Call(Request.from_values("/"), {}, staff_confirmation=lookup)
+    teacher.user = SessionClaims(5, "teacher", "s1", expires, school_uai=SCHOOL)
+    assert teacher.actor is not None and teacher.actor["school_confirmed"] is True
+    assert teacher.actor["school_confirmed"] is True
+    assert asked == [5]  # once per request; the next request asks again, so a decision counts at once
+
+    head = Call(Request.from_values("/"), {}, staff_confirmation=lookup)
+    head.user = SessionClaims(6, "school_manager", "s2", expires, school_uai=SCHOOL)
+    assert head.actor is not None and "school_confirmed" not in head.actor
+    assert asked == [5]
+
+
+def test_the_pupils_page_groups_pupils_by_class_with_their_stage_in_words() -> None:
+    pupils = [
+        {
+            "user_id": 1,
+            "first_name": "Adam",
+            "last_name": "B",
+            "grade": "troisieme",
+            "class_name": "3e A",
+            "stage": "no_application",
+            "convention_id": None,
+        },
+        {
+            "user_id": 2,
+            "first_name": "Inès",
+            "last_name": "C",
+            "grade": "troisieme",
+            "class_name": "3e A",
+            "stage": "convention_signed",
+            "convention_id": 9,
+        },
+        {
+            "user_id": 3,
+            "first_name": "Léo",
+            "last_name": "D",
+            "grade": None,
+            "class_name": None,
+            "stage": "application_sent",
+            "convention_id": None,
+        },
+    ]
+    classes = classes_of(pupils)
+    assert [(group["name"], len(group["rows"]), group["signed"]) for group in classes] == [
+        ("3e A", 2, 1),
+        ("Classe non renseignée", 1, 0),
+    ]
+    assert [(row["name"], row["grade"], row["label"]) for row in classes[0]["rows"]] == [
+        ("Adam B", "3e", "aucune candidature"),
+        ("Inès C", "3e", "convention signée"),
+    ]
+    assert classes[0]["rows"][1]["convention_id"] == 9
+    assert set(PUPIL_STAGES) == set(STAGES)
