@@ -53,6 +53,7 @@ NARROW = {"width": 375, "height": 800}
 # The impacts that fail a page; the others are listed by rule id only, for information.
 BLOCKING_IMPACTS = frozenset({"serious", "critical"})
 MAX_TABS = 80
+MAX_FULL_PAGE_PX = 12_000
 
 
 class JourneyStopped(Exception):
@@ -166,7 +167,10 @@ class Journey:
         """A full-page screenshot ``NN-<label>.png`` in the journey's folder; its path."""
         self._shots += 1
         path = self.folder / f"{self._shots:02d}-{slug(label)}.png"
-        page.screenshot(path=str(path), full_page=True)
+        # A very long page (the API's reference is ~90,000 px) takes longer to shoot whole than
+        # a step may last on a busy machine: its first screens say what it is.
+        height = page.evaluate("() => document.documentElement.scrollHeight")
+        page.screenshot(path=str(path), full_page=height <= MAX_FULL_PAGE_PX)
         return str(path)
 
     @contextmanager

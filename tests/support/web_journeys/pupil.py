@@ -140,8 +140,7 @@ def run(journey: Journey, settings: dict[str, Any]) -> None:
         seen["count_heading"] = page.locator("#resultats").inner_text().strip()
         seen["map"] = map_markers(page)
         seen["api_ids"] = [
-            result["id"]
-            for result in page.request.get(base_url + "/api/v1/offers/search?page=1").json()["results"]
+            result["id"] for result in page.request.get(base_url + "/api/v1/offers/search?page=1").json()["results"]
         ]
         check(journey, page, "Rechercher un stage")
 
