@@ -21,12 +21,11 @@ install: $(VENV)/.installed node_modules/.installed
 run: install
 	$(PY) -m deploy.local
 
-# Lint, then the whole suite on SQLite, then the database-backed tests again on PostgreSQL
+# Lint, then at once the whole suite on SQLite and the database-backed tests on PostgreSQL
 # (the browser journeys drive the same routes as the HTTP journeys: once is enough).
 test: install
 	$(VENV)/bin/ruff check .
-	TEST_DATABASE=sqlite $(PY) -m pytest
-	TEST_DATABASE=postgresql $(PY) -m pytest -m "(integration or e2e) and not browser"
+	$(PY) -m tests.both_databases
 
 lint: install
 	$(VENV)/bin/ruff check .
