@@ -99,6 +99,8 @@ def make_data(stack, sessions: dict[str, PageSession]) -> dict[str, Any]:
     pupil = account(url, state, "student", "Léa", "Martin", school_uai=CLAUDEL, grade="troisieme")
     other_pupil = account(url, state, "student", "Yanis", "Durand", school_uai=CLAUDEL, grade="troisieme")
     colleague = account(url, state, "employer", "Samir", "Haddad")
+    # A teacher the head has not confirmed yet: « Équipe » shows its « Confirmer » and « Refuser ».
+    account(url, state, "teacher", "Théo", "Arnaud", school_uai=CLAUDEL)
 
     # A convention ready to sign, with a legal representative's address of this run's own.
     legal_email = f"rl-{uuid.uuid4().hex[:8]}@example.fr"
