@@ -50,7 +50,7 @@ RESERVATIONS = (
 OFFERS = Column(key="offers", label="Offres publiées")
 SEATS = Column(key="seats", label="Places")
 COUNT = Column(key="count", label="Nombre")
-SHARE = Column(key="share", label="Part des offres publiées (%)")
+SHARE = Column(key="share", label="Part (%)")
 TOTAL = "total"
 NBSP = "\u00a0"
 CSV_BOM = "\ufeff"
@@ -99,18 +99,21 @@ def shape(offers: dict[str, Any], conventions: dict[str, Any], academy: str | No
         Section(
             key="offers_by_department",
             title="Offres publiées et places par département",
+            row_heading="Département",
             columns=[OFFERS, SEATS],
             rows=department_rows,
         ),
         Section(
             key="offers_by_grade",
             title="Offres publiées et places par classe",
+            row_heading="Classe",
             columns=[OFFERS, SEATS],
             rows=grade_rows,
         ),
         Section(
             key="reserved_offers",
             title="Offres publiées réservées (égalité des chances)",
+            row_heading="Réservation",
             columns=[Column(key="offers", label="Offres"), SHARE],
             rows=reserved_rows,
         ),
@@ -131,7 +134,7 @@ def shape(offers: dict[str, Any], conventions: dict[str, Any], academy: str | No
 def _status_section(key: str, title: str, counts: dict[str, int], labels: dict[str, str]) -> Section:
     rows = [Row(key=status, label=label, values={"count": counts.get(status, 0)}) for status, label in labels.items()]
     rows.append(Row(key=TOTAL, label="Total", values={"count": sum(counts.values())}))
-    return Section(key=key, title=title, columns=[COUNT], rows=rows)
+    return Section(key=key, title=title, row_heading="Statut", columns=[COUNT], rows=rows)
 
 
 def french_number(value: int | float) -> str:

@@ -58,9 +58,9 @@ def rows_of(report: dict, section: str) -> dict[str, dict]:
 
 def table_row(page: str, label: str) -> list[str]:
     """The figures of the row headed ``label`` in the page (as a person reads them)."""
-    match = re.search(rf"<th scope=\"row\">{re.escape(label)}</th>(.*?)</tr>", page, re.S)
+    match = re.search(rf"<th scope=\"row\"[^>]*>{re.escape(label)}</th>(.*?)</tr>", page, re.S)
     assert match, f"no row {label!r}"
-    return [html.unescape(cell) for cell in re.findall(r"<td class=\"e1s-number\">([^<]*)</td>", match.group(1))]
+    return [html.unescape(cell) for cell in re.findall(r"<td class=\"fr-cell--right\">([^<]*)</td>", match.group(1))]
 
 
 @pytest.fixture(scope="module")

@@ -53,6 +53,13 @@ def test_offers_by_department_and_by_grade_with_totals():
     rows = section(report, "offers_by_department")["rows"]
     assert [row["key"] for row in rows] == ["69", "93", "total"]  # by code, the total last
     assert rows[0]["label"] == "69 – Rhône"
+    assert [item["row_heading"] for item in report["sections"]] == [
+        "Département",
+        "Classe",
+        "Réservation",
+        "Statut",
+        "Statut",
+    ]
     assert rows[-1]["values"] == {"offers": 12_003, "seats": 12_355}
     assert values(report, "offers_by_grade") == {
         "quatrieme": {"offers": 2, "seats": 6},

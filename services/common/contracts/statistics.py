@@ -53,6 +53,7 @@ class Row(BaseModel):
 class Section(BaseModel):
     key: str = Field(description="offers_by_department, offers_by_grade, reserved_offers, applications_by_status…")
     title: str
+    row_heading: str = Field(description="Intitulé de la colonne des lignes : Département, Classe, Statut…")
     columns: list[Column]
     rows: list[Row]
 
