@@ -106,8 +106,8 @@ def school_confirmed(session: Session, user_id: int) -> bool | None:
 
 
 def pupils_of(session: Session, actor: Actor) -> list[dict[str, Any]]:
-    """The pupils of the caller's school, by class then name: its head, or a confirmed teacher
-    (a teacher sees every class: teachers' classes are not recorded)."""
+    """The pupils of the caller's school, by class then name: its head sees every class, a
+    confirmed teacher the classes they gave at sign-up (every class when they gave none)."""
     caller = _caller(session, actor)
     if caller.role not in STAFF_ROLES or caller.school_uai is None:
         raise forbidden("Seule l'équipe de l'établissement voit ses élèves.")
@@ -119,8 +119,9 @@ def pupils_of(session: Session, actor: Actor) -> list[dict[str, Any]]:
             User.role == "student",
         )
     ).all()
+    classes = staff_rules.teacher_classes(caller.class_name if caller.role == staff_rules.TEACHER_ROLE else None)
     ranked = sorted(
-        pupils,
+        (pupil for pupil in pupils if staff_rules.in_classes(pupil.class_name, classes)),
         key=lambda user: ((user.class_name or "").casefold(), user.last_name.casefold(), user.first_name.casefold()),
     )
     return [

@@ -36,3 +36,19 @@ def may_decide(actor: Actor, member_role: str, member_school_uai: str | None) ->
 def sees_pupils(role: str, status: str | None) -> bool:
     """Whether an account's staff status lets it see its school's pupils (heads always do)."""
     return role != TEACHER_ROLE or status == CONFIRMED
+
+
+def _class_key(name: str) -> str:
+    """« 3e  b » and « 3E B » are the same class: compared without case or extra spaces."""
+    return " ".join(name.split()).casefold()
+
+
+def teacher_classes(class_name: str | None) -> frozenset[str]:
+    """The classes a teacher gave at sign-up (« 3e A, 3e B »), as keys; empty when they gave
+    none, which lets them see every class of their school."""
+    return frozenset(_class_key(part) for part in (class_name or "").replace(";", ",").split(",") if part.strip())
+
+
+def in_classes(pupil_class: str | None, classes: frozenset[str]) -> bool:
+    """Whether a pupil of ``pupil_class`` is in one of a teacher's ``classes`` (all when none)."""
+    return not classes or (pupil_class is not None and _class_key(pupil_class) in classes)

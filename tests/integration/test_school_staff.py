@@ -111,3 +111,16 @@ def test_the_school_staff_lists_its_pupils_by_class_a_teacher_once_confirmed(acc
 
     accounts.call("decide_school_staff", actor(head), teacher["id"], "confirm")
     assert accounts.call("school_pupils", actor(teacher)) == pupils
+
+
+def test_a_teacher_sees_the_classes_they_gave_at_sign_up(accounts: Accounts) -> None:
+    head = accounts.signup("principale@college.example", "Paule", "school_manager", school_uai=SCHOOL)
+    teacher = accounts.signup("prof.3e@college.example", "Théo", "teacher", school_uai=SCHOOL, class_name="3E a ; 3e b")
+    accounts.signup("yann@example.fr", "Yann", "student", school_uai=SCHOOL, grade="troisieme", class_name="3e B")
+    accounts.signup("adam@example.fr", "Adam", "student", school_uai=SCHOOL, grade="troisieme", class_name="3e  A")
+    accounts.signup("ines@example.fr", "Inès", "student", school_uai=SCHOOL, grade="quatrieme", class_name="4e C")
+    accounts.signup("noa@example.fr", "Noa", "student", school_uai=SCHOOL, grade="quatrieme")
+    accounts.call("decide_school_staff", actor(head), teacher["id"], "confirm")
+
+    assert [p["first_name"] for p in accounts.call("school_pupils", actor(teacher))] == ["Adam", "Yann"]
+    assert [p["first_name"] for p in accounts.call("school_pupils", actor(head))] == ["Noa", "Adam", "Yann", "Inès"]

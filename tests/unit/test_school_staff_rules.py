@@ -152,3 +152,13 @@ def test_the_pupils_page_groups_pupils_by_class_with_their_stage_in_words() -> N
     ]
     assert classes[0]["rows"][1]["convention_id"] == 9
     assert set(PUPIL_STAGES) == set(STAGES)
+
+
+def test_a_teachers_classes_are_read_without_case_or_extra_spaces() -> None:
+    classes = staff_rules.teacher_classes(" 3E a ;3e  B, ")
+    assert classes == frozenset({"3e a", "3e b"})
+    assert staff_rules.in_classes("3e A", classes) and staff_rules.in_classes("3e   b", classes)
+    assert not staff_rules.in_classes("4e C", classes) and not staff_rules.in_classes(None, classes)
+    # no class given: every class of the school
+    assert staff_rules.teacher_classes(None) == staff_rules.teacher_classes("") == frozenset()
+    assert staff_rules.in_classes("4e C", frozenset()) and staff_rules.in_classes(None, frozenset())
