@@ -13,12 +13,12 @@ from typing import Any
 
 from werkzeug.wrappers import Response
 
-from gateway.account_pages import PASSWORD_RULES, SIGNUP_LABELS, signup_errors
+from gateway.account_pages import SIGNUP_LABELS
 from gateway.application_pages import Pagination, paris_day, positive_int, weeks_text
 from gateway.favourites import favourites_among, shows_buttons
 from gateway.offer_form import DAY_NAMES, college_grades_label, college_week_labels, week_label
 from gateway.page_routing import FormErrors, Page, form_dict, page
-from gateway.school_picker import NO_SCHOOL_CHOSEN, school_choices
+from gateway.school_picker import sign_up_with_school, signup_page_with_school
 from gateway.search_pages import map_tiles
 from services.common.contracts.conventions import MOTIVATION_MAX_LENGTH
 from services.common.errors import DomainError
@@ -132,51 +132,29 @@ class PupilPages:
 
     @page("GET,POST", "/eleve/inscription", "Créer un compte d'élève (avec son établissement et son niveau)")
     def pupil_signup_page(self, current: Page) -> Response:
-        names = ("first_name", "last_name", "email", "school_query", "school_uai", "class_name", "grade")
-        values = {name: "" for name in names}
-        errors = FormErrors()
-        searching = current.method == "POST" and current.form.get("action") == "search"
-        if current.method == "POST":
-            values = form_dict(current.form, *names)
-            if not searching:
-                errors = self._sign_pupil_up(current, values)
-                if not errors:
-                    return current.render("signup_sent.html", email=values["email"])
-        choices = school_choices(self.matching, values, searching)
-        return current.render(
+        return signup_page_with_school(
+            current,
+            self.matching,
+            ("first_name", "last_name", "email", "school_query", "school_uai", "class_name", "grade"),
             "pupils/signup.html",
-            status=422 if errors else 200,
-            values=values,
-            errors=errors,
-            labels=PUPIL_SIGNUP_LABELS,
-            password_rules=PASSWORD_RULES,
-            schools=choices.schools,
-            searched=choices.searched,
+            PUPIL_SIGNUP_LABELS,
+            self._sign_pupil_up,
             grades=GRADES,
         )
 
     def _sign_pupil_up(self, current: Page, values: dict[str, str]) -> FormErrors:
-        body = {
-            "first_name": values["first_name"],
-            "last_name": values["last_name"],
-            "email": values["email"],
-            "password": current.form.get("password") or "",
-            "role": "student",
-            "school_uai": values["school_uai"] or None,
-            "grade": values["grade"] or None,
-            "class_name": values["class_name"] or None,
-        }
-        try:
-            self.identity.signup(body)
-        except DomainError as exc:
-            errors = signup_errors(exc)
-            # The API names the grade and the school by their codes: a pupil reads words.
-            if not values["school_uai"] and "school_uai" in errors:
-                errors["school_uai"] = [NO_SCHOOL_CHOSEN]
-            if not values["grade"] and "grade" in errors:
-                errors["grade"] = ["Choisissez votre niveau : 4e, 3e ou 2de."]
-            return errors
-        return FormErrors()
+        errors = sign_up_with_school(
+            self.identity,
+            current,
+            values,
+            "student",
+            grade=values["grade"] or None,
+            class_name=values["class_name"] or None,
+        )
+        # The API names the grade by its code: a pupil reads words.
+        if not values["grade"] and "grade" in errors:
+            errors["grade"] = ["Choisissez votre niveau : 4e, 3e ou 2de."]
+        return errors
 
     # -- an offer as pupils see it -------------------------------------------------------------
 

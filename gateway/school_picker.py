@@ -1,13 +1,19 @@
 """The school picker of the sign-up forms (pupils, school staff): a search by name, city or UAI
 that works as a plain POST (« Rechercher » lists the schools found as radios) and, with
 JavaScript, as a combobox on ``/api/v1/schools`` (``gateway/web/js/pupil-signup.mjs``).
-Its markup is ``templates/_school_picker.html``."""
+Its markup is ``templates/_school_picker.html``. Both sign-up pages share their handling here
+(``signup_page_with_school``, ``sign_up_with_school``)."""
 
 from __future__ import annotations
 
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from werkzeug.wrappers import Response
+
+from gateway.account_pages import PASSWORD_RULES, signup_errors
+from gateway.page_routing import FormErrors, Page, form_dict
 from services.common.errors import DomainError
 
 SCHOOL_RESULTS = 10
@@ -45,3 +51,62 @@ def _chosen_school(matching: Any, uai: str) -> dict[str, Any] | None:
         if exc.status >= 500:
             raise
         return None
+
+
+def signup_page_with_school(
+    current: Page,
+    matching: Any,
+    names: Sequence[str],
+    template: str,
+    labels: Mapping[str, str],
+    sign_up: Callable[[Page, dict[str, str]], FormErrors],
+    **context: Any,
+) -> Response:
+    """A sign-up page with the school picker: « Rechercher » (``action=search``) only lists the
+    schools found; any other POST calls ``sign_up`` and shows « signup_sent.html » when it returns
+    no error. ``names`` are the form's fields kept on redisplay, ``context`` the template's extras."""
+    values = {name: "" for name in names}
+    errors = FormErrors()
+    searching = current.method == "POST" and current.form.get("action") == "search"
+    if current.method == "POST":
+        values = form_dict(current.form, *names)
+        if not searching:
+            errors = sign_up(current, values)
+            if not errors:
+                return current.render("signup_sent.html", email=values["email"])
+    choices = school_choices(matching, values, searching)
+    return current.render(
+        template,
+        status=422 if errors else 200,
+        values=values,
+        errors=errors,
+        labels=labels,
+        password_rules=PASSWORD_RULES,
+        schools=choices.schools,
+        searched=choices.searched,
+        **context,
+    )
+
+
+def sign_up_with_school(
+    identity: Any, current: Page, values: Mapping[str, str], role: str, **extra: str | None
+) -> FormErrors:
+    """Asks identity to create the account of ``role`` at the chosen school (``extra``: the role's
+    other fields); its errors by field, the school's in words rather than by its code."""
+    body = {
+        "first_name": values["first_name"],
+        "last_name": values["last_name"],
+        "email": values["email"],
+        "password": current.form.get("password") or "",
+        "role": role,
+        "school_uai": values["school_uai"] or None,
+        **extra,
+    }
+    try:
+        identity.signup(body)
+    except DomainError as exc:
+        errors = signup_errors(exc)
+        if not values["school_uai"] and "school_uai" in errors:
+            errors["school_uai"] = [NO_SCHOOL_CHOSEN]
+        return errors
+    return FormErrors()

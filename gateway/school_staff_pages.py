@@ -10,10 +10,10 @@ from typing import Any
 
 from werkzeug.wrappers import Response
 
-from gateway.account_pages import PASSWORD_RULES, SIGNUP_LABELS, signup_errors
+from gateway.account_pages import SIGNUP_LABELS
 from gateway.application_pages import GRADE_LABELS, positive_int
-from gateway.page_routing import FormErrors, Page, form_dict, page
-from gateway.school_picker import NO_SCHOOL_CHOSEN, school_choices
+from gateway.page_routing import FormErrors, Page, page
+from gateway.school_picker import NO_SCHOOL_CHOSEN, sign_up_with_school, signup_page_with_school
 from gateway.school_staff_routes import pupils_with_stages
 from services.common.errors import DomainError
 
@@ -79,26 +79,13 @@ class SchoolStaffPages:
 
     @page("GET,POST", SIGNUP_PATH, "Créer un compte d'établissement (chef d'établissement ou professeur)")
     def staff_signup_page(self, current: Page) -> Response:
-        names = ("first_name", "last_name", "email", "role", "school_query", "school_uai")
-        values = {name: "" for name in names}
-        errors = FormErrors()
-        searching = current.method == "POST" and current.form.get("action") == "search"
-        if current.method == "POST":
-            values = form_dict(current.form, *names)
-            if not searching:
-                errors = self._sign_staff_up(current, values)
-                if not errors:
-                    return current.render("signup_sent.html", email=values["email"])
-        choices = school_choices(self.matching, values, searching)
-        return current.render(
+        return signup_page_with_school(
+            current,
+            self.matching,
+            ("first_name", "last_name", "email", "role", "school_query", "school_uai"),
             "schools/signup.html",
-            status=422 if errors else 200,
-            values=values,
-            errors=errors,
-            labels=STAFF_SIGNUP_LABELS,
-            password_rules=PASSWORD_RULES,
-            schools=choices.schools,
-            searched=choices.searched,
+            STAFF_SIGNUP_LABELS,
+            self._sign_staff_up,
             roles=STAFF_ROLES,
         )
 
@@ -110,23 +97,7 @@ class SchoolStaffPages:
             if not values["school_uai"]:
                 errors.add("school_uai", NO_SCHOOL_CHOSEN)
             return errors
-        body = {
-            "first_name": values["first_name"],
-            "last_name": values["last_name"],
-            "email": values["email"],
-            "password": current.form.get("password") or "",
-            "role": values["role"],
-            "school_uai": values["school_uai"] or None,
-        }
-        try:
-            self.identity.signup(body)
-        except DomainError as exc:
-            errors = signup_errors(exc)
-            # The API names the school by its code: a head or a teacher reads words.
-            if not values["school_uai"] and "school_uai" in errors:
-                errors["school_uai"] = [NO_SCHOOL_CHOSEN]
-            return errors
-        return FormErrors()
+        return sign_up_with_school(self.identity, current, values, values["role"])
 
     # -- Équipe (chef d'établissement) -----------------------------------------------------------
 
