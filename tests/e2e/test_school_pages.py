@@ -49,6 +49,28 @@ def schools_count(stack, uai: str, week: str) -> int:
     return next(row["schools_count"] for row in rows if row["week"] == week)
 
 
+def highlighted_in_the_host_form(stack, week: str) -> int:
+    """The count a host's « Élèves et dates » step shows on ``week`` for an internship in
+    Villeurbanne (0 when the week is not highlighted)."""
+    email, _ = account(stack, "employer", "Inès")
+    host = Browser(stack)
+    host.log_in("/offreur/connexion", email)
+    draft = host.post("/mon-espace/offres/nouvelle", {})
+    step = draft.headers["Location"].rsplit("/", 1)[0]
+    place = {"place.street": "1 rue Francis de Pressensé", "place.zipcode": "69100", "place.city": "Villeurbanne"}
+    assert host.post(f"{step}/offre", {**place, "action": "previous"}).status_code == 303
+    page = host.get(f"{step}/eleves-et-dates").text
+    found = re.search(
+        rf'<div class="fr-checkbox-group e1s-week( e1s-week--highlighted)?">\s*'
+        rf'<input type="checkbox" id="f-week-{week}"[^>]*>\s*<label[^>]*>[^<]*'
+        rf'(?:<span class="[^"]*e1s-week__count">(\d+) établissements?</span>)?',
+        page,
+    )
+    assert found, f"no box for {week} in the host's form"
+    assert bool(found.group(1)) == bool(found.group(2))
+    return int(found.group(2) or 0)
+
+
 def week_box(page: str, week: str) -> str:
     found = re.search(rf'<input type="checkbox" id="semaine-{week}"[^>]*>', page)
     assert found, f"no box for {week}"
@@ -91,6 +113,7 @@ def test_the_school_ticks_its_weeks_which_hosts_nearby_then_see_highlighted(stac
     while schools_count(stack, LAMARTINE, chosen) != before + 1 and time.monotonic() < deadline:
         time.sleep(0.2)
     assert schools_count(stack, LAMARTINE, chosen) == before + 1
+    assert highlighted_in_the_host_form(stack, chosen) == before + 1
 
     # a past week sent anyway is refused at the calendar, and nothing changes
     if Week.parse(first).friday < today:
