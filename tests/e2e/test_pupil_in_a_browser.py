@@ -1,8 +1,8 @@
 """A pupil's and their family's journey in a real browser (Debian's chromium): a 3e pupil of
 collège Camille Claudel creates an account (the school suggested as it is typed), confirms it
 from the email, finds on the list and on the map an offer a host published through the host's
-pages, applies, confirms the internship once the host accepted, signs the convention with the
-SMS code and a drawn signature; the legal representative signs from the emailed link in a
+pages, applies with the keyboard alone, confirms the internship once the host accepted, signs
+the convention with the SMS code and a drawn signature; the legal representative signs from the emailed link in a
 browser of their own. Every page is checked with axe-core (no serious or critical violation),
 375 px wide (no sideways scrolling), for its Content-Security-Policy and for script errors.
 
@@ -155,7 +155,8 @@ def test_a_pupil_finds_applies_confirms_and_signs_and_their_family_signs(journey
     assert settings["offer"]["title"] in seen["offer_page"]
     assert "Atelier de plain-pied, accessible en fauteuil." in seen["offer_page"]
 
-    assert seen["motivation_counter"].endswith("/1500 caractères")
+    assert seen["motivation_counter"] == f"{len(settings['motivation'])}/1500 caractères"
+    assert all(presses >= 1 for presses in seen["apply_keys"].values()), seen["apply_keys"]
     assert seen["applied_flash"] == "Votre candidature est envoyée à Atelier vélo du 13e."
     assert seen["confirmed_flash"].startswith("Stage confirmé")
     assert seen["status_before_signing"] == "ready_to_sign"

@@ -2,8 +2,8 @@
 
 Home → « Mon Espace » → « Je suis un élève » → « Créer un compte » (the school suggested as it
 is typed) → the emailed link logs in → « Rechercher un stage »: the offer on the list and on
-the map → the offer page → « Postuler » → « Mes candidatures » → the host accepts → « Confirmer
-ce stage » → the host and the school fill their parts → the pupil signs their convention (SMS
+the map → the offer page → « Postuler » with the keyboard alone → « Mes candidatures » → the
+host accepts → « Confirmer ce stage » → the host and the school fill their parts → the pupil signs their convention (SMS
 code, drawn signature) → the legal representative signs from the emailed link, in a browser of
 their own.
 
@@ -22,7 +22,15 @@ from typing import Any
 import requests
 from playwright.sync_api import Page, expect
 
-from tests.support.browser import STEP_TIMEOUT_MS, Journey, read_link_from_mail, settle
+from tests.support.browser import (
+    STEP_TIMEOUT_MS,
+    Journey,
+    keyboard_activate,
+    keyboard_choose,
+    keyboard_type,
+    read_link_from_mail,
+    settle,
+)
 from tests.support.browser_signing import draw_signature
 from tests.support.sms import texts_to, wait_for_code
 
@@ -150,16 +158,18 @@ def run(journey: Journey, settings: dict[str, Any]) -> None:
         seen["offer_page"] = page.locator("main").inner_text()
         check(journey, page, "L'offre")
 
-    with journey.step("Postuler"):
+    with journey.step("Postuler, au clavier"):
         page.get_by_role("link", name="Postuler").first.click()
         expect(page.get_by_role("heading", level=1)).to_have_text("Postuler")
-        week = page.locator('input[type="radio"][name="weeks"]').first
-        page.locator(f'label[for="{week.get_attribute("id")}"]').click()
-        page.get_by_label("Votre motivation").fill(settings["motivation"])
-        seen["motivation_counter"] = page.locator("[data-counter-for], .e1s-counter").first.inner_text().strip()
-        page.get_by_label("Votre téléphone portable").fill(pupil["phone"])
+        keys = {"week": keyboard_choose(page, page.locator('input[type="radio"][name="weeks"]').first)}
+        keys["motivation"] = keyboard_type(page, page.get_by_label("Votre motivation"), settings["motivation"])
+        counter = page.locator(".e1s-counter").first
+        expect(counter).to_have_text(f"{len(settings['motivation'])}/1500 caractères")  # updated as typed
+        seen["motivation_counter"] = counter.inner_text().strip()
+        keys["phone"] = keyboard_type(page, page.get_by_label("Votre téléphone portable"), pupil["phone"])
+        seen["apply_keys"] = keys
         check(journey, page, "Postuler : rempli")
-        page.get_by_role("button", name="Envoyer ma candidature").click()
+        keys["send"] = keyboard_activate(page, page.get_by_role("button", name="Envoyer ma candidature"))
         expect(page).to_have_url(base_url + "/mes-candidatures")
         seen["applied_flash"] = flash(page)
         seen["applied_row"] = page.locator("main").inner_text()
