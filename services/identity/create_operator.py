@@ -15,31 +15,18 @@ import argparse
 import sys
 from typing import Any
 
-from sqlalchemy.orm import sessionmaker
-
-from services.common.config import database_url
 from services.common.contracts.identity import NewOperator
-from services.common.database import create_service_engine
-from services.common.errors import DomainError
-from services.common.migrations import upgrade
-from services.common.validation import parse
-from services.identity import accounts, rules
-from services.identity.models import OutboxMessage, ProcessedEvent
+from services.identity import accounts
+from services.identity.account_command import create_account, run
 
 
 def create(request: NewOperator) -> tuple[dict[str, Any], str]:
     """Store the operator account; returns it and its password (a DomainError if taken)."""
-    upgrade("identity")
-    engine = create_service_engine(database_url("identity"))
-    factory = sessionmaker(engine, info={"outbox_model": OutboxMessage, "processed_model": ProcessedEvent})
-    password = rules.new_operator_password()
-    try:
-        with factory() as session:
-            user = accounts.create_operator(session, request, password)
-            session.commit()
-    finally:
-        engine.dispose()
-    return user, password
+    return create_account(lambda session, password: accounts.create_operator(session, request, password))
+
+
+def _created(request: NewOperator, user: dict[str, Any]) -> str:
+    return f"Compte opérateur créé / operator account created: {user['email']} « {request.name} » (id {user['id']})."
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -47,29 +34,7 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description="Crée un compte opérateur de l'API partenaires v2.")
     parser.add_argument("email", help="adresse e-mail, identifiant de connexion")
     parser.add_argument("name", help="nom affiché de l'opérateur")
-    args = parser.parse_args(argv)
-    try:
-        request = parse(NewOperator, {"email": args.email, "name": args.name})
-    except DomainError as exc:
-        for field, messages in (exc.fields or {}).items():
-            print(f"{field} : {' '.join(messages)}", file=sys.stderr)
-        return 2
-    try:
-        user, password = create(request)
-    except DomainError as exc:
-        if exc.code != "EMAIL_TAKEN":
-            raise
-        email = rules.normalize_email(str(request.email))
-        print(
-            f"Un compte existe déjà pour {email} : rien n'a été créé. "
-            f"/ An account already exists for {email}: nothing was created.",
-            file=sys.stderr,
-        )
-        return 1
-    print(f"Compte opérateur créé / operator account created: {user['email']} « {request.name} » (id {user['id']}).")
-    print("Mot de passe, affiché une seule fois / password, shown only once:")
-    print(password)
-    return 0
+    return run(parser, argv, NewOperator, create, _created)
 
 
 if __name__ == "__main__":
