@@ -11,7 +11,7 @@ button posts the page, which says that signing needs JavaScript (the drawn signa
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 from urllib.parse import quote
 
@@ -271,6 +271,36 @@ def host_part_from_form(form: MultiDict[str, str]) -> tuple[dict[str, Any], dict
     return patch, values, errors
 
 
+def save_part(current: Page, here: str, save: Callable[[], Response]) -> Response | FormErrors:
+    """A part's form sent (host's or school's): ``save`` calls the conventions service and
+    returns its redirect; a 409 (the convention moved on) redirects to ``here`` with its message,
+    a 422 gives the problems by field to show again with the form."""
+    try:
+        return save()
+    except DomainError as exc:
+        if exc.status == 409:
+            return current.redirect(here, exc.message, kind="error")
+        if exc.status != 422:
+            raise
+        return FormErrors.of(exc)
+
+
+def detail_context(convention: Mapping[str, Any], role: str, signatory: str | None) -> dict[str, Any]:
+    """What the host's and the school's convention pages both show: where it stands for
+    ``role``, its facts, who signed and who is still to sign, its PDF and the tutor's phone."""
+    label, kind = convention_state(convention, role)
+    return {
+        "convention": convention,
+        "state": label,
+        "badge": kind,
+        "facts": convention_facts(convention),
+        "signatures": signatures_text(convention),
+        "still": still_to_sign(convention, signatory),
+        "pdf": pdf_link(convention["id"]),
+        "tutor_phone": phone_text(convention.get("tutor_phone")),
+    }
+
+
 class ConventionPages:
     """Mixed into the gateway service: nameko finds these entrypoints on it."""
 
@@ -319,36 +349,27 @@ class ConventionPages:
             patch, values, errors = host_part_from_form(current.form)
             if not errors:
                 completing = current.form.get("action") == "valider"
-                try:
+
+                def save() -> Response:
                     self.conventions.update_convention(current.actor, convention_id, patch)
                     if completing:
                         self.conventions.complete_convention(current.actor, convention_id)
-                except DomainError as exc:
-                    if exc.status == 409:
-                        return current.redirect(here, exc.message, kind="error")
-                    if exc.status != 422:
-                        raise
-                    errors = FormErrors.of(exc)
-                else:
                     return current.redirect(here, COMPLETED if completing else SAVED)
-        label, kind = convention_state(convention, "employer")
+
+                outcome = save_part(current, here, save)
+                if isinstance(outcome, Response):
+                    return outcome
+                errors = outcome
         editable = convention["status"] in EDITABLE and not convention["completed_by_employer_at"]
         return current.render(
             "conventions/host_detail.html",
             status=422 if errors else 200,
-            convention=convention,
-            state=label,
-            badge=kind,
-            facts=convention_facts(convention),
-            signatures=signatures_text(convention),
-            still=still_to_sign(convention, "employer"),
+            **detail_context(convention, "employer", "employer"),
             editable=editable,
             values=values,
             errors=errors,
             labels=HOST_LABELS,
             hours_parts=HOURS_PARTS,
-            pdf=pdf_link(convention_id),
-            tutor_phone=phone_text(convention.get("tutor_phone")),
         )
 
     # -- every role's conventions, and signing in a group --------------------------------------

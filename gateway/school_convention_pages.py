@@ -22,18 +22,14 @@ from gateway.application_pages import phone_text
 from gateway.convention_pages import (
     EDITABLE,
     SCHOOL_CONVENTIONS,
-    convention_facts,
-    convention_state,
+    detail_context,
     may_sign,
-    pdf_link,
+    save_part,
     signatory_of,
-    signatures_text,
-    still_to_sign,
 )
 from gateway.page_routing import FormErrors, Page, page
 from gateway.school_week_pages import SCHOOL_LOGIN, SCHOOL_STAFF
 from services.common.contracts.conventions import SCHOOL_FIELDS
-from services.common.errors import DomainError
 from services.common.school_calendar import french_date
 
 SCHOOL_LABELS = {
@@ -108,39 +104,29 @@ class SchoolConventionPages:
         if current.method == "POST":
             patch, values = school_part_from_form(current.form)
             validating = current.form.get("action") == "valider"
-            try:
+
+            def save() -> Response:
                 self.conventions.update_convention(current.actor, convention_id, patch)
-                if validating:
-                    done = self.conventions.validate_convention(current.actor, convention_id)
-            except DomainError as exc:
-                if exc.status == 409:
-                    return current.redirect(here, exc.message, kind="error")
-                if exc.status != 422:
-                    raise
-                errors = FormErrors.of(exc)
-            else:
                 if not validating:
                     return current.redirect(here, SAVED)
+                done = self.conventions.validate_convention(current.actor, convention_id)
                 return current.redirect(here, READY if done["status"] == "ready_to_sign" else WAITING_HOST)
+
+            outcome = save_part(current, here, save)
+            if isinstance(outcome, Response):
+                return outcome
+            errors = outcome
         role = current.user.role if current.user else ""
-        label, kind = convention_state(convention, role)
         signatory = signatory_of(role)
         return current.render(
             "conventions/school_detail.html",
             status=422 if errors else 200,
-            convention=convention,
-            state=label,
-            badge=kind,
-            facts=convention_facts(convention),
-            signatures=signatures_text(convention),
-            still=still_to_sign(convention, signatory),
+            **detail_context(convention, role, signatory),
             editable=convention["status"] in EDITABLE and not convention["validated_by_school_at"],
             to_sign=may_sign(convention, signatory),
             values=values,
             school_facts=school_facts(convention),
             errors=errors,
             labels=SCHOOL_LABELS,
-            pdf=pdf_link(convention_id),
-            tutor_phone=phone_text(convention.get("tutor_phone")),
             legal_representative_phone=phone_text(convention.get("legal_representative_phone")),
         )
