@@ -147,6 +147,9 @@ NOT_TEAM_RESOURCES = {
     ("GET", "/api/v1/schools/{uai}/weeks"),
     ("PUT", "/api/v1/schools/{uai}/weeks"),
     ("GET", "/api/v1/companies/{siret}"),  # the public company directory
+    # a pupil's own favourites of public offers: other roles are refused by their role (403)
+    ("PUT", "/api/v1/favourites/{offer_id}"),
+    ("DELETE", "/api/v1/favourites/{offer_id}"),
 }
 
 
