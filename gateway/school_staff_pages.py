@@ -23,7 +23,12 @@ SIGNUP_PATH = "/etablissement/inscription"
 TEAM_PATH = "/etablissement/equipe"
 PUPILS_PATH = "/etablissement/eleves"
 STAFF_ROLES = [("school_manager", "Chef d'établissement"), ("teacher", "Professeur")]
-STAFF_SIGNUP_LABELS = {**SIGNUP_LABELS, "role": "Vous êtes", "school_uai": "Votre établissement"}
+STAFF_SIGNUP_LABELS = {
+    **SIGNUP_LABELS,
+    "role": "Vous êtes",
+    "school_uai": "Votre établissement",
+    "class_name": "Vos classes (professeurs)",
+}
 # A staff member's status as the head reads it, and the colour of its DSFR badge.
 STAFF_STATUSES = {
     "pending": ("en attente de votre confirmation", "new"),
@@ -82,7 +87,7 @@ class SchoolStaffPages:
         return signup_page_with_school(
             current,
             self.matching,
-            ("first_name", "last_name", "email", "role", "school_query", "school_uai"),
+            ("first_name", "last_name", "email", "role", "school_query", "school_uai", "class_name"),
             "schools/signup.html",
             STAFF_SIGNUP_LABELS,
             self._sign_staff_up,
@@ -97,7 +102,9 @@ class SchoolStaffPages:
             if not values["school_uai"]:
                 errors.add("school_uai", NO_SCHOOL_CHOSEN)
             return errors
-        return sign_up_with_school(self.identity, current, values, values["role"])
+        # A head follows every class; a teacher the classes they name (all when none).
+        classes = values["class_name"].strip() if values["role"] == "teacher" else ""
+        return sign_up_with_school(self.identity, current, values, values["role"], class_name=classes or None)
 
     # -- Équipe (chef d'établissement) -----------------------------------------------------------
 

@@ -30,9 +30,9 @@ def schools(stack) -> None:
     load_sample(stack.env["DATABASE_URL_MATCHING"])
 
 
-def signed_up_staff(stack, role: str, first_name: str) -> tuple[Browser, str]:
-    """A head of school or a teacher of Anatole France who signed up through the page and
-    followed the emailed link: logged in."""
+def signed_up_staff(stack, role: str, first_name: str, classes: str = "") -> tuple[Browser, str]:
+    """A head of school or a teacher of Anatole France (of ``classes``, « Vos classes ») who
+    signed up through the page and followed the emailed link: logged in."""
     browser = Browser(stack)
     email = f"{role}-{uuid.uuid4().hex[:8]}@example.fr"
     form = browser.get(SIGNUP)
@@ -55,8 +55,8 @@ def signed_up_staff(stack, role: str, first_name: str) -> tuple[Browser, str]:
     assert no_school.status_code == 422
     assert "Recherchez votre établissement, puis choisissez-le dans la liste." in text(no_school)
 
-    body = {**typed, "role": role, "school_uai": ANATOLE, "password": PASSWORD, "action": "signup"}
-    sent = browser.post(SIGNUP, body)
+    body = {**typed, "role": role, "school_uai": ANATOLE, "password": PASSWORD, "class_name": classes}
+    sent = browser.post(SIGNUP, {**body, "action": "signup"})
     assert sent.status_code == 200 and "Un mail vous a été envoyé" in text(sent), sent.text[:500]
     [mail] = wait_for_mail(stack.state_dir, email)
     confirmed = browser.get(f"/confirmer-mon-email?token={token_in(mail)}")
@@ -69,8 +69,9 @@ def test_the_head_confirms_a_teacher_who_then_sees_the_pupils_at_once(stack, sch
     assert f'href="{SIGNUP}"' in login.text
 
     head, _ = signed_up_staff(stack, "school_manager", "Hélène")
-    teacher, teacher_email = signed_up_staff(stack, "teacher", "Théo")
+    teacher, teacher_email = signed_up_staff(stack, "teacher", "Théo", classes="3e a, 3e C")
     account(stack, "student", "Zoé", school_uai=ANATOLE, grade="troisieme", class_name="3e A")
+    account(stack, "student", "Malo", school_uai=ANATOLE, grade="quatrieme", class_name="4e B")
 
     # The teacher waits: every page says so, no pupil is shown, every call showing pupils is refused.
     waiting = teacher.get("/etablissement/eleves")
@@ -106,9 +107,10 @@ def test_the_head_confirms_a_teacher_who_then_sees_the_pupils_at_once(stack, sch
     mail = wait_for_mail_containing(stack.state_dir, teacher_email, "a confirmé votre compte de professeur")
     assert "Hélène Arnaud, votre chef d'établissement" in text_of(mail) and "/etablissement/eleves" in text_of(mail)
 
-    # At once, in the same session: the teacher sees the pupils.
+    # At once, in the same session: the teacher sees the pupils of their classes, the head all.
     pupils = teacher.get("/etablissement/eleves")
-    assert pupils.status_code == 200 and "Zoé Brûlé" in text(pupils)
+    assert pupils.status_code == 200 and "Zoé Brûlé" in text(pupils) and "Malo" not in text(pupils)
+    assert "Malo" in text(head.get("/etablissement/eleves"))
     assert "attend la confirmation" not in text(pupils)
     assert teacher.api("GET", "/api/v1/applications").status_code == 200
     assert teacher.get("/mes-conventions").status_code == 200
