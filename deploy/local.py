@@ -3,6 +3,7 @@
 Checks the broker (starts a local ``rabbitmq-server`` if it is installed and down), creates
 the vhost named in ``AMQP_URI``, migrates every database, loads the demo data, starts the
 five services and the gateway as separate processes, waits until the gateway says ready,
+restarts a process that dies (with backoff: ``deploy.restarts``) while the others keep serving,
 adds the demo activity through the gateway's API (``deploy.demo_activity``: once, while the
 demo employer has no offer), prints the URL and the demo accounts, and stops everything
 cleanly on Ctrl-C or SIGTERM.
@@ -104,11 +105,9 @@ def main() -> int:
             print(f"      {line}", flush=True)
         say("Ctrl-C stops everything")
         while not stopping:
-            for name in group.exited():
-                say(f"{name} exited: stopping the platform (see {group.logs / (name + '.log')})")
-                stopping = True
-                return_code = 1
-            time.sleep(0.5)
+            for line in group.supervise():
+                say(line)
+            time.sleep(0.2)
     except RuntimeError as exc:
         say(str(exc))
         return_code = 1
