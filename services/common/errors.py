@@ -81,9 +81,14 @@ def rate_limited(retry_after: int, message: str) -> DomainError:
     return DomainError("RATE_LIMITED", message, 429, retry_after=max(1, int(retry_after)))
 
 
+SERVICE_UNAVAILABLE_RETRY_SECONDS = 2
+"""The ``Retry-After`` of a 503: about the time the launcher takes to restart a dead process."""
+
+
 def service_unavailable(service: str) -> DomainError:
     return DomainError(
         "SERVICE_UNAVAILABLE",
         f"Le service « {service} » ne répond pas. Réessayez dans quelques instants.",
         503,
+        retry_after=SERVICE_UNAVAILABLE_RETRY_SECONDS,
     )
