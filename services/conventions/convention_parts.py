@@ -11,6 +11,8 @@ from __future__ import annotations
 import hashlib
 import json
 import secrets
+from collections import defaultdict
+from collections.abc import Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -146,12 +148,36 @@ def signatures_of(session: Session, convention_id: int) -> list[ConventionSignat
 
 def convention_out(session: Session, convention: Convention) -> dict[str, Any]:
     """The convention as the API shows it (flat fields, API.md)."""
+    return conventions_out(session, [convention])[0]
+
+
+def conventions_out(session: Session, conventions: Sequence[Convention]) -> list[dict[str, Any]]:
+    """``convention_out`` of each of ``conventions``, in two queries whatever their number
+    (their signatures, which have a sealed PDF), so that a list costs the same for 3 rows or 300."""
+    ids = [convention.id for convention in conventions]
+    signatures: dict[int, list[ConventionSignature]] = defaultdict(list)
+    with_document: set[int] = set()
+    if ids:
+        for signature in session.scalars(
+            select(ConventionSignature)
+            .where(ConventionSignature.convention_id.in_(ids))
+            .order_by(ConventionSignature.signed_at, ConventionSignature.id)
+        ):
+            signatures[signature.convention_id].append(signature)
+        with_document = set(
+            session.scalars(select(ConventionDocument.convention_id).where(ConventionDocument.convention_id.in_(ids)))
+        )
+    return [
+        _convention_answer(convention, signatures[convention.id], convention.id in with_document)
+        for convention in conventions
+    ]
+
+
+def _convention_answer(
+    convention: Convention, signatures: Sequence[ConventionSignature], pdf_ready: bool
+) -> dict[str, Any]:
     facts = convention.facts
-    signatures = signatures_of(session, convention.id)
     signed_roles = {signature.role for signature in signatures}
-    has_document = session.scalar(
-        select(func.count()).select_from(ConventionDocument).where(ConventionDocument.convention_id == convention.id)
-    )
     return {
         "id": convention.id,
         "application_id": convention.application_id,
@@ -185,7 +211,7 @@ def convention_out(session: Session, convention: Convention) -> dict[str, Any]:
             for signature in signatures
         ],
         "awaiting_signatures": (rules.awaiting(convention.status, signed_roles)),
-        "pdf_ready": bool(has_document),
+        "pdf_ready": pdf_ready,
         "created_at": convention.created_at.isoformat(),
         "updated_at": convention.updated_at.isoformat(),
     }
@@ -213,7 +239,7 @@ def listing(session: Session, actor: Actor, status: str | None, page: int, per_p
         query.order_by(Convention.created_at.desc(), Convention.id.desc()).offset((page - 1) * per_page).limit(per_page)
     ).all()
     return {
-        "results": [convention_out(session, row) for row in rows],
+        "results": conventions_out(session, rows),
         "total": total,
         "page": page,
         "per_page": per_page,

@@ -1,0 +1,163 @@
+"""Lists of applications and conventions cost the same number of SQL statements for 3 rows
+as for 300 (no query per row), counted on the running conventions service's own engine,
+on SQLite and PostgreSQL."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import timedelta
+from typing import Any
+
+import pytest
+from sqlalchemy import Engine, event
+from sqlalchemy.orm import Session
+
+from services.common.database import Database, create_service_engine, utcnow
+from services.conventions.models import (
+    Application,
+    ApplicationTransition,
+    Convention,
+    ConventionDocument,
+    ConventionSignature,
+    SignatureImage,
+)
+from services.conventions.service import ConventionsService
+from tests.support.conventions import call, college_week
+
+pytestmark = pytest.mark.integration
+
+SMALL_TEAM, LARGE_TEAM = 101, 202
+SCHOOL = "0752694W"
+OFFER = {"title": "Boulangerie", "employer_name": "Au bon pain", "city": "Paris"}
+
+
+def _seed(engine: Engine, team_id: int, rows: int, first_student: int) -> None:
+    """``rows`` approved applications of ``team_id``, each with two transitions and a
+    convention signed once; every other convention has its sealed PDF."""
+    now = utcnow()
+    week = college_week()
+    with Session(engine) as session, session.begin():
+        session.merge(SignatureImage(sha256="a" * 64, mime="image/png", data=b"png"))
+        applications = [
+            Application(
+                offer_id=team_id,
+                team_id=team_id,
+                offer=OFFER,
+                student_id=first_student + number,
+                student={"first_name": "Léa", "last_name": f"Élève{number}", "email": f"lea{number}@example.fr"},
+                school_uai=SCHOOL,
+                weeks=[week],
+                motivation="Je veux découvrir ce métier.",
+                status="approved",
+                request_hash="h",
+                created_at=now - timedelta(minutes=number),
+                updated_at=now,
+            )
+            for number in range(rows)
+        ]
+        session.add_all(applications)
+        session.flush()
+        conventions = [
+            Convention(
+                application_id=application.id,
+                offer_id=team_id,
+                team_id=team_id,
+                school_uai=SCHOOL,
+                student_id=application.student_id,
+                status="signatures_started",
+                facts={
+                    "offer_title": OFFER["title"],
+                    "employer_name": OFFER["employer_name"],
+                    "place": "1 rue de la Paix, 75002 Paris",
+                    "student_name": "Léa Élève",
+                    "weeks": [week],
+                    "start_date": "2027-01-18",
+                    "end_date": "2027-01-22",
+                },
+                host_part={},
+                school_part={},
+                created_at=application.created_at,
+                updated_at=now,
+            )
+            for application in applications
+        ]
+        session.add_all(conventions)
+        session.flush()
+        for application, convention in zip(applications, conventions, strict=True):
+            for status in ("submitted", "approved"):
+                session.add(
+                    ApplicationTransition(application_id=application.id, status=status, by_role="student", at=now)
+                )
+            session.add(
+                ConventionSignature(
+                    convention_id=convention.id,
+                    role="employer",
+                    signer_name="Camille Bernard",
+                    signed_at=now,
+                    masked_phone="06 •• •• •• 44",
+                    image_sha256="a" * 64,
+                    content_sha256="b" * 64,
+                    request_id="r",
+                )
+            )
+            if convention.id % 2:
+                session.add(ConventionDocument(convention_id=convention.id, pdf=b"%PDF", sha256="c" * 64))
+
+
+@contextmanager
+def counting(engine: Engine) -> Iterator[list[str]]:
+    """The SQL statements ``engine`` executes inside the block."""
+    statements: list[str] = []
+
+    def count(_conn: Any, _cursor: Any, statement: str, *_: Any) -> None:
+        statements.append(statement)
+
+    event.listen(engine, "before_cursor_execute", count)
+    try:
+        yield statements
+    finally:
+        event.remove(engine, "before_cursor_execute", count)
+
+
+def host(team_id: int) -> dict[str, Any]:
+    return {"user_id": team_id, "role": "employer", "team_id": team_id}
+
+
+@pytest.fixture
+def listed(start_service, env):
+    conventions = start_service(ConventionsService)
+    seeding = create_service_engine(env["DATABASE_URL_CONVENTIONS"])
+    _seed(seeding, SMALL_TEAM, 3, 1_000)
+    _seed(seeding, LARGE_TEAM, 300, 2_000)
+    seeding.dispose()
+    engine = next(dep for dep in conventions.dependencies if isinstance(dep, Database)).engine
+    return conventions, engine
+
+
+def statements_of(conventions: Any, engine: Engine, method: str, *args: Any) -> tuple[int, dict[str, Any]]:
+    with counting(engine) as statements:
+        answer = call(conventions, method, *args)
+    return len(statements), answer
+
+
+def test_listing_applications_costs_the_same_for_3_and_300_rows(listed):
+    conventions, engine = listed
+    small, few = statements_of(conventions, engine, "list_applications", host(SMALL_TEAM), None, None, 1, 500)
+    large, many = statements_of(conventions, engine, "list_applications", host(LARGE_TEAM), None, None, 1, 500)
+    assert (few["total"], len(few["results"]), many["total"], len(many["results"])) == (3, 3, 300, 300)
+    # each row still has its own history and convention
+    assert all(len(row["history"]) == 2 and row["convention_id"] for row in many["results"])
+    assert len({row["convention_id"] for row in many["results"]}) == 300
+    assert small == large
+
+
+def test_listing_conventions_costs_the_same_for_3_and_300_rows(listed):
+    conventions, engine = listed
+    small, few = statements_of(conventions, engine, "list_conventions", host(SMALL_TEAM), None, 1, 500)
+    large, many = statements_of(conventions, engine, "list_conventions", host(LARGE_TEAM), None, 1, 500)
+    assert (few["total"], len(few["results"]), many["total"], len(many["results"])) == (3, 3, 300, 300)
+    assert all(len(row["signatures"]) == 1 for row in many["results"])
+    assert {row["pdf_ready"] for row in many["results"]} == {True, False}
+    assert all(row["pdf_ready"] == bool(row["id"] % 2) for row in many["results"])
+    assert small == large
