@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session
 
 from services.common.contracts.actors import Actor
 from services.common.contracts.offers import (
+    EMPLOYER_PUPIL_HIDDEN,
     OFFER_DELETED,
     OFFER_PUBLISHED,
     OFFER_UNPUBLISHED,
@@ -32,6 +33,7 @@ from services.common.outbox import emit
 from services.common.school_calendar import SchoolYear
 from services.common.validation import parse
 from services.offers.models import IdempotencyKey, Offer
+from services.offers.offer_mapping import apply, body_of, flat_values
 from services.offers.rules import hours_problems, is_past, offer_problems, open_weeks
 
 
@@ -45,72 +47,6 @@ class Lookups(NamedTuple):
 
 
 PER_PAGE = 20
-
-
-def body_of(offer: Offer) -> dict[str, Any]:
-    """The offer in the shape of the body a host sends."""
-    return {
-        "space_id": offer.space_id,
-        "title": offer.title,
-        "description": offer.description,
-        "sector": offer.sector,
-        "employer": {
-            "name": offer.employer_name,
-            "siret": offer.employer_siret,
-            "is_public": offer.employer_is_public,
-            "description": offer.employer_description,
-            "website": offer.employer_website,
-        },
-        "place": {
-            "street": offer.street,
-            "zipcode": offer.zipcode,
-            "city": offer.city,
-            "latitude": offer.latitude,
-            "longitude": offer.longitude,
-        },
-        "workspace_conditions": offer.workspace_conditions,
-        "workspace_accessibility": offer.workspace_accessibility,
-        "grades": list(offer.grades),
-        "seconde_period": offer.seconde_period,
-        "college_weeks": offer.college_weeks,
-        "daily_hours": dict(offer.daily_hours),
-        "lunch_break": offer.lunch_break,
-        "max_candidates": offer.max_candidates,
-        "reserved_for": {
-            "rep": offer.reserved_rep,
-            "qpv": offer.reserved_qpv,
-            "school_uai": offer.reserved_school_uais[0] if offer.reserved_school_uais else None,
-            "school_uais": list(offer.reserved_school_uais),
-        },
-    }
-
-
-def _apply(offer: Offer, body: OfferBody) -> None:
-    offer.space_id = body.space_id
-    offer.title = body.title
-    offer.description = body.description
-    offer.sector = body.sector
-    offer.employer_name = body.employer.name
-    offer.employer_siret = body.employer.siret
-    offer.employer_is_public = body.employer.is_public
-    offer.employer_description = body.employer.description
-    offer.employer_website = str(body.employer.website) if body.employer.website else None
-    offer.street = body.place.street
-    offer.zipcode = body.place.zipcode
-    offer.city = body.place.city
-    offer.latitude = body.place.latitude
-    offer.longitude = body.place.longitude
-    offer.workspace_conditions = body.workspace_conditions
-    offer.workspace_accessibility = body.workspace_accessibility
-    offer.grades = list(body.grades)
-    offer.seconde_period = body.seconde_period
-    offer.college_weeks = body.college_weeks
-    offer.daily_hours = dict(body.daily_hours)
-    offer.lunch_break = body.lunch_break
-    offer.max_candidates = body.max_candidates
-    offer.reserved_rep = body.reserved_for.rep
-    offer.reserved_qpv = body.reserved_for.qpv
-    offer.reserved_school_uais = list(body.reserved_for.school_uais)
 
 
 def _seconde_label(offer: Offer, today: date) -> str | None:
@@ -147,7 +83,7 @@ def preview_of(offer: Offer, today: date) -> dict[str, Any]:
     """The offer as pupils see it."""
     body = body_of(offer)
     college, seconde = _weeks(offer, today)
-    employer = {key: body["employer"][key] for key in ("name", "is_public", "description", "website")}
+    employer = {key: value for key, value in body["employer"].items() if key not in EMPLOYER_PUPIL_HIDDEN}
     return OfferPreview.model_validate(
         {
             **body,
@@ -163,30 +99,14 @@ def preview_of(offer: Offer, today: date) -> dict[str, Any]:
 def snapshot(offer: Offer, today: date) -> OfferSnapshot:
     """What matching indexes."""
     college, seconde = _weeks(offer, today)
-    return OfferSnapshot(
-        offer_id=offer.id,
-        version=offer.version,
-        status=offer.status,
-        team_id=offer.team_id,
-        space_id=offer.space_id,
-        title=offer.title,
-        description=offer.description,
-        employer_name=offer.employer_name,
-        sector=offer.sector,
-        street=offer.street,
-        zipcode=offer.zipcode,
-        city=offer.city,
-        latitude=offer.latitude,
-        longitude=offer.longitude,
-        grades=list(offer.grades),
-        college_weeks="all_year" if offer.college_weeks == "all_year" else (college or None),
-        seconde_weeks=seconde,
-        max_candidates=offer.max_candidates,
-        remaining_seats=offer.max_candidates - offer.approved_count,
-        reserved_rep=offer.reserved_rep,
-        reserved_qpv=offer.reserved_qpv,
-        reserved_school_uai=offer.reserved_school_uais[0] if offer.reserved_school_uais else None,
-        reserved_school_uais=list(offer.reserved_school_uais),
+    return OfferSnapshot.model_validate(
+        {
+            **flat_values(offer, OfferSnapshot),
+            "offer_id": offer.id,
+            "college_weeks": "all_year" if offer.college_weeks == "all_year" else (college or None),
+            "seconde_weeks": seconde,
+            "remaining_seats": offer.max_candidates - offer.approved_count,
+        }
     )
 
 
@@ -263,7 +183,7 @@ def _new_team_offer(team_id: int | None, actor: Actor, body: OfferBody, publishe
         published_at=now if published else None,
         approved_count=0,
     )
-    _apply(offer, body)
+    apply(offer, body)
     return offer
 
 
@@ -369,7 +289,7 @@ def update(
     if "space_id" in patch or "reserved_for" in patch:
         body = _resolve_references(body, offer.team_id or 0, lookups)
     _check(body, today, offer.approved_count)
-    _apply(offer, body)
+    apply(offer, body)
     touch(offer)
     emit(session, OFFER_UPDATED, snapshot(offer, today))
     return offer_out(offer, today)

@@ -20,6 +20,7 @@ from services.common.errors import not_found
 from services.common.outbox import emit
 from services.offers.catalogue import snapshot, touch
 from services.offers.models import Offer
+from services.offers.offer_mapping import flat_values
 from services.offers.rules import open_weeks
 
 _log = logging.getLogger(__name__)
@@ -37,29 +38,13 @@ def offer_for_application(session: Session, offer_id: int, today: date) -> dict[
     if offer is None:
         raise not_found(f"Offre introuvable (n° {offer_id}).")
     _, seconde_weeks = open_weeks(offer.college_weeks, offer.seconde_period, today)
-    return OfferForApplication(
-        offer_id=offer.id,
-        status=DELETED if offer.deleted_at is not None else offer.status,
-        team_id=offer.team_id,
-        space_id=offer.space_id,
-        title=offer.title,
-        description=offer.description,
-        employer_name=offer.employer_name,
-        employer_siret=offer.employer_siret,
-        street=offer.street,
-        zipcode=offer.zipcode,
-        city=offer.city,
-        grades=list(offer.grades),
-        college_weeks=offer.college_weeks,
-        seconde_weeks=seconde_weeks,
-        daily_hours=dict(offer.daily_hours),
-        lunch_break=offer.lunch_break,
-        max_candidates=offer.max_candidates,
-        approved_count=offer.approved_count,
-        reserved_rep=offer.reserved_rep,
-        reserved_qpv=offer.reserved_qpv,
-        reserved_school_uai=offer.reserved_school_uais[0] if offer.reserved_school_uais else None,
-        reserved_school_uais=list(offer.reserved_school_uais),
+    return OfferForApplication.model_validate(
+        {
+            **flat_values(offer, OfferForApplication),
+            "offer_id": offer.id,
+            "status": DELETED if offer.deleted_at is not None else offer.status,
+            "seconde_weeks": seconde_weeks,
+        }
     ).model_dump(mode="json")
 
 

@@ -240,25 +240,34 @@ class WorkingTimeVerdict(BaseModel):
     weekly_hours: str = Field(description="Durée de présence dans la semaine, pauses déduites : « 31 h 30 ».")
 
 
-class OfferPreview(BaseModel):
-    """An offer exactly as pupils see it: public fields only."""
+# What pupils are not shown of an offer's content: the host's own settings (space, seats,
+# which seconde weeks: pupils see the weeks), and, of the employer, its SIRET.
+PUPIL_HIDDEN = frozenset({"space_id", "seconde_period", "max_candidates"})
+EMPLOYER_PUPIL_HIDDEN = frozenset({"siret"})
 
-    id: int
-    title: str
-    description: str
-    sector: str
-    employer: dict[str, Any]
-    place: Place
-    workspace_conditions: str | None
-    workspace_accessibility: str | None
-    grades: list[str]
-    weeks: list[str]
-    college_weeks: Literal["all_year"] | list[str] | None
-    seconde_label: str | None
-    daily_hours: dict[str, list[str]]
-    lunch_break: str
-    remaining_seats: int
-    reserved_for: ReservedFor
+
+def _public_view() -> type[BaseModel]:
+    """``OfferPreview``, derived from ``OfferBody``: a new field of the body is shown to pupils
+    unless ``PUPIL_HIDDEN`` says otherwise. Types without the body's checks: an offer stored
+    before a rule, or a partner's (no hours, no SIRET), is shown as it is."""
+    content = {
+        name: (info.annotation, Field(description=info.description))
+        for name, info in OfferBody.model_fields.items()
+        if name not in PUPIL_HIDDEN
+    }
+    computed: dict[str, Any] = {
+        "employer": (dict[str, Any], Field(description="La structure, sans son SIRET.")),
+        "weeks": (list[str], Field(description="Semaines ouvertes, toutes classes confondues.")),
+        "seconde_label": (str | None, ...),
+        "remaining_seats": (int, ...),
+    }
+    fields: dict[str, Any] = {"id": (int, ...), **content, **computed}
+    return create_model(  # type: ignore[call-overload, no-any-return]
+        "OfferPreview", __doc__="An offer exactly as pupils see it: public fields only.", **fields
+    )
+
+
+OfferPreview = _public_view()
 
 
 class SecondeWeek(BaseModel):
