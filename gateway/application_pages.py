@@ -45,6 +45,8 @@ REFUSABLE = ("submitted", "read", "validated")
 ACCEPTED = "Candidature acceptée : l'élève doit maintenant confirmer."
 REFUSED = "Candidature refusée : l'élève recevra votre motif."
 REASON_LABELS = {"reason": "Motif du refus"}
+FLASHED_REASONS = 3
+BULK_LABELS = {"ids": "Candidatures à refuser", "reason": "Motif du refus"}
 
 
 # -- French wordings shared by the host's pages -------------------------------------------------
@@ -148,7 +150,69 @@ def application_row(application: Mapping[str, Any]) -> dict[str, Any]:
         "received": french_date(paris_day(application["created_at"])),
         "status": label,
         "badge": kind,
+        "refusable": application["status"] in REFUSABLE,
     }
+
+
+@dataclass(frozen=True)
+class ListedApplications:
+    """Which of the team's applications the list shows (``?offre=``, ``?statut=``, ``?page=``)."""
+
+    offer_id: int | None
+    status: str
+    page: int
+
+    @classmethod
+    def of(cls, args: Mapping[str, str]) -> ListedApplications:
+        """The list's filters as the address gives them (unknown values ignored)."""
+        status = args.get("statut") or ""
+        return cls(
+            positive_int(args.get("offre")),
+            status if status in APPLICATION_STATUSES else "",
+            positive_int(args.get("page")) or 1,
+        )
+
+    def args(self) -> dict[str, str]:
+        """The filters as the page's address writes them (the page number aside)."""
+        return {"offre": str(self.offer_id) if self.offer_id else "", "statut": self.status}
+
+    def link(self) -> str:
+        """This very list (its filters and page), where a form on it comes back to."""
+        wanted = {**self.args(), "page": str(self.page) if self.page > 1 else ""}
+        kept = {name: value for name, value in wanted.items() if value}
+        return "/mon-espace/candidatures" + (f"?{urlencode(kept)}" if kept else "")
+
+    def exports(self) -> dict[str, str]:
+        """The API's exports of the applications this list shows (all its pages), by format."""
+        query = urlencode(
+            {name: value for name, value in (("offer_id", self.offer_id), ("status", self.status)) if value}
+        )
+        return {fmt: f"/api/v1/applications/export.{fmt}" + (f"?{query}" if query else "") for fmt in ("csv", "xlsx")}
+
+
+def bulk_reject_message(outcome: Mapping[str, Any]) -> tuple[str, str]:
+    """What the host reads after « Refuser la sélection », and the kind of its notice."""
+    rejected, refused = len(outcome["rejected"]), outcome["refused"]
+    parts = []
+    if rejected:
+        parts.append(
+            "1 candidature refusée : l'élève recevra votre motif."
+            if rejected == 1
+            else f"{rejected} candidatures refusées : chaque élève recevra votre motif."
+        )
+    if refused:
+        # The notice travels in a cookie: a few reasons, not a hundred.
+        why = " ; ".join(f"n° {item['id']} : {item['message']}" for item in refused[:FLASHED_REASONS])
+        if len(refused) > FLASHED_REASONS:
+            why += " ; …"
+        count = (
+            "1 candidature n'a pas pu être refusée"
+            if len(refused) == 1
+            else (f"{len(refused)} candidatures n'ont pas pu être refusées")
+        )
+        parts.append(f"{count} ({why})")
+    kind = "success" if not refused else ("warning" if rejected else "error")
+    return " ".join(parts), kind
 
 
 def school_text(school: Mapping[str, Any] | None, uai: str | None) -> str:
@@ -166,29 +230,64 @@ class ApplicationPages:
     matching: Any
 
     @page(
-        "GET",
+        "GET,POST",
         "/mon-espace/candidatures",
-        "Candidatures reçues par l'équipe (toutes ses offres, ou ?offre=<id>)",
+        "Candidatures reçues par l'équipe (toutes ses offres, ou ?offre=<id>) ; « Refuser la sélection »",
         roles=HOST_ROLES,
         login_path=HOST_LOGIN,
     )
     def applications_page(self, current: Page) -> Response:
-        offer_id = positive_int(current.args.get("offre"))
-        status = current.args.get("statut") or ""
-        if status not in APPLICATION_STATUSES:
-            status = ""
-        page_number = positive_int(current.args.get("page")) or 1
-        offer = self.offers.get_offer(current.actor, offer_id) if offer_id else None
-        listing = self.conventions.list_applications(current.actor, offer_id, status or None, page_number, PER_PAGE)
-        args = {"offre": str(offer_id) if offer_id else "", "statut": status}
+        listed = ListedApplications.of(current.args)
+        if current.method == "POST":
+            return self._reject_selection(current, listed)
+        return self._list(current, listed, FormErrors(), "", ())
+
+    def _reject_selection(self, current: Page, listed: ListedApplications) -> Response:
+        """Refuse the checked applications for one reason; each pupil receives it."""
+        ids = [number for number in map(positive_int, current.form.getlist("candidature")) if number]
+        reason = (current.form.get("reason") or "").strip()
+        if not ids:
+            errors = FormErrors()
+            errors.add("ids", "Cochez au moins une candidature à refuser.")
+            return self._list(current, listed, errors, reason, ids, status=422)
+        try:
+            outcome = self.conventions.reject_applications(current.actor, {"ids": ids, "reason": reason})
+        except DomainError as exc:
+            if exc.status != 422:
+                raise
+            return self._list(current, listed, FormErrors.of(exc), reason, ids, status=422)
+        message, kind = bulk_reject_message(outcome)
+        return current.redirect(listed.link(), message, kind=kind)
+
+    def _list(
+        self,
+        current: Page,
+        listed: ListedApplications,
+        errors: FormErrors,
+        reason: str,
+        checked: Sequence[int],
+        status: int = 200,
+    ) -> Response:
+        offer = self.offers.get_offer(current.actor, listed.offer_id) if listed.offer_id else None
+        listing = self.conventions.list_applications(
+            current.actor, listed.offer_id, listed.status or None, listed.page, PER_PAGE
+        )
+        rows = [application_row(item) for item in listing["results"]]
         return current.render(
             "applications/list.html",
+            status=status,
             offer=offer,
-            status_filter=status,
+            status_filter=listed.status,
             statuses=[(value, label.capitalize()) for value, (label, _) in APPLICATION_STATUSES.items()],
-            rows=[application_row(item) for item in listing["results"]],
+            rows=rows,
+            refusable=any(row["refusable"] for row in rows),
+            checked=set(checked),
+            reason=reason,
+            errors=errors,
+            labels=BULK_LABELS,
+            here=listed.link(),
             total=listing["total"],
-            pagination=Pagination.of(listing, "/mon-espace/candidatures", args),
+            pagination=Pagination.of(listing, "/mon-espace/candidatures", listed.args()),
         )
 
     @page(

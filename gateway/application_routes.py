@@ -8,11 +8,14 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from gateway.routing import Call, route
 from services.common.contracts.conventions import (
+    MAX_REJECTED_AT_ONCE,
     ActionBody,
     ApplicationAction,
     ApplicationBody,
     ApplicationOut,
     ApplicationStatus,
+    BulkRejectBody,
+    BulkRejectOut,
 )
 from services.common.errors import not_found
 
@@ -75,6 +78,25 @@ class ApplicationRoutes:
     def list_applications(self, call: Call) -> dict[str, Any]:
         query = call.query
         return self.conventions.list_applications(call.actor, query.offer_id, query.status, query.page, query.per_page)
+
+    @route(
+        "POST",
+        "/api/v1/applications/reject",
+        summary="Refuser plusieurs candidatures avec un même motif",
+        tag="candidatures",
+        body=BulkRejectBody,
+        response=BulkRejectOut,
+        errors=(403, 422),
+        description=(
+            f"Structure d'accueil : {{ids, reason}}, au plus {MAX_REJECTED_AT_ONCE} candidatures. Chacune est "
+            "refusée à part, comme par POST /api/v1/applications/{id}/reject, et son élève est prévenu de même : "
+            "rejected liste celles refusées, refused les autres avec le code et le message de leur erreur "
+            "(NOT_FOUND pour celle d'une autre équipe, INVALID_TRANSITION pour celle qui a déjà une réponse). "
+            "Motif vide : 422 VALIDATION_ERROR, rien n'est refusé."
+        ),
+    )
+    def reject_applications(self, call: Call) -> dict[str, Any]:
+        return self.conventions.reject_applications(call.actor, call.body.model_dump(mode="json"))
 
     @route(
         "GET", APPLICATION, summary="Une candidature", tag="candidatures", response=ApplicationOut, errors=(403, 404)

@@ -10,6 +10,7 @@ import hashlib
 import json
 from collections import defaultdict
 from collections.abc import Callable, Sequence
+from contextlib import AbstractContextManager
 from datetime import date, datetime, timedelta
 from typing import Any, NamedTuple
 
@@ -381,6 +382,33 @@ def act(
         seats.give_back(session, application.offer_id)
         convention_parts.cancel_for(session, application.id, now)
     return application
+
+
+def reject_each(
+    transaction: Callable[[], AbstractContextManager[Session]],
+    actor: Actor,
+    application_ids: Sequence[int],
+    reason: str,
+    now: datetime,
+) -> dict[str, Any]:
+    """Refuse each of ``application_ids`` for the same ``reason``, each in its own transaction:
+    one that cannot be refused (another team's, already answered) is told in ``refused`` with
+    its error and does not stop the others (``BulkRejectOut``). Each pupil is told as for a
+    single refusal (one ``application_rejected`` event per application)."""
+    if not actor.is_host:
+        raise forbidden("Seules les équipes des structures d'accueil refusent des candidatures.")
+    rules.reason_problems("reject", reason)
+    rejected: list[int] = []
+    refused: list[dict[str, Any]] = []
+    for application_id in dict.fromkeys(application_ids):  # a repeated id is refused once
+        try:
+            with transaction() as session:
+                act(session, actor, application_id, "reject", reason, now)
+        except DomainError as exc:
+            refused.append({"id": application_id, "code": exc.code, "message": exc.message})
+        else:
+            rejected.append(application_id)
+    return {"rejected": rejected, "refused": refused}
 
 
 def approve(

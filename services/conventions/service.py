@@ -19,6 +19,7 @@ from services.common.contracts.conventions import (
     CONVENTION_SIGNED_BY_ALL,
     ActionBody,
     ApplicationBody,
+    BulkRejectBody,
     ConventionPatch,
     SignatureCodeBody,
     SignBody,
@@ -143,6 +144,13 @@ class ConventionsService(Pingable):
         with self.db.transaction() as session:
             moved = applications.act(session, who, application_id, action, reason, utcnow())
             return applications.application_out(session, moved, EXPIRY_DAYS)
+
+    @rpc(expected_exceptions=expected)
+    def reject_applications(self, actor: dict[str, Any], body: dict[str, Any]) -> dict[str, Any]:
+        """The host's team refuses several applications for one reason (``BulkRejectBody``),
+        each on its own: ``BulkRejectOut`` says which were refused and why the others were not."""
+        batch = parse(BulkRejectBody, body)
+        return applications.reject_each(self.db.transaction, Actor(**actor), batch.ids, batch.reason, utcnow())
 
     def _approve(self, actor: Actor, application_id: int) -> dict[str, Any]:
         with self.db.transaction() as session:

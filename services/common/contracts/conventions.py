@@ -86,6 +86,33 @@ class ActionBody(Strict):
     reason: str | None = Field(default=None, max_length=1000)
 
 
+MAX_REJECTED_AT_ONCE = 100
+
+
+class BulkRejectBody(Strict):
+    """Several applications of the host's team refused at once, for one reason."""
+
+    ids: list[int] = Field(
+        min_length=1, max_length=MAX_REJECTED_AT_ONCE, description="Les numéros des candidatures à refuser."
+    )
+    reason: str = Field(max_length=1000, description="Motif du refus, transmis à chaque élève.")
+
+
+class RefusedRejection(Strict):
+    """An application of the batch that was not refused, and why (its error's code and message)."""
+
+    id: int
+    code: str
+    message: str
+
+
+class BulkRejectOut(Strict):
+    """Each application of the batch was refused on its own: those refused, and the others."""
+
+    rejected: list[int]
+    refused: list[RefusedRejection]
+
+
 class Transition(Strict):
     status: str
     by_role: str
