@@ -58,6 +58,9 @@ class Application(Base):
     request_hash: Mapped[str] = mapped_column(String(64))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, index=True)
+    # When the host's team was last reminded of it (``reminders``): kept apart from
+    # ``updated_at``, which a reminder must not move (it is the expiry's clock).
+    reminded_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
 
 
 class ApplicationTransition(Base):
@@ -113,6 +116,9 @@ class Convention(Base):
     # The legal representative's emailed link: only its hash is kept.
     link_token_hash: Mapped[str | None] = mapped_column(String(64), unique=True)
     link_expires_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    # When the signatories still expected were last reminded (``reminders``): every pending
+    # signature has waited since the same moment (ready to sign), so one date serves them all.
+    signature_reminded_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
 

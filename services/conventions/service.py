@@ -43,6 +43,7 @@ from services.conventions import (
     archive,
     convention_parts,
     offer_changes,
+    reminder_pass,
     school_follow_up,
     signing,
     statistics,
@@ -59,6 +60,7 @@ expected = (DomainError,)
 EXPIRY_DAYS = int(env_float("APPLICATION_EXPIRY_DAYS", 15))
 EXPIRY_CHECK_SECONDS = env_float("APPLICATION_EXPIRY_CHECK_SECONDS", 3600)
 PDF_CATCH_UP_SECONDS = env_float("CONVENTION_PDF_CATCH_UP_SECONDS", 60)
+REMINDERS_INTERVAL = env_float("REMINDERS_INTERVAL", 3600)
 
 
 class ConventionsService(Pingable):
@@ -69,6 +71,9 @@ class ConventionsService(Pingable):
     identity = TimedRpcProxy("identity")
     matching = TimedRpcProxy("matching")
     notifications = TimedRpcProxy("notifications")
+
+    # The reminders' clock: a test moves it forward in a subclass instead of waiting days.
+    clock = staticmethod(utcnow)
 
     # -- applications ------------------------------------------------------------------------
 
@@ -168,6 +173,20 @@ class ConventionsService(Pingable):
             expired = applications.expire_due(session, utcnow(), EXPIRY_DAYS)
         if expired:
             _log.info("%s applications expired", expired)
+
+    @timer(interval=REMINDERS_INTERVAL)
+    def send_reminders(self) -> None:
+        """Every ``REMINDERS_INTERVAL`` seconds: see ``run_reminders``."""
+        counts = reminder_pass.run(self.db.transaction, self.clock(), EXPIRY_DAYS)
+        if any(counts.as_dict().values()):
+            _log.info("reminders pass: %s", counts.as_dict())
+
+    @rpc
+    def run_reminders(self) -> dict[str, int]:
+        """One pass now (operators, tests): expire unanswered applications, remind hosts of those
+        left 7 days, signatories of conventions ready for 3 days; ``{expired, host_reminders,
+        signature_reminders}``. Idempotent: a second pass sends nothing new."""
+        return reminder_pass.run(self.db.transaction, self.clock(), EXPIRY_DAYS).as_dict()
 
     # -- offers moved to another space or team: their applications and conventions follow ------
 

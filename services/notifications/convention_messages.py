@@ -10,11 +10,16 @@ from __future__ import annotations
 import logging
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 from typing import Any
 
-from services.common.contracts.conventions import ApplicationEvent, ConventionEvent
-from services.common.school_calendar import Week, french_date
+from services.common.contracts.conventions import (
+    ApplicationEvent,
+    ApplicationsAwaitingHost,
+    ConventionAwaitingSignatures,
+    ConventionEvent,
+)
+from services.common.school_calendar import PARIS, Week, french_date
 from services.notifications.messages import email_message, normalize_recipient, sms, token_link
 from services.notifications.outgoing import OutgoingMessage
 
@@ -26,6 +31,8 @@ SIGNING_PAGE_PATH = "/signer-la-convention"
 CONVENTIONS_PAGE_PATH = "/mes-conventions"
 # Path of the host's page of one application: the new application's email opens it.
 APPLICATION_PAGE_PATH = "/mon-espace/candidatures/{application_id}"
+# The host's list of its team's applications: a reminder opens it.
+APPLICATIONS_PAGE_PATH = "/mon-espace/candidatures"
 STUDENT_ROLE = "student"
 SCHOOL_HEAD_ROLES = ("school_manager",)
 _WEEKDAYS = ("lundi", "mardi", "mercredi", "jeudi", "vendredi", "samedi", "dimanche")
@@ -209,6 +216,61 @@ def convention_document_ready(
     messages.append(_email_to(_student(convention), "convention_signed", {**context, "for_student": True}))
     if convention.legal_representative_email:
         messages.append(_email_to(_legal_representative(convention), "convention_signed_legal_representative", context))
+    return _unique(messages)
+
+
+# -- reminders --------------------------------------------------------------------------------
+
+
+def applications_awaiting_host(
+    public_url: str, reminder: ApplicationsAwaitingHost, hosts: Sequence[Person]
+) -> list[OutgoingMessage]:
+    """Applications left unanswered for 7 days: one email to each member notified for the space,
+    listing them all, each with the link to its page."""
+    base = public_url.rstrip("/")
+    listed = [
+        {
+            "offer_title": application.offer_title,
+            "student_name": application.student_name,
+            "period": french_weeks(application.weeks),
+            "since": french_date(datetime.fromisoformat(application.waiting_since).astimezone(PARIS).date()),
+            "link": f"{base}{APPLICATION_PAGE_PATH.format(application_id=application.application_id)}",
+        }
+        for application in reminder.applications
+    ]
+    context = {"applications": listed, "platform_link": f"{base}{APPLICATIONS_PAGE_PATH}"}
+    return _unique(_email_to(host, "applications_awaiting_host", context) for host in hosts)
+
+
+def convention_awaiting_signatures(
+    public_url: str, convention: ConventionAwaitingSignatures, hosts: Sequence[Person], school_heads: Sequence[Person]
+) -> list[OutgoingMessage]:
+    """A convention ready to sign for 3 days: remind each signatory still expected, and only them;
+    the legal representative gets their new personal link (the previous one no longer works)."""
+    context = {
+        **_convention_context(public_url, convention),
+        "platform_link": f"{public_url.rstrip('/')}{CONVENTIONS_PAGE_PATH}?convention={convention.convention_id}",
+    }
+    awaiting = set(convention.awaiting)
+    messages: list[OutgoingMessage] = []
+    # The legal representative first, for the reason given in convention_ready_to_sign.
+    if "legal_representative" in awaiting and convention.legal_representative_email and convention.link_token:
+        link = token_link(public_url, SIGNING_PAGE_PATH, convention.link_token)
+        messages.append(
+            _email_to(
+                _legal_representative(convention),
+                "convention_awaiting_signature_legal_representative",
+                {**context, "link": link},
+            )
+        )
+    if "employer" in awaiting:
+        messages += [_email_to(person, "convention_awaiting_signature", context) for person in hosts]
+    if "school_manager" in awaiting:
+        messages += [_email_to(person, "convention_awaiting_signature", context) for person in school_heads]
+    if "student" in awaiting:
+        messages.append(
+            _email_to(_student(convention), "convention_awaiting_signature", {**context, "for_student": True})
+        )
     return _unique(messages)
 
 

@@ -20,10 +20,14 @@ from services.common.contracts.conventions import (
     APPLICATION_REJECTED,
     APPLICATION_SUBMITTED,
     APPLICATION_VALIDATED,
+    APPLICATIONS_AWAITING_HOST,
+    CONVENTION_AWAITING_SIGNATURES,
     CONVENTION_CREATED,
     CONVENTION_DOCUMENT_READY,
     CONVENTION_READY_TO_SIGN,
     ApplicationEvent,
+    ApplicationsAwaitingHost,
+    ConventionAwaitingSignatures,
     ConventionEvent,
 )
 from services.common.contracts.events import (
@@ -177,7 +181,26 @@ class NotificationsService(Pingable):
         hosts, staff = self._parties(convention, school_roles=None)
         return convention_messages.convention_document_ready(self.post.public_url, convention, hosts, staff)
 
-    def _hosts(self, event: ApplicationEvent | ConventionEvent) -> list[Person]:
+    # -- reminders (conventions' reminder pass: at most one per thing per period) ---------------
+
+    @reliable_handler("conventions", APPLICATIONS_AWAITING_HOST)
+    @send_after_commit
+    @recorded_once_per_event
+    def on_applications_awaiting_host(self, event: dict[str, Any]) -> list[OutgoingMessage]:
+        """Remind the members notified for the space of the applications left unanswered 7 days."""
+        reminder = ApplicationsAwaitingHost.model_validate(event["data"])
+        return convention_messages.applications_awaiting_host(self.post.public_url, reminder, self._hosts(reminder))
+
+    @reliable_handler("conventions", CONVENTION_AWAITING_SIGNATURES)
+    @send_after_commit
+    @recorded_once_per_event
+    def on_convention_awaiting_signatures(self, event: dict[str, Any]) -> list[OutgoingMessage]:
+        """Remind the signatories still expected on a convention ready to sign for 3 days."""
+        convention = ConventionAwaitingSignatures.model_validate(event["data"])
+        hosts, heads = self._parties(convention, school_roles=convention_messages.SCHOOL_HEAD_ROLES)
+        return convention_messages.convention_awaiting_signatures(self.post.public_url, convention, hosts, heads)
+
+    def _hosts(self, event: ApplicationEvent | ConventionEvent | ApplicationsAwaitingHost) -> list[Person]:
         return people(self.identity.host_recipients(event.team_id, event.space_id))
 
     def _parties(

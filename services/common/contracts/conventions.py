@@ -338,6 +338,10 @@ CONVENTION_CREATED = "convention_created"
 CONVENTION_READY_TO_SIGN = "convention_ready_to_sign"
 CONVENTION_SIGNED_BY_ALL = "convention_signed_by_all"
 CONVENTION_DOCUMENT_READY = "convention_document_ready"
+# Reminders (conventions' ``reminders``): at most one per application per 7 days, one per
+# pending convention per 3 days.
+APPLICATIONS_AWAITING_HOST = "applications_awaiting_host"
+CONVENTION_AWAITING_SIGNATURES = "convention_awaiting_signatures"
 
 
 class ApplicationEvent(EventPayload):
@@ -387,3 +391,28 @@ class ConventionEvent(EventPayload):
     # Only in convention_ready_to_sign: the raw single-use link token of the legal
     # representative (conventions keeps its hash; notifications mails it once).
     link_token: str | None = None
+
+
+class AwaitingApplication(EventPayload):
+    """One application a host's team has not answered: what its reminder lists."""
+
+    application_id: int
+    offer_title: str
+    student_name: str
+    weeks: list[str]
+    waiting_since: str  # ISO instant of its last change: it expires 15 days after
+
+
+class ApplicationsAwaitingHost(EventPayload):
+    """The applications of one team's space left unanswered for 7 days, reminded together."""
+
+    team_id: int
+    space_id: int | None
+    applications: list[AwaitingApplication]
+
+
+class ConventionAwaitingSignatures(ConventionEvent):
+    """A convention ready to sign for 3 days: the signatories still expected (``SIGNATORY_ROLES``
+    order); ``link_token`` is the legal representative's new link when they are among them."""
+
+    awaiting: list[SignatoryRole]
