@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import hmac
+import ipaddress
+import os
 from typing import Any
 
 from nameko.events import BROADCAST, event_handler
@@ -13,7 +16,8 @@ from gateway.account_pages import AccountPages
 from gateway.account_routes import AccountRoutes
 from gateway.application_pages import ApplicationPages
 from gateway.application_routes import ApplicationRoutes
-from gateway.auth import Authenticator
+from gateway.auth import Authenticator, bearer_token
+from gateway.client_address import client_address
 from gateway.convention_pages import ConventionPages
 from gateway.convention_routes import ConventionRoutes
 from gateway.favourite_pages import FavouritePages
@@ -40,10 +44,28 @@ from gateway.team_pages import TeamPages
 from gateway.team_routes import TeamRoutes
 from services.common.config import SERVICES, Settings
 from services.common.contracts import events
-from services.common.errors import DomainError
+from services.common.errors import DomainError, forbidden, unauthenticated
 from services.common.rpc import TimedRpcProxy
 
 READY_TIMEOUT = 2.0
+
+
+def metrics_access(request: Request) -> None:
+    """Raise unless the caller may read ``/metrics``: the bearer ``METRICS_TOKEN`` when one is
+    configured, else a client on the gateway's own machine (a scraper beside it)."""
+    expected = os.environ.get("METRICS_TOKEN")
+    if expected:
+        given = bearer_token(request) or ""
+        if not hmac.compare_digest(given.encode(), expected.encode()):
+            raise unauthenticated("Les métriques demandent l'en-tête « Authorization: Bearer <METRICS_TOKEN> ».")
+        return
+    address = client_address(request)
+    try:
+        local = address is not None and ipaddress.ip_address(address).is_loopback
+    except ValueError:
+        local = False
+    if not local:
+        raise forbidden("Les métriques ne sont servies qu'en local, ou avec le jeton METRICS_TOKEN.")
 
 
 class GatewayService(
@@ -124,8 +146,21 @@ class GatewayService(
             }
         return 200, {"services": dict(sorted(states.items()))}
 
-    @route("GET", "/metrics", summary="Métriques au format Prometheus", tag="exploitation", auth=False, raw=True)
+    @route(
+        "GET",
+        "/metrics",
+        summary="Métriques au format Prometheus",
+        tag="exploitation",
+        auth=False,
+        raw=True,
+        errors=(401, 403),
+        description=(
+            "Avec METRICS_TOKEN configuré : en-tête « Authorization: Bearer <METRICS_TOKEN> », sinon 401. "
+            "Sans METRICS_TOKEN : les clients de la boucle locale seulement, les autres reçoivent 403."
+        ),
+    )
     def metrics(self, call: Call) -> Response:
+        metrics_access(call.request)
         body, content_type = observability.exposition()
         return Response(body, content_type=content_type)
 

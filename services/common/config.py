@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import functools
+import ipaddress
 import os
 import secrets
 from dataclasses import dataclass
@@ -33,13 +35,55 @@ def database_url(service: str) -> str:
     return f"sqlite:///{state_dir() / f'{service}.db'}"
 
 
+# Values shipped in the repository's examples and manifests, refused in production.
+PLACEHOLDER_SECRETS = frozenset(
+    {"replace-me-with-a-long-random-value", "test-secret-key-not-for-production-0123456789", "changeme", "secret"}
+)
+MIN_SECRET_LENGTH = 32
+
+
+class ConfigurationError(RuntimeError):
+    """A setting that forbids the process to start."""
+
+
+def production() -> bool:
+    """Whether the platform runs in production (``E1S_ENV=production``): secrets must then be
+    given by the environment, never defaulted."""
+    return os.environ.get("E1S_ENV", "").strip().lower() == "production"
+
+
+def secret_problem(key: str | None) -> str | None:
+    """Why ``key`` cannot sign production sessions, or None when it can."""
+    if not key:
+        return "SECRET_KEY is not set: production needs a secret from the environment"
+    if key.strip().lower() in PLACEHOLDER_SECRETS:
+        return "SECRET_KEY is a placeholder value of the repository"
+    if len(key) < MIN_SECRET_LENGTH:
+        return f"SECRET_KEY is shorter than {MIN_SECRET_LENGTH} characters"
+    return None
+
+
+def check_production_settings() -> None:
+    """Raise ``ConfigurationError`` when production runs with a default or placeholder secret."""
+    if not production():
+        return
+    problem = secret_problem(os.environ.get("SECRET_KEY"))
+    if problem is not None:
+        raise ConfigurationError(f"refusing to start in production (E1S_ENV=production): {problem}")
+
+
 def secret_key() -> str:
     """Key signing session tokens, shared by identity and the gateway.
 
     Locally it is generated once and kept in ``STATE_DIR`` so that every process of one
-    stack agrees on it; in production it comes from ``SECRET_KEY``.
+    stack agrees on it; in production (``E1S_ENV=production``) it comes from ``SECRET_KEY``
+    only, and a missing or placeholder key is an error.
     """
     key = os.environ.get("SECRET_KEY")
+    if production():
+        check_production_settings()
+        assert key is not None
+        return key
     if key:
         return key
     path = state_dir() / "secret_key"
@@ -54,6 +98,18 @@ def secret_key() -> str:
         finally:
             candidate.unlink()
     return path.read_text().strip()
+
+
+# Loopback only: a proxy on the platform's own machine; containers name theirs (deploy/).
+DEFAULT_TRUSTED_PROXIES = "127.0.0.1/8,::1/128"
+
+
+@functools.cache
+def trusted_proxies() -> tuple[ipaddress.IPv4Network | ipaddress.IPv6Network, ...]:
+    """The networks (``TRUSTED_PROXIES``, comma-separated CIDRs; empty: none) whose
+    ``X-Forwarded-For`` the gateway believes; any other peer is the client itself."""
+    setting = os.environ.get("TRUSTED_PROXIES", DEFAULT_TRUSTED_PROXIES)
+    return tuple(ipaddress.ip_network(part.strip(), strict=False) for part in setting.split(",") if part.strip())
 
 
 def env_float(name: str, default: float) -> float:

@@ -22,7 +22,14 @@ from typing import Any
 
 from nameko.runners import ServiceRunner
 
-from services.common.config import PROCESSES, SERVICES, Settings, nameko_config
+from services.common.config import (
+    PROCESSES,
+    SERVICES,
+    ConfigurationError,
+    Settings,
+    check_production_settings,
+    nameko_config,
+)
 from services.common.logs import configure_logging
 
 _log = logging.getLogger("services.runner")
@@ -44,6 +51,11 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     settings = Settings.from_env()
     configure_logging(args.process, settings.log_level)
+    try:
+        check_production_settings()
+    except ConfigurationError as exc:
+        _log.error("%s", exc)
+        return 2
 
     if args.process in SERVICES and os.environ.get("MIGRATE_ON_START", "1") != "0":
         from services.common.migrations import upgrade
