@@ -49,6 +49,9 @@ class PartnerRateLimitBody(BaseModel):
     error: str
 
 
+# What a route whose path ends with ``.csv`` or ``.xlsx`` answers (the exports), instead of JSON.
+_FILE_TYPES = {"csv": "text/csv", "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"}
+
 # Statuses whose meaning differs in the partner API v2 (gateway/errors.py).
 _V2_STATUS_TEXT = {
     400: "Données invalides (VALIDATION_ERROR)",
@@ -101,6 +104,9 @@ def _operation(spec: RouteSpec, refs: dict[tuple[type[BaseModel], str], Any]) ->
         success["content"] = {
             "application/json": {"schema": {"type": "array", "items": schema} if spec.response_is_list else schema}
         }
+    elif spec.raw and spec.rule.rpartition(".")[2] in _FILE_TYPES:
+        media_type = _FILE_TYPES[spec.rule.rpartition(".")[2]]
+        success["content"] = {media_type: {"schema": {"type": "string", "format": "binary"}}}
     responses: dict[str, Any] = {str(spec.status): success}
     v2 = spec.error_format == "v2"
     error_ref = refs[(PartnerErrorBody if v2 else ErrorBody, "serialization")]
