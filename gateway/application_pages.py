@@ -286,6 +286,7 @@ class ApplicationPages:
             errors=errors,
             labels=BULK_LABELS,
             here=listed.link(),
+            exports=listed.exports(),
             total=listing["total"],
             pagination=Pagination.of(listing, "/mon-espace/candidatures", listed.args()),
         )

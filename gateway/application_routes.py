@@ -5,7 +5,9 @@ from __future__ import annotations
 from typing import Any, get_args
 
 from pydantic import BaseModel, ConfigDict, Field
+from werkzeug.wrappers import Response
 
+from gateway import exports
 from gateway.routing import Call, route
 from services.common.contracts.conventions import (
     MAX_REJECTED_AT_ONCE,
@@ -23,11 +25,16 @@ APPLICATION = "/api/v1/applications/<int:application_id>"
 APPLICATION_ACTIONS: tuple[str, ...] = get_args(ApplicationAction)
 
 
-class ApplicationListQuery(BaseModel):
+class ApplicationFilters(BaseModel):
+    """The list's filters, which its exports take too."""
+
     model_config = ConfigDict(extra="ignore")
 
     offer_id: int | None = Field(default=None, description="Seulement les candidatures à cette offre.")
     status: ApplicationStatus | None = None
+
+
+class ApplicationListQuery(ApplicationFilters):
     page: int = Field(default=1, ge=1)
     per_page: int = Field(default=20, ge=1, le=100)
 
@@ -78,6 +85,48 @@ class ApplicationRoutes:
     def list_applications(self, call: Call) -> dict[str, Any]:
         query = call.query
         return self.conventions.list_applications(call.actor, query.offer_id, query.status, query.page, query.per_page)
+
+    @route(
+        "GET",
+        "/api/v1/applications/export.csv",
+        summary="Exporter les candidatures (CSV)",
+        tag="candidatures",
+        query=ApplicationFilters,
+        raw=True,
+        errors=(403, 422),
+        description=(
+            "Structure d'accueil : celles de son équipe ; équipe d'un établissement : celles de ses élèves. "
+            "Les filtres de la liste (offer_id, status), toutes ses pages, colonnes en français. text/csv en "
+            "UTF-8 avec BOM, séparateur « ; », dates JJ/MM/AAAA ; envoyé au fil de la lecture."
+        ),
+    )
+    def export_applications_csv(self, call: Call) -> Response:
+        return self._export_applications(call, "csv")
+
+    @route(
+        "GET",
+        "/api/v1/applications/export.xlsx",
+        summary="Exporter les candidatures (Excel)",
+        tag="candidatures",
+        query=ApplicationFilters,
+        raw=True,
+        errors=(403, 422),
+        description="Les mêmes lignes et colonnes que l'export CSV, en classeur Excel (XLSX).",
+    )
+    def export_applications_xlsx(self, call: Call) -> Response:
+        return self._export_applications(call, "xlsx")
+
+    def _export_applications(self, call: Call, fmt: exports.ExportFormat) -> Response:
+        exports.require_exporter(call.claims.role)
+        actor, query = call.actor, call.query
+        rows = exports.listed(
+            lambda page, per_page: self.conventions.list_applications(
+                actor, query.offer_id, query.status, page, per_page
+            )
+        )
+        return exports.export_response(
+            "candidatures", fmt, exports.APPLICATION_COLUMNS, map(exports.application_cells, rows)
+        )
 
     @route(
         "POST",

@@ -402,6 +402,8 @@ class ConventionPages:
             pagination=Pagination.of(listing, "/mes-conventions", args),
             highlighted=convention_row(highlighted, role, featured) if highlighted else None,
             signs=signatory_of(role) is not None,
+            # Who fills in a part exports the list (here the school's staff; a pupil has one or two).
+            exports=role in PART_PAGES,
         )
 
     @page(

@@ -16,6 +16,7 @@ from urllib.parse import quote
 from pydantic import BaseModel, ConfigDict, Field
 from werkzeug.wrappers import Response
 
+from gateway import exports
 from gateway.routing import Call, route
 from services.common.contracts.conventions import (
     ConventionOut,
@@ -31,10 +32,15 @@ from services.common.errors import DomainError, unauthenticated
 CONVENTION = "/api/v1/conventions/<int:convention_id>"
 
 
-class ConventionListQuery(BaseModel):
+class ConventionFilters(BaseModel):
+    """The list's filters, which its exports take too."""
+
     model_config = ConfigDict(extra="ignore")
 
     status: ConventionStatus | None = None
+
+
+class ConventionListQuery(ConventionFilters):
     page: int = Field(default=1, ge=1)
     per_page: int = Field(default=20, ge=1, le=100)
 
@@ -125,6 +131,44 @@ class ConventionRoutes:
     def list_conventions(self, call: Call) -> dict[str, Any]:
         query = call.query
         return self.conventions.list_conventions(call.actor, query.status, query.page, query.per_page)
+
+    @route(
+        "GET",
+        "/api/v1/conventions/export.csv",
+        summary="Exporter les conventions (CSV)",
+        tag="conventions",
+        query=ConventionFilters,
+        raw=True,
+        errors=(403, 422),
+        description=(
+            "Structure d'accueil : celles de son équipe ; équipe d'un établissement : celles de ses élèves. "
+            "Le filtre de la liste (status), toutes ses pages, colonnes en français. text/csv en UTF-8 avec "
+            "BOM, séparateur « ; », dates JJ/MM/AAAA ; envoyé au fil de la lecture."
+        ),
+    )
+    def export_conventions_csv(self, call: Call) -> Response:
+        return self._export_conventions(call, "csv")
+
+    @route(
+        "GET",
+        "/api/v1/conventions/export.xlsx",
+        summary="Exporter les conventions (Excel)",
+        tag="conventions",
+        query=ConventionFilters,
+        raw=True,
+        errors=(403, 422),
+        description="Les mêmes lignes et colonnes que l'export CSV, en classeur Excel (XLSX).",
+    )
+    def export_conventions_xlsx(self, call: Call) -> Response:
+        return self._export_conventions(call, "xlsx")
+
+    def _export_conventions(self, call: Call, fmt: exports.ExportFormat) -> Response:
+        exports.require_exporter(call.claims.role)
+        actor, status = call.actor, call.query.status
+        rows = exports.listed(lambda page, per_page: self.conventions.list_conventions(actor, status, page, per_page))
+        return exports.export_response(
+            "conventions", fmt, exports.CONVENTION_COLUMNS, map(exports.convention_cells, rows)
+        )
 
     @route("GET", CONVENTION, summary="Une convention", tag="conventions", response=ConventionOut, errors=(403, 404))
     def get_convention(self, call: Call) -> dict[str, Any]:

@@ -32,7 +32,7 @@ SCHOOL = "0752694W"
 OFFER = {"title": "Boulangerie", "employer_name": "Au bon pain", "city": "Paris"}
 
 
-def _seed(engine: Engine, team_id: int, rows: int, first_student: int) -> None:
+def seed_listed(engine: Engine, team_id: int, rows: int, first_student: int) -> None:
     """``rows`` approved applications of ``team_id``, each with two transitions and a
     convention signed once; every other convention has its sealed PDF."""
     now = utcnow()
@@ -128,8 +128,8 @@ def host(team_id: int) -> dict[str, Any]:
 def listed(start_service, env):
     conventions = start_service(ConventionsService)
     seeding = create_service_engine(env["DATABASE_URL_CONVENTIONS"])
-    _seed(seeding, SMALL_TEAM, 3, 1_000)
-    _seed(seeding, LARGE_TEAM, 300, 2_000)
+    seed_listed(seeding, SMALL_TEAM, 3, 1_000)
+    seed_listed(seeding, LARGE_TEAM, 300, 2_000)
     seeding.dispose()
     engine = next(dep for dep in conventions.dependencies if isinstance(dep, Database)).engine
     return conventions, engine
