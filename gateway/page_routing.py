@@ -22,7 +22,7 @@ from werkzeug.datastructures import MultiDict
 from werkzeug.wrappers import Response
 
 from gateway import web_session
-from gateway.routing import Call, route
+from gateway.routing import Call, check_path_ids, route
 from gateway.web_session import CSRF_FIELD, SAFE_METHODS
 from services.common.errors import DEFAULT_VALIDATION_MESSAGE, DomainError
 from services.common.session_tokens import SessionClaims
@@ -208,6 +208,7 @@ def page(
             if user is None and web_session.session_token(request):
                 current.on_response(web_session.end_session)
             try:
+                check_path_ids(call.path)
                 if request.method not in SAFE_METHODS:
                     guard.check(request, request.form.get(CSRF_FIELD))
                 if roles is not None:
@@ -235,7 +236,7 @@ def page(
         serve.__name__ = handler.__name__
         serve.__qualname__ = handler.__qualname__
         serve.__doc__ = handler.__doc__
-        return route(methods, rule, summary=summary, tag="web", auth=False, raw=True)(serve)
+        return route(methods, rule, summary=summary, tag="web", auth=False, raw=True, html=True)(serve)
 
     return decorate
 

@@ -21,7 +21,8 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from nameko.web.handlers import http
-from pydantic import BaseModel
+from pydantic import BaseModel, Field, create_model
+from werkzeug.exceptions import RequestEntityTooLarge
 from werkzeug.wrappers import Request, Response
 
 from gateway import errors, observability
@@ -34,6 +35,17 @@ from services.common.validation import parse
 _log = logging.getLogger(__name__)
 
 JSON_TYPE = "application/json; charset=utf-8"
+
+# The largest id a database column can hold (a signed 64-bit integer): a path naming a larger
+# one (or 0) names nothing, and the database driver would fail on it (OverflowError).
+MAX_ID = 2**63 - 1
+# Beyond any list's last page (100 per page at most), and small enough that the offset
+# (page - 1) × per_page stays a 64-bit integer.
+MAX_PAGE = 1_000_000
+# A drawn signature (2 MB of PNG or JPEG) in base64 inside JSON, with room to spare.
+MAX_BODY_BYTES = 4 * 1024 * 1024
+# No body the API takes is nested deeper; a deeper one would exhaust the parser's stack.
+MAX_JSON_DEPTH = 32
 
 
 @dataclass(frozen=True)
@@ -59,6 +71,8 @@ class RouteSpec:
     # Who calls, when auth applies: fn(service, request) -> claims, raising a DomainError to
     # refuse (the partner API's also counts the call); default: the bearer session token.
     authenticate: Callable[[Any, Request], SessionClaims] | None = None
+    # A page (gateway/page_routing.py): it shows its own errors, its path's ids' included, as pages.
+    html: bool = False
 
     @property
     def openapi_path(self) -> str:
@@ -169,15 +183,103 @@ def error_response(exc: DomainError, error_format: ErrorFormat = "v1") -> Respon
     return json_response(body, status, headers)
 
 
+def _malformed(message: str = "Le corps de la requête n'est pas un JSON valide.") -> DomainError:
+    return DomainError("MALFORMED_JSON", message, 400)
+
+
+def _refuse_constant(name: str) -> Any:
+    # Python's json reads NaN and Infinity, which JSON does not have (and JSON answers could not carry).
+    raise _malformed(f"Le corps de la requête n'est pas un JSON valide : {name} n'est pas un nombre JSON.")
+
+
+def _too_deep(value: Any, limit: int) -> bool:
+    """Whether ``value`` nests lists and objects more than ``limit`` levels (without recursion)."""
+    stack = [(value, 1)]
+    while stack:
+        current, depth = stack.pop()
+        if isinstance(current, dict | list):
+            if depth > limit:
+                return True
+            children = current.values() if isinstance(current, dict) else current
+            stack.extend((child, depth + 1) for child in children)
+    return False
+
+
+def is_json_type(mimetype: str) -> bool:
+    """``application/json`` or a ``+json`` type (``application/merge-patch+json``)."""
+    return mimetype == "application/json" or (mimetype.startswith("application/") and mimetype.endswith("+json"))
+
+
 def read_json(request: Request) -> Any:
-    """The request's JSON body; 400 ``MALFORMED_JSON`` when it does not parse."""
+    """The request's JSON body (``{}`` when empty).
+
+    415 ``UNSUPPORTED_MEDIA_TYPE`` for a body not declared as JSON (eventlet's server reports a
+    missing ``Content-Type`` as ``text/plain``); 400 ``MALFORMED_JSON`` when it is not UTF-8 JSON
+    or nests deeper than ``MAX_JSON_DEPTH``. (``_handle`` refuses bodies over ``MAX_BODY_BYTES``.)
+    """
     raw = request.get_data(cache=True)
     if not raw.strip():
         return {}
+    if not is_json_type(request.mimetype):
+        raise DomainError(
+            "UNSUPPORTED_MEDIA_TYPE",
+            "Le corps de la requête doit être du JSON (Content-Type: application/json), "
+            f"pas {request.mimetype or 'un type non précisé'}.",
+            415,
+        )
     try:
-        return json.loads(raw)
-    except (ValueError, UnicodeDecodeError):
-        raise DomainError("MALFORMED_JSON", "Le corps de la requête n'est pas un JSON valide.", 400) from None
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError:
+        raise _malformed("Le corps de la requête n'est pas un texte UTF-8 valide.") from None
+    try:
+        value = json.loads(text, parse_constant=_refuse_constant)
+    except RecursionError:
+        raise _malformed(_too_deep_message()) from None
+    except ValueError:
+        raise _malformed() from None
+    if _too_deep(value, MAX_JSON_DEPTH):
+        raise _malformed(_too_deep_message())
+    return value
+
+
+def _too_deep_message() -> str:
+    return f"Le corps de la requête est imbriqué trop profondément (au plus {MAX_JSON_DEPTH} niveaux)."
+
+
+def check_path_ids(path: dict[str, Any]) -> None:
+    """404 for an integer path parameter (every one is an id) that no row can have: 0 or over 64 bits."""
+    for value in path.values():
+        if isinstance(value, int) and not 1 <= value <= MAX_ID:
+            raise DomainError("NOT_FOUND", f"Introuvable : aucun élément ne porte l'identifiant {value}.", 404)
+
+
+def check_body_size(request: Request) -> None:
+    """413 for a body declared over ``MAX_BODY_BYTES`` (werkzeug stops a longer stream there too)."""
+    request.max_content_length = MAX_BODY_BYTES
+    if request.content_length is not None and request.content_length > MAX_BODY_BYTES:
+        raise body_too_large()
+
+
+def body_too_large() -> DomainError:
+    """413 ``PAYLOAD_TOO_LARGE``, in French."""
+    return DomainError(
+        "PAYLOAD_TOO_LARGE",
+        f"Le corps de la requête dépasse la taille permise ({MAX_BODY_BYTES // 1024 // 1024} Mo).",
+        413,
+    )
+
+
+def bounded_pages(query: type[BaseModel] | None) -> type[BaseModel] | None:
+    """``query`` with its ``page`` (when it has one) capped at ``MAX_PAGE``, documented as such."""
+    if query is None or "page" not in query.model_fields:
+        return query
+    declared = query.model_fields["page"]
+    page = Field(default=declared.default, ge=1, le=MAX_PAGE, description=declared.description)
+    bounded: type[BaseModel] = create_model(
+        query.__name__, __base__=query, __module__=query.__module__, page=(int, page)
+    )
+    bounded.__doc__ = query.__doc__
+    return bounded
 
 
 def route(method: str, rule: str, **options: Any) -> Callable[[Callable[..., Any]], Any]:
@@ -186,6 +288,7 @@ def route(method: str, rule: str, **options: Any) -> Callable[[Callable[..., Any
     The handler is ``fn(self, call)``; it returns a JSON-friendly payload (answered with
     ``status``), a ``(status, payload)`` pair, or a werkzeug ``Response`` when ``raw``.
     """
+    options["query"] = bounded_pages(options.get("query"))
     spec = RouteSpec(method, rule, **options)
     ROUTES.append(spec)
 
@@ -208,6 +311,9 @@ def _handle(
     # Looked up only when a teacher's actor is built (services without identity serve others).
     call = Call(request, path, staff_confirmation=lambda user_id: service.identity.school_confirmed(user_id))
     try:
+        check_body_size(request)
+        if not spec.html:
+            check_path_ids(path)
         if spec.auth is True or (spec.auth == "optional" and service.auth.has_credentials(request)):
             call.user = (
                 spec.authenticate(service, request)
@@ -227,6 +333,8 @@ def _handle(
             response = json_response(result, spec.status)
     except DomainError as exc:
         response = error_response(exc, spec.error_format)
+    except RequestEntityTooLarge:
+        response = error_response(body_too_large(), spec.error_format)
     except Exception:
         _log.exception("unexpected error on %s %s", spec.method, spec.rule, extra={"request_id": call.request_id})
         unexpected = DomainError("INTERNAL_ERROR", "Une erreur inattendue s'est produite. Réessayez plus tard.", 500)

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
-from typing import Any, TypeVar
+import math
+import re
+from typing import Any, TypeVar, get_args
 
 from pydantic import BaseModel, ValidationError
+from pydantic_core.core_schema import ErrorType
 
 from services.common.errors import DomainError, validation_error
 
@@ -48,7 +51,75 @@ _MESSAGES: dict[str, str] = {
     "url_parsing": "Adresse web invalide.",
     "url_scheme": "L'adresse web doit commencer par http:// ou https://.",
     "json_invalid": "JSON invalide.",
+    "json_type": "Doit être un texte JSON.",
+    "int_from_float": "Doit être un nombre entier (sans partie décimale).",
+    "int_parsing_size": "Nombre trop grand.",
+    "finite_number": "Doit être un nombre fini.",
+    "multiple_of": "Doit être un multiple de {multiple_of}.",
+    "string_unicode": "Doit être un texte Unicode valide.",
+    "string_not_ascii": "Ne doit contenir que des caractères ASCII.",
+    "string_sub_type": "Doit être une chaîne de caractères.",
+    "none_required": "Doit être vide (null).",
+    "tuple_type": "Doit être une liste.",
+    "set_type": "Doit être une liste.",
+    "frozen_set_type": "Doit être une liste.",
+    "iterable_type": "Doit être une liste.",
+    "set_item_not_hashable": "Les éléments de cette liste doivent être des valeurs simples.",
+    "mapping_type": "Doit être un objet.",
+    "model_attributes_type": "Doit être un objet.",
+    "dataclass_type": "Doit être un objet.",
+    "invalid_key": "Clé invalide.",
+    "is_instance_of": "Valeur invalide.",
+    "date_from_datetime_inexact": "Date invalide : une date sans heure est attendue (AAAA-MM-JJ).",
+    "date_past": "Doit être une date passée.",
+    "date_future": "Doit être une date à venir.",
+    "datetime_type": "Date et heure invalides (format attendu : AAAA-MM-JJTHH:MM:SS).",
+    "datetime_parsing": "Date et heure invalides (format attendu : AAAA-MM-JJTHH:MM:SS).",
+    "datetime_from_date_parsing": "Date et heure invalides (format attendu : AAAA-MM-JJTHH:MM:SS).",
+    "datetime_object_invalid": "Date et heure invalides.",
+    "datetime_past": "Doit être un instant passé.",
+    "datetime_future": "Doit être un instant à venir.",
+    "timezone_naive": "Ne doit pas préciser de fuseau horaire.",
+    "timezone_aware": "Doit préciser le fuseau horaire (par exemple +02:00).",
+    "timezone_offset": "Fuseau horaire non autorisé.",
+    "time_type": "Heure invalide (format attendu : HH:MM).",
+    "time_parsing": "Heure invalide (format attendu : HH:MM).",
+    "time_delta_type": "Durée invalide.",
+    "time_delta_parsing": "Durée invalide.",
+    "url_type": "Adresse web invalide.",
+    "url_syntax_violation": "Adresse web invalide.",
+    "url_too_long": "L'adresse web doit contenir au plus {max_length} caractères.",
+    "uuid_type": "Identifiant (UUID) invalide.",
+    "uuid_parsing": "Identifiant (UUID) invalide.",
+    "uuid_version": "Identifiant (UUID) invalide : version {expected_version} attendue.",
+    "decimal_type": "Doit être un nombre décimal.",
+    "decimal_parsing": "Doit être un nombre décimal.",
+    "decimal_max_digits": "Doit compter au plus {max_digits} chiffres.",
+    "decimal_max_places": "Doit compter au plus {decimal_places} décimales.",
+    "decimal_whole_digits": "Doit compter au plus {whole_digits} chiffres avant la virgule.",
+    "bytes_type": "Doit être une chaîne de caractères.",
+    "bytes_too_short": "Doit contenir au moins {min_length} octet(s).",
+    "bytes_too_long": "Doit contenir au plus {max_length} octets.",
+    "bytes_invalid_encoding": "Encodage invalide.",
+    "union_tag_invalid": "Valeur non autorisée pour {discriminator} ; valeurs possibles : {expected_tags}.",
+    "union_tag_not_found": "Le champ {discriminator} est obligatoire.",
+    "assertion_error": "Valeur invalide.",
+    "recursion_loop": "Données imbriquées trop profondément.",
+    "recursion_depth_exceeded": "Données imbriquées trop profondément.",
 }
+
+# What a pydantic error type without a French text says: never pydantic's English.
+FALLBACK_MESSAGE = "Valeur invalide."
+# pydantic's own error types (any other is one of our validators' PydanticCustomError, in French)
+PYDANTIC_ERROR_TYPES = frozenset(get_args(ErrorType))
+
+# Columns hold signed 64-bit integers at most: a larger number would fail in the database driver.
+MAX_INTEGER = 2**63 - 1
+TOO_LARGE = f"Nombre trop grand (au plus {MAX_INTEGER} en valeur absolue)."
+NOT_FINITE = "Doit être un nombre fini."
+NUL_CHARACTER = "Ne doit pas contenir de caractère nul (U+0000)."
+LONE_SURROGATE = "Contient un caractère invalide (demi-paire UTF-16 isolée)."
+_UNSTORABLE_CHARACTER = re.compile("[\x00\ud800-\udfff]")
 
 
 def _field_path(loc: tuple[Any, ...]) -> str:
@@ -61,7 +132,7 @@ def french_message(error: dict[str, Any]) -> str:
     kind = error["type"]
     template = _MESSAGES.get(kind)
     if template is None:
-        return error["msg"]
+        return FALLBACK_MESSAGE if kind in PYDANTIC_ERROR_TYPES else error["msg"]
     ctx = dict(error.get("ctx") or {})
     if kind == "value_error":
         text = str(ctx.get("error", error["msg"]))
@@ -90,16 +161,63 @@ def fields_of(exc: ValidationError) -> dict[str, list[str]]:
     return fields
 
 
+def _value_problem(value: Any) -> str | None:
+    if isinstance(value, str):
+        found = _UNSTORABLE_CHARACTER.search(value)
+        if found is None:
+            return None
+        return NUL_CHARACTER if found.group() == "\x00" else LONE_SURROGATE
+    elif isinstance(value, bool):
+        return None
+    elif isinstance(value, int):
+        return TOO_LARGE if abs(value) > MAX_INTEGER else None
+    elif isinstance(value, float) and not math.isfinite(value):
+        return NOT_FINITE
+    return None
+
+
+def unstorable_values(data: Any, prefix: str = "") -> dict[str, list[str]]:
+    """``{"field.path": [message]}`` for each value no column can keep as sent: a string with a NUL
+    character or a lone UTF-16 surrogate (PostgreSQL refuses the first, UTF-8 cannot encode the
+    second), an integer beyond 64 bits, a float that is not finite. Walks dicts, lists and models."""
+    found: dict[str, list[str]] = {}
+    stack: list[tuple[str, Any]] = [(prefix, data)]
+    while stack:
+        path, value = stack.pop()
+        if isinstance(value, BaseModel):
+            value = dict(value)
+        if isinstance(value, dict):
+            stack.extend((f"{path}.{key}" if path else str(key), child) for key, child in value.items())
+        elif isinstance(value, list | tuple | set | frozenset):
+            stack.extend((f"{path}.{index}" if path else str(index), child) for index, child in enumerate(value))
+        else:
+            problem = _value_problem(value)
+            if problem is not None:
+                found.setdefault(path or "body", []).append(problem)
+    return found
+
+
 def parse(model: type[ModelT], data: Any) -> ModelT:
-    """Validate ``data`` into ``model`` or raise a 422 DomainError naming every wrong field."""
+    """Validate ``data`` into ``model`` or raise a 422 DomainError naming every wrong field.
+
+    Values no column can keep (``unstorable_values``) are refused too, whatever the model says.
+    """
     if data is None:
         data = {}
     if not isinstance(data, dict):
         raise DomainError("BAD_REQUEST", "Le corps de la requête doit être un objet JSON.", 400)
+    unstorable = unstorable_values(data)
     try:
-        return model.model_validate(data)
+        parsed = model.model_validate(data)
     except ValidationError as exc:
         fields = fields_of(exc)
+    else:
+        # A number sent as text (a query string's) is an integer only once validated.
+        unstorable = {**unstorable_values(parsed), **unstorable}
+        if not unstorable:
+            return parsed
+        raise validation_error(unstorable)
+    fields.update(unstorable)
     # pydantic skips model validators once a field fails: report their findings as well.
     cross_field_errors = getattr(model, "cross_field_errors", None)
     if cross_field_errors is not None:
