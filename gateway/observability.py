@@ -3,10 +3,15 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Iterator
 
-from prometheus_client import CONTENT_TYPE_LATEST, Counter, Histogram, generate_latest
+from prometheus_client import CONTENT_TYPE_LATEST, REGISTRY, Counter, Histogram, generate_latest
+from prometheus_client.core import GaugeMetricFamily, Metric
+
+from services.common import dead_letters
 
 access_log = logging.getLogger("gateway.access")
+_log = logging.getLogger(__name__)
 
 REQUESTS = Counter("gateway_http_requests_total", "HTTP requests answered", ["method", "route", "status"])
 LATENCY = Histogram(
@@ -18,6 +23,38 @@ LATENCY = Histogram(
 UNAVAILABLE = Counter(
     "gateway_service_unavailable_total", "Calls answered 503 because a service did not answer", ["route"]
 )
+
+
+class DeadLetterCollector:
+    """``event_dead_letters{service}``: events set aside per service, read from the broker at
+    each scrape (the services that set them aside serve no metrics of their own)."""
+
+    @staticmethod
+    def _family() -> GaugeMetricFamily:
+        return GaugeMetricFamily(
+            "event_dead_letters",
+            "Events no handler could apply, waiting in the service's dead-letter queue "
+            "(python -m services.common.dead_letters list --service NAME)",
+            labels=["service"],
+        )
+
+    def describe(self) -> Iterator[Metric]:
+        """The metric's name without its values: registering asks for it, and must not reach the broker."""
+        yield self._family()
+
+    def collect(self) -> Iterator[Metric]:
+        family = self._family()
+        try:
+            counts = dead_letters.waiting()
+        except Exception as error:  # the broker is away: the other metrics still answer
+            _log.warning("dead letters not counted: %s", error)
+            return
+        for service, count in counts.items():
+            family.add_metric([service], count)
+        yield family
+
+
+REGISTRY.register(DeadLetterCollector())
 
 
 def record(
