@@ -8,6 +8,7 @@ from typing import Any
 from werkzeug.wrappers import Response
 
 from gateway import web_session
+from gateway.client_address import client_address
 from gateway.page_routing import ROLE_HOME, FormErrors, Page, form_dict, page, safe_next
 from services.common.contracts.identity import PASSWORD_MIN_LENGTH
 from services.common.errors import DomainError
@@ -100,13 +101,16 @@ class AccountPages:
             if not errors:
                 try:
                     login = self.identity.login(
-                        {"email": values["email"], "password": password}, current.call.client_ip
+                        {"email": values["email"], "password": password},
+                        client_address(current.call.request),
+                        web_session.device_token(current.call.request),
                     )
                 except DomainError as exc:
                     if exc.status >= 500:
                         raise
                     errors = FormErrors(exc.message)
                 else:
+                    current.on_response(lambda response: web_session.keep_device(response, login["device"]))
                     return _logged_in(current, login, safe_next(target, _home_of(login["user"]["role"])))
         return current.render(
             "login.html",
@@ -126,7 +130,7 @@ class AccountPages:
             values = form_dict(current.form, "first_name", "last_name", "email")
             body = {**values, "password": current.form.get("password") or "", "role": "employer"}
             try:
-                self.identity.signup(body)
+                self.identity.signup(body, client_address(current.call.request))
             except DomainError as exc:
                 errors = signup_errors(exc)
             else:
@@ -149,7 +153,7 @@ class AccountPages:
     def confirm_page(self, current: Page) -> Response:
         token = current.args.get("token") or ""
         try:
-            login = self.identity.confirm_email_and_log_in({"token": token}, current.call.client_ip)
+            login = self.identity.confirm_email_and_log_in({"token": token}, client_address(current.call.request))
         except DomainError as exc:
             if exc.status >= 500:
                 raise
@@ -168,7 +172,15 @@ class AccountPages:
             if not values["email"]:
                 errors.add("email", "Indiquez votre adresse électronique.")
             else:
-                self.identity.request_password_reset({"email": values["email"]})
+                try:
+                    self.identity.request_password_reset(
+                        {"email": values["email"]}, client_address(current.call.request)
+                    )
+                except DomainError as exc:
+                    if exc.status != 429:
+                        raise
+                    errors = FormErrors(exc.message)
+                    return current.render("password_forgotten.html", status=429, values=values, errors=errors)
                 return current.redirect(
                     "/connexion",
                     "Si un compte existe pour cette adresse, un e-mail de réinitialisation vient d'être envoyé.",

@@ -5,7 +5,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from gateway.routing import Call, route
+from werkzeug.wrappers import Response
+
+from gateway import web_session
+from gateway.client_address import client_address
+from gateway.routing import Call, json_response, route
 from services.common.contracts.identity import (
     ConfirmRequest,
     LoginOut,
@@ -15,6 +19,8 @@ from services.common.contracts.identity import (
     SignupRequest,
     UserOut,
 )
+
+RESEND_ANSWER = "Si un compte reste à confirmer pour cette adresse, un nouvel e-mail de confirmation a été envoyé."
 
 
 class AccountRoutes:
@@ -32,10 +38,35 @@ class AccountRoutes:
         response=UserOut,
         status=201,
         auth=False,
-        errors=(409,),
+        errors=(429,),
+        description=(
+            "Même réponse qu'une adresse ait déjà un compte ou non : son titulaire reçoit alors un e-mail "
+            "(se connecter, ou choisir un nouveau mot de passe) et aucun compte n'est créé. Au plus 3 "
+            "inscriptions par heure pour une adresse e-mail et 100 par heure pour une adresse IP : 429 avec "
+            "Retry-After."
+        ),
     )
     def signup(self, call: Call) -> dict[str, Any]:
-        return self.identity.signup(call.body.model_dump(mode="json"))
+        return self.identity.signup(call.body.model_dump(mode="json"), client_address(call.request))
+
+    @route(
+        "POST",
+        "/api/v1/auth/confirm/resend",
+        summary="Recevoir à nouveau l'e-mail de confirmation",
+        tag="comptes",
+        body=PasswordResetRequest,
+        status=202,
+        auth=False,
+        errors=(429,),
+        description=(
+            "Même réponse que l'adresse ait un compte à confirmer ou non ; le lien précédent ne fonctionne "
+            "plus. Au plus 3 demandes par quart d'heure pour une adresse e-mail et 30 pour une adresse IP : "
+            "429 avec Retry-After."
+        ),
+    )
+    def resend_confirmation(self, call: Call) -> dict[str, str]:
+        self.identity.resend_confirmation(call.body.model_dump(), client_address(call.request))
+        return {"message": RESEND_ANSWER}
 
     @route(
         "POST",
@@ -59,10 +90,20 @@ class AccountRoutes:
         response=LoginOut,
         auth=False,
         errors=(401, 403, 429),
-        description="Après 10 échecs en 15 minutes pour une adresse, 429 avec l'en-tête Retry-After.",
+        description=(
+            "Après 10 échecs en 15 minutes pour une adresse e-mail, ou 50 pour une adresse IP, 429 avec "
+            "l'en-tête Retry-After, sauf depuis un appareil où ce compte s'est déjà connecté (cookie "
+            "e1s_device, posé à chaque connexion réussie ; ses propres échecs sont limités à 10 en 15 minutes). "
+            "Une réinitialisation du mot de passe lève la limite du compte."
+        ),
     )
-    def login(self, call: Call) -> dict[str, Any]:
-        return self.identity.login(call.body.model_dump(), call.client_ip)
+    def login(self, call: Call) -> Response:
+        login = self.identity.login(
+            call.body.model_dump(), client_address(call.request), web_session.device_token(call.request)
+        )
+        response = json_response({"token": login["token"], "user": login["user"]})
+        web_session.keep_device(response, login["device"])
+        return response
 
     @route(
         "POST", "/api/v1/auth/logout", summary="Se déconnecter : le jeton ne fonctionne plus", tag="comptes", status=204
@@ -79,10 +120,15 @@ class AccountRoutes:
         body=PasswordResetRequest,
         status=202,
         auth=False,
-        description="Même réponse que l'adresse ait un compte ou non.",
+        errors=(429,),
+        description=(
+            "Même réponse que l'adresse ait un compte ou non ; un lien plus ancien ne fonctionne plus. Au plus "
+            "3 demandes par quart d'heure pour une adresse e-mail et 30 pour une adresse IP : 429 avec "
+            "Retry-After."
+        ),
     )
     def password_reset(self, call: Call) -> dict[str, str]:
-        self.identity.request_password_reset(call.body.model_dump())
+        self.identity.request_password_reset(call.body.model_dump(), client_address(call.request))
         return {"message": "Si un compte existe pour cette adresse, un e-mail de réinitialisation a été envoyé."}
 
     @route(

@@ -13,6 +13,7 @@ from typing import Any
 from werkzeug.wrappers import Response
 
 from gateway.account_pages import PASSWORD_RULES, signup_errors
+from gateway.client_address import client_address
 from gateway.page_routing import FormErrors, Page, form_dict
 from services.common.errors import DomainError
 
@@ -103,7 +104,7 @@ def sign_up_with_school(
         **extra,
     }
     try:
-        identity.signup(body)
+        identity.signup(body, client_address(current.call.request))
     except DomainError as exc:
         errors = signup_errors(exc)
         if not values["school_uai"] and "school_uai" in errors:

@@ -22,6 +22,9 @@ from services.common.errors import DomainError
 
 SESSION_COOKIE = "e1s_session"
 CSRF_COOKIE = "e1s_csrf"
+# The device token of identity's ``devices``: a known device logs in while its account is throttled.
+DEVICE_COOKIE = "e1s_device"
+DEVICE_COOKIE_MAX_AGE = 60 * 60 * 24 * 365
 CSRF_FIELD = "csrf_token"
 CSRF_HEADER = "X-CSRF-Token"
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
@@ -55,6 +58,24 @@ def keep_session(response: Response, token: str, expires_at: datetime | None = N
 def end_session(response: Response) -> None:
     """Remove the session cookie from the browser."""
     response.delete_cookie(SESSION_COOKIE, path="/", secure=secure_cookies(), httponly=True, samesite="Lax")
+
+
+def device_token(request: Request) -> str | None:
+    """The device token the client's cookie holds, if any."""
+    return request.cookies.get(DEVICE_COOKIE) or None
+
+
+def keep_device(response: Response, token: str) -> None:
+    """Store the device token identity hands out at login (a year; renewed at each login)."""
+    response.set_cookie(
+        DEVICE_COOKIE,
+        token,
+        max_age=DEVICE_COOKIE_MAX_AGE,
+        path="/",
+        secure=secure_cookies(),
+        httponly=True,
+        samesite="Lax",
+    )
 
 
 class CsrfGuard:

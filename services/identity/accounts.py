@@ -11,7 +11,7 @@ from collections.abc import Callable, Collection
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import delete, select
+from sqlalchemy import delete, func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -29,8 +29,8 @@ from services.common.contracts.identity import (
 from services.common.database import utcnow
 from services.common.errors import DomainError, conflict, not_found, rate_limited, validation_error
 from services.common.outbox import emit
-from services.identity import rules, staff_rules, teams
-from services.identity.models import AuthSession, LoginFailure, OneTimeToken, Operator, User
+from services.identity import devices, rate_limits, rules, staff_rules, teams
+from services.identity.models import AuthSession, LoginFailure, OneTimeToken, Operator, Team, User
 from services.identity.passwords import hash_password, verify_password
 
 # Argon2 is CPU-bound; the service passes a runner that moves it off the eventlet hub.
@@ -61,7 +61,18 @@ def user_out(user: User) -> dict[str, Any]:
     ).model_dump(mode="json")
 
 
+def _retire_tokens(session: Session, user_id: int, purpose: str, now: datetime) -> None:
+    """Mark every unused token of the user for ``purpose`` as used: only the newest emailed
+    link works, and none once one of them has served."""
+    session.execute(
+        update(OneTimeToken)
+        .where(OneTimeToken.user_id == user_id, OneTimeToken.purpose == purpose, OneTimeToken.used_at.is_(None))
+        .values(used_at=now)
+    )
+
+
 def _issue_one_time_token(session: Session, user: User, purpose: str, now: datetime) -> str:
+    _retire_tokens(session, user.id, purpose, now)
     token, digest = rules.new_token()
     ttl = rules.CONFIRMATION_TTL if purpose == "confirm" else rules.PASSWORD_RESET_TTL
     session.add(OneTimeToken(user_id=user.id, purpose=purpose, token_hash=digest, expires_at=now + ttl))
@@ -116,6 +127,9 @@ def signup(
     if request.school_uai and school_exists is not None and school_exists(request.school_uai) is False:
         raise validation_error({"school_uai": ["Aucun établissement de l'annuaire n'a ce code UAI."]})
     now = utcnow()
+    owner = session.scalar(select(User).where(User.email == rules.normalize_email(str(request.email))))
+    if owner is not None:
+        return _answer_taken_email(session, owner, request, run_blocking, now)
     user = _add_user(
         session,
         email=str(request.email),
@@ -150,6 +164,65 @@ def signup(
         )
     session.flush()
     return user_out(user)
+
+
+def _answer_taken_email(
+    session: Session, owner: User, request: SignupRequest, run_blocking: Blocking, now: datetime
+) -> dict[str, Any]:
+    """A sign-up with an address that has an account: its owner is emailed (someone tried to
+    create an account with it: log in, or choose a new password), and the caller gets the
+    answer of a new account, so that signing up tells nobody who has an account.
+
+    The answer's ids are the next ones the tables would give; no account is created. The
+    password is hashed all the same, so that the answer takes the time of a real sign-up.
+    """
+    run_blocking(hash_password, request.password)
+    emit(
+        session,
+        events.SIGNUP_ON_TAKEN_EMAIL,
+        events.SignupOnTakenEmail(user_id=owner.id, email=owner.email, first_name=owner.first_name),
+    )
+    next_user_id = (session.scalar(select(func.max(User.id))) or 0) + 1
+    team_id = None
+    if request.role == teams.HOST_ROLE:
+        team_id = (session.scalar(select(func.max(Team.id))) or 0) + 1
+    return UserOut(
+        id=next_user_id,
+        email=rules.normalize_email(str(request.email)),
+        first_name=request.first_name,
+        last_name=request.last_name,
+        role=request.role,
+        phone=request.phone,
+        school_uai=request.school_uai,
+        grade=request.grade if request.role == "student" else None,
+        class_name=request.class_name,
+        team_id=team_id,
+        email_confirmed=False,
+        academy=None,
+        staff_status=staff_rules.initial_status(request.role),
+        created_at=now.isoformat(),
+    ).model_dump(mode="json")
+
+
+def resend_confirmation(session: Session, email: str) -> None:
+    """Email a new confirmation link to an account not confirmed yet (the previous link stops
+    working); silent for an unknown or already confirmed address."""
+    user = session.scalar(select(User).where(User.email == rules.normalize_email(email)))
+    if user is None or user.email_confirmed_at is not None:
+        return
+    token = _issue_one_time_token(session, user, "confirm", utcnow())
+    emit(
+        session,
+        events.USER_SIGNED_UP,
+        events.UserSignedUp(
+            user_id=user.id,
+            email=user.email,
+            first_name=user.first_name,
+            last_name=user.last_name,
+            role=user.role,
+            confirmation_token=token,
+        ),
+    )
 
 
 def create_operator(
@@ -208,7 +281,7 @@ def _use_token(session: Session, token: str, purpose: str) -> OneTimeToken:
     now = utcnow()
     if record.expires_at <= now:
         raise DomainError("TOKEN_EXPIRED", "Ce lien a expiré : demandez-en un nouveau.", 410)
-    record.used_at = now
+    _retire_tokens(session, record.user_id, purpose, now)
     return record
 
 
@@ -245,31 +318,31 @@ def login(
     ip: str | None = None,
     run_blocking: Blocking = _direct,
     roles: Collection[str] | None = None,
+    device: str | None = None,
 ) -> dict[str, Any]:
-    """A session token for good credentials of a confirmed account.
+    """A session token for good credentials of a confirmed account, and a device token
+    (``device``, see ``devices``): ``{token, user, device}``.
 
     Failures are counted per email address whether or not an account has it, so the
-    answers (401 then 429) never tell whether the address is registered. ``roles``, when
-    given, are the only ones that may log in here (the partner API admits operators): any
-    other account gets the answer of a wrong password, and counts as a failure.
+    answers (401 then 429) never tell whether the address is registered; and per client
+    address. A known ``device`` of the account is held back by neither count, only by its own
+    failures. A password reset clears the account's count. ``roles``, when given, are the only
+    ones that may log in here (the partner API admits operators): any other account gets the
+    answer of a wrong password, and counts as a failure.
     """
     email = rules.normalize_email(email)
     now = utcnow()
-    failures = session.scalars(
-        select(LoginFailure.failed_at).where(
-            LoginFailure.email == email, LoginFailure.failed_at > now - rules.LOGIN_WINDOW
-        )
-    ).all()
-    retry_after = rules.login_retry_after(failures, now)
+    user = session.scalar(select(User).where(User.email == email))
+    nonce = devices.known_device(secret_key, device, user.id) if user is not None else None
+    retry_after = _login_wait(session, email, ip, nonce, now)
     if retry_after is not None:
         raise rate_limited(retry_after, "Trop de tentatives de connexion. Réessayez plus tard.")
-    user = session.scalar(select(User).where(User.email == email))
     if (
         not run_blocking(verify_password, user.password_hash if user else None, password)
         or user is None
         or (roles is not None and user.role not in roles)
     ):
-        session.add(LoginFailure(email=email, failed_at=now))
+        _count_login_failure(session, email, ip, nonce, now)
         raise DomainError("INVALID_CREDENTIALS", "Adresse électronique ou mot de passe incorrect.", 401)
     if user.email_confirmed_at is None:
         raise DomainError(
@@ -278,7 +351,38 @@ def login(
             403,
         )
     session.execute(delete(LoginFailure).where(LoginFailure.email == email))
-    return open_session(session, user, secret_key, ip, now)
+    opened = open_session(session, user, secret_key, ip, now)
+    opened["device"] = device if nonce is not None and device else devices.new_device_token(secret_key, user.id)
+    return opened
+
+
+def _login_wait(session: Session, email: str, ip: str | None, nonce: str | None, now: datetime) -> int | None:
+    """Seconds before a login may be tried, or None: by device for a known device, else by
+    account and by client address."""
+    if nonce is not None:
+        return rate_limits.wait(session, rules.LOGIN_FAILURES_PER_DEVICE, nonce, now)
+    failures = session.scalars(
+        select(LoginFailure.failed_at).where(
+            LoginFailure.email == email, LoginFailure.failed_at > now - rules.LOGIN_WINDOW
+        )
+    ).all()
+    retry_after = rules.login_retry_after(failures, now)
+    if retry_after is None and rules.counts_address(ip):
+        assert ip is not None
+        retry_after = rate_limits.wait(session, rules.LOGIN_FAILURES_PER_ADDRESS, ip, now)
+    return retry_after
+
+
+def _count_login_failure(session: Session, email: str, ip: str | None, nonce: str | None, now: datetime) -> None:
+    """Count a wrong password where ``_login_wait`` looks: a known device's failures count for
+    that device only, so that they never lock the account for its other devices."""
+    if nonce is not None:
+        rate_limits.count(session, rules.LOGIN_FAILURES_PER_DEVICE, nonce, now)
+        return
+    session.add(LoginFailure(email=email, failed_at=now))
+    if rules.counts_address(ip):
+        assert ip is not None
+        rate_limits.count(session, rules.LOGIN_FAILURES_PER_ADDRESS, ip, now)
 
 
 def open_session(session: Session, user: User, secret_key: str, ip: str | None, now: datetime) -> dict[str, Any]:

@@ -1,11 +1,11 @@
 """Tables of the identity service: users, teams, their spaces, invitations and notification
-settings, operators, sessions, one-time tokens, and the partner API's call counters."""
+settings, operators, sessions, one-time tokens, and the counters of the rate limits."""
 
 from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import ForeignKey, Index, Integer, String, UniqueConstraint, text
+from sqlalchemy import BigInteger, ForeignKey, Index, Integer, String, UniqueConstraint, text
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, validates
 
 from services.common.database import UTCDateTime, utcnow
@@ -166,6 +166,20 @@ class PartnerCallCount(Base):
     # The window: whole minutes since the Unix epoch.
     minute: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
     calls: Mapped[int] = mapped_column(Integer)
+
+
+class RateCount(Base):
+    """Events of one subject (a digest of an email, a client address, a device) counted
+    against one rate limit within one fixed window (``rate_limits``). No foreign key: rows
+    live two hours at most."""
+
+    __tablename__ = "rate_counts"
+
+    # ``rules.rate_key``: the limit's name and the subject's digest.
+    key: Mapped[str] = mapped_column(String(80), primary_key=True)
+    # The window's end, in seconds of the Unix clock.
+    window_end: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False, index=True)
+    hits: Mapped[int] = mapped_column(Integer)
 
 
 class AuthSession(Base):

@@ -1,12 +1,14 @@
-"""Identity rules, free of storage and messaging: token lifetimes, login throttling and the
-partner API's rate limit."""
+"""Identity rules, free of storage and messaging: token lifetimes, login throttling, the rate
+limits of the routes open to anyone, and the partner API's rate limit."""
 
 from __future__ import annotations
 
 import hashlib
+import ipaddress
 import math
 import secrets
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 CONFIRMATION_TTL = timedelta(hours=48)
@@ -53,6 +55,64 @@ def login_retry_after(failures: Sequence[datetime], now: datetime) -> int | None
     return max(1, int((oldest_counted + LOGIN_WINDOW - now).total_seconds()) + 1)
 
 
+@dataclass(frozen=True)
+class RateLimit:
+    """At most ``limit`` counted events per fixed window of ``window_seconds`` for one subject
+    (an email address, a client address, a device); ``name`` keys the counter."""
+
+    name: str
+    limit: int
+    window_seconds: int
+
+
+# Routes open to anyone, counted by account (the email address named) and by client address.
+# By account, low: nobody legitimately asks for more, and each may send an email to that
+# inbox. By address, high: a school's pupils sign up together behind one address.
+SIGNUP_PER_EMAIL = RateLimit("signup:email", 3, 3600)
+SIGNUP_PER_ADDRESS = RateLimit("signup:address", 100, 3600)
+RESET_PER_EMAIL = RateLimit("reset:email", 3, 900)
+RESET_PER_ADDRESS = RateLimit("reset:address", 30, 900)
+RESEND_PER_EMAIL = RateLimit("resend:email", 3, 900)
+RESEND_PER_ADDRESS = RateLimit("resend:address", 30, 900)
+# Wrong passwords: a client address trying many accounts, and a known device (which the
+# account's own lock lets through) trying one.
+LOGIN_FAILURES_PER_ADDRESS = RateLimit("login-failures:address", 50, int(LOGIN_WINDOW.total_seconds()))
+LOGIN_FAILURES_PER_DEVICE = RateLimit("login-failures:device", LOGIN_MAX_FAILURES, int(LOGIN_WINDOW.total_seconds()))
+
+
+def fixed_window(now: datetime, window_seconds: int) -> tuple[int, int]:
+    """The fixed window of ``window_seconds`` that ``now`` falls in (windows start at multiples
+    of ``window_seconds`` of the Unix clock, so every replica agrees), and the whole seconds
+    left until it ends, never 0."""
+    epoch = now.timestamp()
+    window = int(epoch // window_seconds)
+    left = (window + 1) * window_seconds - epoch
+    return window, max(1, math.ceil(left))
+
+
+def rate_key(limit: RateLimit, subject: str) -> str:
+    """The counter's key: the limit's name and a digest of the subject, so that the table
+    holds neither addresses nor emails."""
+    return f"{limit.name}:{hashlib.sha256(subject.encode()).hexdigest()[:40]}"
+
+
+def over_limit(count: int, limit: RateLimit, seconds_left: int) -> int | None:
+    """None while ``count`` stays within ``limit``, else the seconds to wait (``Retry-After``)."""
+    return seconds_left if count > limit.limit else None
+
+
+def counts_address(address: str | None) -> bool:
+    """Whether limits by client address apply: not to an unknown address, nor to a loopback
+    one, which is a process on the platform's own machine (tests, benchmarks, an operator's
+    script); clients behind the platform's proxies are known by ``X-Forwarded-For``."""
+    if not address:
+        return False
+    try:
+        return not ipaddress.ip_address(address).is_loopback
+    except ValueError:
+        return True
+
+
 def new_operator_password() -> str:
     """A strong random password for a new operator account, shown once to whoever creates it."""
     return secrets.token_urlsafe(OPERATOR_PASSWORD_BYTES)
@@ -66,10 +126,7 @@ def partner_window(now: datetime) -> tuple[int, int]:
     the others. A fixed window lets a client make up to twice the limit across a minute
     boundary; that is the national platform's behaviour, kept for compatibility.
     """
-    epoch = now.timestamp()
-    window = int(epoch // PARTNER_WINDOW_SECONDS)
-    left = (window + 1) * PARTNER_WINDOW_SECONDS - epoch
-    return window, max(1, math.ceil(left))
+    return fixed_window(now, PARTNER_WINDOW_SECONDS)
 
 
 def partner_retry_after(calls: int, seconds_left: int) -> int | None:

@@ -23,10 +23,10 @@ from services.common.contracts.school_staff import StaffDecision
 from services.common.contracts.teams import DeleteSpaceQuery, InvitationBody, NotifyBody, SpaceBody, TokenBody
 from services.common.database import Database, utcnow
 from services.common.entrypoints import Pingable
-from services.common.errors import DomainError
+from services.common.errors import DomainError, rate_limited
 from services.common.rpc import TimedRpcProxy
 from services.common.validation import parse
-from services.identity import accounts, invitations, partner_calls, school_staff, teams
+from services.identity import accounts, invitations, partner_calls, rate_limits, rules, school_staff, teams
 from services.identity.models import OutboxMessage, ProcessedEvent
 
 expected = (DomainError,)
@@ -39,9 +39,22 @@ class IdentityService(Pingable):
     matching = TimedRpcProxy("matching")
     offers = TimedRpcProxy("offers")
 
+    def _count_request(
+        self, by_email: rules.RateLimit, by_address: rules.RateLimit, email: str, ip: str | None
+    ) -> None:
+        """Count a request of a route open to anyone, in its own transaction (a refused or
+        failing request counts too); 429 with its wait when over a limit."""
+        with self.db.transaction() as session:
+            retry_after = rate_limits.count_request(session, by_email, by_address, email, ip, utcnow())
+        if retry_after is not None:
+            raise rate_limited(retry_after, "Trop de demandes pour cette adresse : réessayez plus tard.")
+
     @rpc(expected_exceptions=expected)
-    def signup(self, body: dict[str, Any]) -> dict[str, Any]:
+    def signup(self, body: dict[str, Any], ip: str | None = None) -> dict[str, Any]:
+        """A new account; an address that has one gets the same answer and its owner an email.
+        Limited by email address and by client address ``ip`` (429)."""
         request = parse(SignupRequest, body)
+        self._count_request(rules.SIGNUP_PER_EMAIL, rules.SIGNUP_PER_ADDRESS, str(request.email), ip)
         with self.db.transaction() as session:
             return accounts.signup(session, request, tpool.execute, school_exists=self.matching.school_exists)
 
@@ -59,24 +72,34 @@ class IdentityService(Pingable):
             return accounts.confirm_email_and_log_in(session, request.token, secret_key(), ip)
 
     @rpc(expected_exceptions=expected)
-    def login(self, body: dict[str, Any], ip: str | None = None) -> dict[str, Any]:
+    def login(self, body: dict[str, Any], ip: str | None = None, device: str | None = None) -> dict[str, Any]:
         """Login of the v1 API: every role but operators, whose accounts serve the v2 API only
-        (administrators, who cannot sign up, log in here too)."""
-        return self._login(body, ip, roles=(*get_args(Role), ADMIN_ROLE))
+        (administrators, who cannot sign up, log in here too). ``{token, user, device}``:
+        ``device`` is the device token the client keeps for its next logins (``devices``)."""
+        return self._login(body, ip, roles=(*get_args(Role), ADMIN_ROLE), device=device)
 
     @rpc(expected_exceptions=expected)
     def partner_login(self, body: dict[str, Any], ip: str | None = None) -> dict[str, str]:
         """Login of the partner API v2: operator accounts only; answers ``{token}``."""
         return {"token": self._login(body, ip, roles=(OPERATOR_ROLE,))["token"]}
 
-    def _login(self, body: dict[str, Any], ip: str | None, roles: tuple[str, ...] | None = None) -> dict[str, Any]:
+    def _login(
+        self, body: dict[str, Any], ip: str | None, roles: tuple[str, ...] | None = None, device: str | None = None
+    ) -> dict[str, Any]:
         request = parse(LoginRequest, body)
         # A refused login still records its failure: commit, then raise.
         failure: DomainError | None = None
         with self.db.transaction() as session:
             try:
                 return accounts.login(
-                    session, request.email, request.password, secret_key(), ip, tpool.execute, roles=roles
+                    session,
+                    request.email,
+                    request.password,
+                    secret_key(),
+                    ip,
+                    tpool.execute,
+                    roles=roles,
+                    device=device,
                 )
             except DomainError as exc:
                 failure = exc
@@ -105,10 +128,21 @@ class IdentityService(Pingable):
             return accounts.is_session_active(session, session_id)
 
     @rpc(expected_exceptions=expected)
-    def request_password_reset(self, body: dict[str, Any]) -> None:
+    def request_password_reset(self, body: dict[str, Any], ip: str | None = None) -> None:
+        """Email a reset link if the address has an account; limited by email and by ``ip`` (429)."""
         request = parse(PasswordResetRequest, body)
+        self._count_request(rules.RESET_PER_EMAIL, rules.RESET_PER_ADDRESS, request.email, ip)
         with self.db.transaction() as session:
             accounts.request_password_reset(session, request.email)
+
+    @rpc(expected_exceptions=expected)
+    def resend_confirmation(self, body: dict[str, Any], ip: str | None = None) -> None:
+        """Email a new confirmation link if the address has an unconfirmed account; limited by
+        email and by ``ip`` (429)."""
+        request = parse(PasswordResetRequest, body)
+        self._count_request(rules.RESEND_PER_EMAIL, rules.RESEND_PER_ADDRESS, request.email, ip)
+        with self.db.transaction() as session:
+            accounts.resend_confirmation(session, request.email)
 
     @rpc(expected_exceptions=expected)
     def reset_password(self, body: dict[str, Any]) -> list[str]:

@@ -9,6 +9,7 @@ from urllib.parse import urlencode
 
 from services.common.contracts.events import (
     PasswordResetRequested,
+    SignupOnTakenEmail,
     TeacherConfirmed,
     TeamInvitationSent,
     UserSignedUp,
@@ -23,6 +24,8 @@ EMAIL_CONFIRMATION_PATH = "/confirmer-mon-email"
 NEW_PASSWORD_PATH = "/nouveau-mot-de-passe"  # noqa: S105 (a path of the web UI, no secret)
 TEAM_INVITATION_PATH = "/rejoindre-une-equipe"
 SCHOOL_PUPILS_PATH = "/etablissement/eleves"
+LOGIN_PATH = "/connexion"
+FORGOTTEN_PASSWORD_PATH = "/mot-de-passe-oublie"  # noqa: S105 (a path of the web UI, no secret)
 TEAM_INVITATION_VALIDITY_DAYS = 7  # identity's rule, written in the email (expires_at is the truth)
 
 SMS_TEXT_MAX_LENGTH = 480  # three concatenated SMS: more is a mistake of the caller
@@ -44,6 +47,21 @@ def password_reset(public_url: str, request: PasswordResetRequested) -> Outgoing
     """The email carrying a password reset link (valid 1 h)."""
     link = token_link(public_url, NEW_PASSWORD_PATH, request.reset_token)
     return email_message("password_reset", request.email, {"first_name": request.first_name, "link": link})
+
+
+def signup_on_taken_email(public_url: str, attempt: SignupOnTakenEmail) -> OutgoingMessage:
+    """The email telling an account's owner that someone tried to sign up with their address,
+    with the links to log in and to choose a new password."""
+    base = public_url.rstrip("/")
+    return email_message(
+        "signup_on_taken_email",
+        attempt.email,
+        {
+            "first_name": attempt.first_name,
+            "login_link": f"{base}{LOGIN_PATH}",
+            "reset_link": f"{base}{FORGOTTEN_PASSWORD_PATH}",
+        },
+    )
 
 
 def team_invitation(public_url: str, invitation: TeamInvitationSent) -> OutgoingMessage:

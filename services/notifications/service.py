@@ -32,10 +32,12 @@ from services.common.contracts.conventions import (
 )
 from services.common.contracts.events import (
     PASSWORD_RESET_REQUESTED,
+    SIGNUP_ON_TAKEN_EMAIL,
     TEACHER_CONFIRMED,
     TEAM_INVITATION_SENT,
     USER_SIGNED_UP,
     PasswordResetRequested,
+    SignupOnTakenEmail,
     TeacherConfirmed,
     TeamInvitationSent,
     UserSignedUp,
@@ -80,6 +82,15 @@ class NotificationsService(Pingable):
         """Email the account its password reset link."""
         request = PasswordResetRequested.model_validate(event["data"])
         message = messages.password_reset(self.post.public_url, request)
+        return [dispatch.record(session, message, event_id=event["event_id"])]
+
+    @reliable_handler("identity", SIGNUP_ON_TAKEN_EMAIL)
+    @send_after_commit
+    @once_per_event
+    def on_signup_on_taken_email(self, session: Session, event: dict[str, Any]) -> list[int]:
+        """Tell an account's owner that someone tried to sign up with their address."""
+        attempt = SignupOnTakenEmail.model_validate(event["data"])
+        message = messages.signup_on_taken_email(self.post.public_url, attempt)
         return [dispatch.record(session, message, event_id=event["event_id"])]
 
     @reliable_handler("identity", TEAM_INVITATION_SENT)

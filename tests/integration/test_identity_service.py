@@ -95,11 +95,11 @@ def test_a_pupil_is_attached_to_a_school_and_has_no_team(identity, databases):
         assert db.scalars(select(Team)).all() == []
 
 
-def test_an_email_is_taken_once(identity):
-    container, _ = identity
-    signup(identity)
-    with pytest.raises(DomainError) as taken:
-        call(
+def test_an_email_is_taken_once_and_its_owner_told(identity, databases):
+    container, listener = identity
+    owner, _ = signup(identity)
+    with entrypoint_waiter(listener, "on_signup_on_taken_email", timeout=10):
+        again = call(
             container,
             "signup",
             {
@@ -111,7 +111,13 @@ def test_an_email_is_taken_once(identity):
                 "school_uai": "0752694W",
             },
         )
-    assert (taken.value.status, taken.value.code) == (409, "EMAIL_TAKEN")
+    # The answer of a new account, but none is made: the owner is emailed instead.
+    assert (again["email"], again["role"], again["email_confirmed"]) == ("alice@example.fr", "teacher", False)
+    assert again["id"] != owner["id"]
+    [told] = IdentityEventsListener.of_type(events.SIGNUP_ON_TAKEN_EMAIL)
+    assert told["data"] == {"user_id": owner["id"], "email": "alice@example.fr", "first_name": "Alice"}
+    with Session(databases.engine("identity")) as db:
+        assert [user.role for user in db.scalars(select(User)).all()] == ["employer"]
 
 
 def test_ten_failures_lock_an_account_and_an_unknown_address_alike(identity):

@@ -37,6 +37,10 @@ class IdentityEventsListener(Recorder):
     def on_session_revoked(self, event: dict[str, Any]) -> None:
         self.received.append(event)
 
+    @listens_to("identity", events.SIGNUP_ON_TAKEN_EMAIL)
+    def on_signup_on_taken_email(self, event: dict[str, Any]) -> None:
+        self.received.append(event)
+
 
 class OfferEventsListener(Recorder):
     name = "test_offer_listener"

@@ -22,6 +22,9 @@ class EventPayload(BaseModel):
 USER_SIGNED_UP = "user_signed_up"
 PASSWORD_RESET_REQUESTED = "password_reset_requested"  # noqa: S105 - an event name, not a secret
 SESSION_REVOKED = "session_revoked"
+# Someone tried to sign up with an address that has an account: its owner is told by email
+# (the sign-up itself answers as for a new address, so it reveals nothing).
+SIGNUP_ON_TAKEN_EMAIL = "signup_on_taken_email"
 EMAIL_CONFIRMED = "email_confirmed"
 TEACHER_CONFIRMED = "teacher_confirmed"
 
@@ -42,6 +45,12 @@ class PasswordResetRequested(EventPayload):
     email: str
     first_name: str
     reset_token: str
+
+
+class SignupOnTakenEmail(EventPayload):
+    user_id: int
+    email: str
+    first_name: str
 
 
 class SessionRevoked(EventPayload):
@@ -103,6 +112,7 @@ PAYLOADS: dict[tuple[str, str], type[EventPayload]] = {
     ("identity", USER_SIGNED_UP): UserSignedUp,
     ("identity", PASSWORD_RESET_REQUESTED): PasswordResetRequested,
     ("identity", SESSION_REVOKED): SessionRevoked,
+    ("identity", SIGNUP_ON_TAKEN_EMAIL): SignupOnTakenEmail,
     ("identity", EMAIL_CONFIRMED): EmailConfirmed,
     ("identity", TEACHER_CONFIRMED): TeacherConfirmed,
     ("identity", TEAM_INVITATION_SENT): TeamInvitationSent,
