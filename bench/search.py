@@ -18,6 +18,13 @@ long-running service. The RPC and HTTP passes need the broker of ``AMQP_URI`` (a
 vhost, removed at the end); the matching process gets the offers by its ``offer_projection``
 table, written directly before it starts (publishing 100,000 offers events would measure
 the event pipeline, not the search).
+
+At scale (``--offers 1000000``, fifteen times the national count): ``--checks 20`` compares
+only the first 20 answers with the brute-force scan (about a second a query at that size)
+and ``--skip-platform`` leaves out the RPC and gateway passes (their matching process would
+load the million offers again). The index's build time and the process's resident memory
+before and after it are printed; the summary puts the in-process search p95 beside the goal
+at 1,000,000 offers (≤ 2 ms).
 """
 
 from __future__ import annotations
@@ -70,6 +77,7 @@ SECTORS_FILE = "sectors.csv"
 TARGET_RATIO = 0.5
 TARGET_GATEWAY_MS = 50.0
 TARGET_HIGHLIGHT_MS = 10.0
+TARGET_SEARCH_MS = 2.0  # in-process, at 1,000,000 offers (issue 14)
 DISTANCE_TOLERANCE_KM = 0.001  # PostGIS against ours: 1 m
 
 
@@ -81,6 +89,17 @@ def percentiles(seconds: Sequence[float]) -> tuple[float, float, float]:
         return ordered[max(0, math.ceil(p / 100 * len(ordered)) - 1)] * 1000
 
     return rank(50), rank(95), rank(99)
+
+
+def resident_mb() -> float:
+    """This process's resident memory (VmRSS) in MB; 0.0 where /proc is absent."""
+    try:
+        for line in Path("/proc/self/status").read_text().splitlines():
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1]) / 1024
+    except OSError:
+        pass
+    return 0.0
 
 
 def timed(call: Callable[[Any], T], items: Sequence[Any]) -> tuple[list[float], list[T]]:
@@ -181,6 +200,8 @@ def main() -> int:
     parser.add_argument("--offers", type=int, default=100_000)
     parser.add_argument("--queries", type=int, default=1000)
     parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--checks", type=int, default=None, help="answers checked by brute force (default: all)")
+    parser.add_argument("--skip-platform", action="store_true", help="no RPC and gateway passes")
     args = parser.parse_args()
 
     folder = import_schools.data_dir()
@@ -247,18 +268,29 @@ def main() -> int:
     def audience_of(case: SearchCase) -> Audience:
         return Audience(school_uai=case.school.uai, rep=case.school.rep, qpv=case.school.qpv)
 
+    rss_before = resident_mb()
     started = time.perf_counter()
     index = OfferIndex()
     for snapshot in data.snapshots:
         index.upsert(IndexedOffer.from_snapshot(snapshot))
-    print(f"OfferIndex of {len(index)} offers built in {time.perf_counter() - started:.1f} s", flush=True)
+    upserted = time.perf_counter() - started
+    index.prepare()
+    built = time.perf_counter() - started
+    rss_after = resident_mb()
+    print(
+        f"OfferIndex of {len(index)} offers built in {built:.1f} s ({upserted:.1f} s of upserts, "
+        f"{built - upserted:.1f} s of cell records); resident memory {rss_before:.0f} MB before, "
+        f"{rss_after:.0f} MB after (+{rss_after - rss_before:.0f} MB; the snapshots stay alive too)",
+        flush=True,
+    )
 
     # 2-3. in-process, checked against brute force ---------------------------------------------
     print(f"\n{args.queries} searches (60 km, grade, weeks, audience of a random school) and highlighted weeks")
     print("in-process:")
     items = [(query_of(case), audience_of(case)) for case in cases]
+    checked = items if args.checks is None else items[: max(1, args.checks)]
     started = time.perf_counter()
-    expected = [index.brute_force(query, audience) for query, audience in items]
+    expected = [index.brute_force(query, audience) for query, audience in checked]
     brute_seconds = time.perf_counter() - started
     search_call = lambda item: index.search(*item)  # noqa: E731
     timed(search_call, items)  # untimed pass: warm cells
@@ -266,11 +298,11 @@ def main() -> int:
     report.line("search, OfferIndex.search", durations)
     problems = [
         f"query {i}: {problem}"
-        for i, (page, reference) in enumerate(zip(pages, expected, strict=True))
+        for i, (page, reference) in enumerate(zip(pages, expected, strict=False))
         if (problem := compare_pages(page, reference, 0.0)) is not None
     ]
-    report.count("search vs OfferIndex.brute_force", len(problems), problems)
-    print(f"  (brute force: {brute_seconds / len(items) * 1000:.1f} ms a query, untimed)")
+    report.count(f"search vs OfferIndex.brute_force ({len(checked)} checked)", len(problems), problems)
+    print(f"  (brute force: {brute_seconds / len(checked) * 1000:.1f} ms a query, untimed)")
     totals = sorted(page.total for page in pages)
     print(f"  offers found per search: median {totals[len(totals) // 2]}, max {totals[-1]}, zero {totals.count(0)}")
 
@@ -331,7 +363,9 @@ def main() -> int:
     # 2b-2c. through RPC and the gateway ----------------------------------------------------------
     print("\nthrough the platform:")
     uri = broker.with_vhost(os.environ.get("AMQP_URI", DEFAULT_AMQP_URI), f"e1s-bench-{uuid.uuid4().hex[:8]}")
-    if not broker.is_reachable(os.environ.get("AMQP_URI", DEFAULT_AMQP_URI)):
+    if args.skip_platform:
+        print("  skipped: --skip-platform")
+    elif not broker.is_reachable(os.environ.get("AMQP_URI", DEFAULT_AMQP_URI)):
         print("  skipped: no broker at AMQP_URI")
     else:
         try:
@@ -478,6 +512,13 @@ def summary(report: Report, postgis_p95: dict[str, float]) -> None:
             rows.append(("  (ours / PostGIS spheroid, for information)", f"{ours / spheroid:.3f}", ""))
     else:
         rows.append(("search p95 ours / PostGIS", "not measured", f"<= {TARGET_RATIO}"))
+    rows.append(
+        (
+            "search p95 in-process (goal at 1,000,000 offers)",
+            f"{ours:.2f} ms" if ours is not None else "not measured",
+            f"<= {TARGET_SEARCH_MS:.0f} ms",
+        )
+    )
     gateway = report.p95.get("search, gateway GET /api/v1/offers/search")
     rows.append(
         (
