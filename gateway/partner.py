@@ -6,12 +6,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from nameko.web.handlers import http
 from pydantic import BaseModel
 from werkzeug.wrappers import Request, Response
 
 from gateway.routing import Call, json_response
 from gateway.v2 import v2_route
+from gateway.web_server import http
 from services.common import partner_errors
 from services.common.contracts.identity import PartnerLoginRequest, PartnerToken
 from services.common.errors import DomainError

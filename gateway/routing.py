@@ -20,13 +20,13 @@ from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urlsplit
 
-from nameko.web.handlers import http
 from pydantic import BaseModel, Field, create_model
 from werkzeug.exceptions import RequestEntityTooLarge
 from werkzeug.wrappers import Request, Response
 
 from gateway import errors, observability
 from gateway.errors import ErrorFormat
+from gateway.web_server import http
 from services.common.errors import DomainError
 from services.common.session_tokens import SessionClaims
 from services.common.staff_confirmation import TEACHER_ROLE

@@ -8,7 +8,6 @@ import os
 from typing import Any
 
 from nameko.events import BROADCAST, event_handler
-from nameko.web.handlers import http
 from werkzeug.wrappers import Request, Response
 
 from gateway import observability, pages
@@ -42,6 +41,7 @@ from gateway.statistics_pages import StatisticsPages
 from gateway.statistics_routes import StatisticsRoutes
 from gateway.team_pages import TeamPages
 from gateway.team_routes import TeamRoutes
+from gateway.web_server import http
 from services.common.config import SERVICES, Settings
 from services.common.contracts import events
 from services.common.errors import DomainError, forbidden, unauthenticated
