@@ -38,21 +38,29 @@ def apply(stack, offer: dict, pupil: dict[str, str], motivation: str = "Je veux 
     return ok(answer, 201)
 
 
-def pupils(stack, *names: str) -> list[tuple[str, dict[str, str]]]:
-    return [account(stack, "student", name, school_uai=CLAUDEL, grade="troisieme") for name in names]
+PUPILS = ("Ana", "Bob", "Cyd", "Dan", "Eve")
+
+
+@pytest.fixture(scope="module")
+def people(stack, schools) -> dict[str, tuple[str, dict[str, str]]]:
+    """Accounts the tests share, made once (an account costs a password hash and an email): five
+    pupils of Claudel by first name, and « other », a host of another team. Each test has its
+    own host and offers, so their applications do not mix."""
+    made = {name: account(stack, "student", name, school_uai=CLAUDEL, grade="troisieme") for name in PUPILS}
+    return {**made, "other": account(stack, "employer")}
 
 
 def application(stack, headers: dict[str, str], application_id: int) -> dict:
     return ok(requests.get(f"{stack.url}/api/v1/applications/{application_id}", headers=headers, timeout=10))
 
 
-def test_the_host_refuses_several_applications_at_once_and_each_pupil_is_told(stack, schools):
+def test_the_host_refuses_several_applications_at_once_and_each_pupil_is_told(stack, people):
     _, host = account(stack, "employer")
-    _, other_host = account(stack, "employer")
+    _, other_host = people["other"]
     week = college_week(-1)
     offer = publish(stack, host, title=f"Fournil {uuid.uuid4().hex[:4]}", place=NEAR_CLAUDEL, college_weeks=[week])
     theirs = publish(stack, other_host, title="Ailleurs", place=NEAR_CLAUDEL, college_weeks=[week])
-    (ana_email, ana), (bob_email, bob), (_, cyd), (_, dan) = pupils(stack, "Ana", "Bob", "Cyd", "Dan")
+    (ana_email, ana), (bob_email, bob), (_, cyd), (_, dan) = (people[name] for name in ("Ana", "Bob", "Cyd", "Dan"))
     ana_app, bob_app, cyd_app = (apply(stack, offer, pupil) for pupil in (ana, bob, cyd))
     foreign = apply(stack, theirs, dan)
     ok(requests.post(f"{stack.url}/api/v1/applications/{cyd_app['id']}/cancel", json={}, headers=cyd, timeout=10))
@@ -89,11 +97,11 @@ def test_the_host_refuses_several_applications_at_once_and_each_pupil_is_told(st
         assert "n'a pas retenu votre candidature" in text_of(mail)
 
 
-def test_the_applications_page_refuses_the_checked_applications(stack, schools):
+def test_the_applications_page_refuses_the_checked_applications(stack, people):
     host_email, host = account(stack, "employer")
     week = college_week(-1)
     offer = publish(stack, host, title=f"Atelier {uuid.uuid4().hex[:4]}", place=NEAR_CLAUDEL, college_weeks=[week])
-    (eva_email, eva), (_, fay), (_, gil) = pupils(stack, "Eva", "Fay", "Gil")
+    (eva_email, eva), (_, fay), (_, gil) = (people[name] for name in ("Eve", "Bob", "Cyd"))
     eva_app, fay_app, gil_app = (apply(stack, offer, pupil) for pupil in (eva, fay, gil))
     ok(requests.post(f"{stack.url}/api/v1/applications/{gil_app['id']}/cancel", json={}, headers=gil, timeout=10))
 
@@ -158,14 +166,14 @@ def export(stack, headers: dict[str, str], path: str, **params) -> requests.Resp
     return requests.get(f"{stack.url}{path}", params=params, headers=headers, timeout=30)
 
 
-def test_a_team_exports_its_applications_and_conventions_with_the_lists_filters(stack, schools):
+def test_a_team_exports_its_applications_and_conventions_with_the_lists_filters(stack, people):
     host_email, host = account(stack, "employer")
-    _, other_host = account(stack, "employer")
+    _, other_host = people["other"]
     week = college_week(-1)
     bakery = publish(stack, host, title=f"Fournil {uuid.uuid4().hex[:4]}", place=NEAR_CLAUDEL, college_weeks=[week])
     garage = publish(stack, host, title=f"Garage {uuid.uuid4().hex[:4]}", place=NEAR_CLAUDEL, college_weeks=[week])
     theirs = publish(stack, other_host, title="Ailleurs", place=NEAR_CLAUDEL, college_weeks=[week])
-    (_, ana), (_, bob), (_, cyd), (_, dan), (_, eve) = pupils(stack, "Ana", "Bob", "Cyd", "Dan", "Eve")
+    (_, ana), (_, bob), (_, cyd), (_, dan), (_, eve) = (people[name] for name in PUPILS)
     ana_app = apply(stack, bakery, ana)
     bob_app = apply(stack, bakery, bob, "=1+1 je veux voir le four")
     cyd_app = apply(stack, garage, cyd)
@@ -221,12 +229,12 @@ def test_a_team_exports_its_applications_and_conventions_with_the_lists_filters(
     assert export(stack, {}, "/api/v1/conventions/export.csv").status_code == 401
 
 
-def test_a_school_exports_its_pupils_conventions(stack, schools):
+def test_a_school_exports_its_pupils_conventions(stack, people):
     _, host = account(stack, "employer")
     week = college_week(-1)
     offer = publish(stack, host, title=f"Fournil {uuid.uuid4().hex[:4]}", place=NEAR_CLAUDEL, college_weeks=[week])
     _, pupil = account(stack, "student", "Lou", school_uai=ANATOLE_FRANCE, grade="troisieme")
-    _, elsewhere = account(stack, "student", "Max", school_uai=CLAUDEL, grade="troisieme")
+    _, elsewhere = people["Dan"]
     for who in (pupil, elsewhere):
         done = apply(stack, offer, who)
         path = f"{stack.url}/api/v1/applications/{done['id']}"
