@@ -17,6 +17,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from werkzeug.wrappers import Response
 
 from gateway import exports
+from gateway.client_address import client_address
 from gateway.routing import Call, route
 from services.common.contracts.conventions import (
     ConventionOut,
@@ -265,12 +266,15 @@ class ConventionRoutes:
         description=(
             "Connecté : {convention_ids, phone}, un seul code à 6 chiffres (valable 10 minutes, à usage unique) "
             "pour tout le lot. Représentant légal, sans compte : {link_token, phone}. 429 avec Retry-After "
-            "quand les codes sont demandés trop souvent."
+            "quand les codes sont demandés trop souvent : 3 par quart d'heure pour un signataire, 10 pour une "
+            "adresse IP."
         ),
     )
     def request_signature_code(self, call: Call) -> dict[str, Any]:
         require_signer(call, call.body.link_token)
-        return self.conventions.request_signature_code(call.actor, call.body.model_dump(mode="json"), call.client_ip)
+        return self.conventions.request_signature_code(
+            call.actor, call.body.model_dump(mode="json"), client_address(call.request)
+        )
 
     @route(
         "POST",
@@ -289,4 +293,4 @@ class ConventionRoutes:
     )
     def sign(self, call: Call) -> dict[str, Any]:
         require_signer(call, call.body.link_token)
-        return self.conventions.sign(call.actor, call.body.model_dump(mode="json"), call.client_ip)
+        return self.conventions.sign(call.actor, call.body.model_dump(mode="json"), client_address(call.request))

@@ -145,7 +145,8 @@ class SignatureRequest(Base):
 
 
 class CodeSending(Base):
-    """Each SMS code sent, for the rate limit (3 per signatory per 15 minutes)."""
+    """Each SMS code sent, for the rate limits (3 per signatory and 10 per client address per
+    15 minutes) and as evidence: the client address that asked, as a signature keeps it."""
 
     __tablename__ = "code_sendings"
 
@@ -153,6 +154,7 @@ class CodeSending(Base):
     signer_key: Mapped[str] = mapped_column(String(50), index=True)
     request_id: Mapped[str] = mapped_column(ForeignKey("signature_requests.id", ondelete="CASCADE"))
     sent_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, index=True)
+    ip: Mapped[str | None] = mapped_column(String(64), index=True)
 
 
 class SignatureImage(Base):

@@ -262,7 +262,8 @@ class ConventionsService(Pingable):
     def request_signature_code(
         self, actor: dict[str, Any] | None, body: dict[str, Any], ip: str | None = None
     ) -> dict[str, Any]:
-        """One SMS with a 6-digit code for a batch of conventions."""
+        """One SMS with a 6-digit code for a batch of conventions; ``ip``, the client's
+        address, is kept with the sending and limits how many codes it asks."""
         request = parse(SignatureCodeBody, body)
         who = Actor(**actor) if actor else None
         user = None
@@ -271,7 +272,7 @@ class ConventionsService(Pingable):
         with self.db.transaction() as session:
             signer = signing.signer_of(session, who, request.link_token, utcnow())
             sending = signing.request_code(
-                session, signer, who, request.convention_ids or [], request.phone, user, utcnow(), secret_key()
+                session, signer, who, request.convention_ids or [], request.phone, user, utcnow(), secret_key(), ip
             )
             answer = signing.request_out(sending.request)
             reference = f"signature:{sending.request.id}:{sending.request.sends}"

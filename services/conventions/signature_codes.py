@@ -19,6 +19,9 @@ CODE_LIFETIME = timedelta(minutes=10)
 MAX_WRONG_CODES = 5
 REQUESTS_PER_WINDOW = 3
 REQUEST_WINDOW = timedelta(minutes=15)
+# Codes asked from one client address in a window, whatever the signatory: above what a
+# school's office or a family asks, below what a script walking through links would need.
+ADDRESS_REQUESTS_PER_WINDOW = 10
 
 
 def new_code() -> str:
@@ -58,16 +61,17 @@ class Throttle:
     retry_after: int = 0
 
 
-def throttle(sent_at: list[datetime], now: datetime) -> Throttle:
-    """At most ``REQUESTS_PER_WINDOW`` codes per signatory in any ``REQUEST_WINDOW``.
+def throttle(sent_at: list[datetime], now: datetime, limit: int = REQUESTS_PER_WINDOW) -> Throttle:
+    """At most ``limit`` codes in any ``REQUEST_WINDOW``: ``REQUESTS_PER_WINDOW`` per
+    signatory, ``ADDRESS_REQUESTS_PER_WINDOW`` per client address.
 
     With ``MAX_WRONG_CODES`` tries per code, that bounds guessing to 15 tries a quarter
     of an hour: one chance in 66,000 to find a code.
     """
     recent = sorted(moment for moment in sent_at if moment > now - REQUEST_WINDOW)
-    if len(recent) < REQUESTS_PER_WINDOW:
+    if len(recent) < limit:
         return Throttle(True)
-    frees_at = recent[len(recent) - REQUESTS_PER_WINDOW] + REQUEST_WINDOW
+    frees_at = recent[len(recent) - limit] + REQUEST_WINDOW
     return Throttle(False, max(1, int((frees_at - now).total_seconds()) + 1))
 
 

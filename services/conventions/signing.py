@@ -16,6 +16,7 @@ from typing import Any
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
+from services.common.client_addresses import counts_address
 from services.common.contracts.actors import Actor
 from services.common.contracts.conventions import (
     CONVENTION_SIGNED_BY_ALL,
@@ -137,11 +138,13 @@ def request_code(
     user: dict[str, Any] | None,
     now: datetime,
     secret: str,
+    ip: str | None = None,
 ) -> CodeToSend:
     """A code for the batch: a new request, or a new code for the same live request.
 
     Asking again for the same batch keeps the request and its count of wrong codes, so
-    asking again never buys more tries. Three codes per signatory per 15 minutes.
+    asking again never buys more tries. Three codes per signatory and ten per client address
+    ``ip`` per 15 minutes; the address is kept with the sending.
     """
     conventions = _signable(session, signer, actor, convention_ids)
     if signer.role == "legal_representative":
@@ -161,6 +164,15 @@ def request_code(
             allowed.retry_after,
             "Trop de codes demandés : au plus 3 par quart d'heure. Réessayez plus tard.",
         )
+    if counts_address(ip):
+        from_address = session.scalars(
+            select(CodeSending.sent_at).where(CodeSending.ip == ip, CodeSending.sent_at > now - codes.REQUEST_WINDOW)
+        ).all()
+        allowed = codes.throttle(list(from_address), now, codes.ADDRESS_REQUESTS_PER_WINDOW)
+        if not allowed.allowed:
+            raise rate_limited(
+                allowed.retry_after, "Trop de codes demandés depuis cette adresse IP. Réessayez plus tard."
+            )
     ids = [convention.id for convention in conventions]
     code = codes.new_code()
     request = _live_request(session, signer, ids, now)
@@ -189,7 +201,7 @@ def request_code(
         request.sends += 1
         request.expires_at = now + codes.CODE_LIFETIME
     session.flush()
-    session.add(CodeSending(signer_key=signer.key, request_id=request.id, sent_at=now))
+    session.add(CodeSending(signer_key=signer.key, request_id=request.id, sent_at=now, ip=ip))
     return CodeToSend(request, code)
 
 

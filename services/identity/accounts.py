@@ -16,6 +16,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from services.common import session_tokens
+from services.common.client_addresses import counts_address
 from services.common.contracts import events
 from services.common.contracts.identity import (
     ADMIN_ROLE,
@@ -367,7 +368,7 @@ def _login_wait(session: Session, email: str, ip: str | None, nonce: str | None,
         )
     ).all()
     retry_after = rules.login_retry_after(failures, now)
-    if retry_after is None and rules.counts_address(ip):
+    if retry_after is None and counts_address(ip):
         assert ip is not None
         retry_after = rate_limits.wait(session, rules.LOGIN_FAILURES_PER_ADDRESS, ip, now)
     return retry_after
@@ -380,7 +381,7 @@ def _count_login_failure(session: Session, email: str, ip: str | None, nonce: st
         rate_limits.count(session, rules.LOGIN_FAILURES_PER_DEVICE, nonce, now)
         return
     session.add(LoginFailure(email=email, failed_at=now))
-    if rules.counts_address(ip):
+    if counts_address(ip):
         assert ip is not None
         rate_limits.count(session, rules.LOGIN_FAILURES_PER_ADDRESS, ip, now)
 

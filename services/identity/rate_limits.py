@@ -9,6 +9,7 @@ from datetime import datetime
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
+from services.common.client_addresses import counts_address
 from services.common.database import upsert_insert
 from services.identity import rules
 from services.identity.models import RateCount
@@ -59,7 +60,7 @@ def count_request(
     """Count one request naming ``email`` from ``address`` against both limits; the longest
     wait, or None when both allow it."""
     waits = [count(session, by_email, rules.normalize_email(email), now)]
-    if rules.counts_address(address):
+    if counts_address(address):
         assert address is not None
         waits.append(count(session, by_address, address, now))
     refused = [seconds for seconds in waits if seconds is not None]

@@ -4,7 +4,6 @@ limits of the routes open to anyone, and the partner API's rate limit."""
 from __future__ import annotations
 
 import hashlib
-import ipaddress
 import math
 import secrets
 from collections.abc import Sequence
@@ -99,18 +98,6 @@ def rate_key(limit: RateLimit, subject: str) -> str:
 def over_limit(count: int, limit: RateLimit, seconds_left: int) -> int | None:
     """None while ``count`` stays within ``limit``, else the seconds to wait (``Retry-After``)."""
     return seconds_left if count > limit.limit else None
-
-
-def counts_address(address: str | None) -> bool:
-    """Whether limits by client address apply: not to an unknown address, nor to a loopback
-    one, which is a process on the platform's own machine (tests, benchmarks, an operator's
-    script); clients behind the platform's proxies are known by ``X-Forwarded-For``."""
-    if not address:
-        return False
-    try:
-        return not ipaddress.ip_address(address).is_loopback
-    except ValueError:
-        return True
 
 
 def new_operator_password() -> str:

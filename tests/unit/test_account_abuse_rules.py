@@ -11,6 +11,7 @@ from werkzeug.wrappers import Request
 
 from gateway.client_address import client_address
 from services.common import config
+from services.common.client_addresses import counts_address
 from services.common.errors import DomainError
 from services.identity import devices, rules
 
@@ -50,12 +51,12 @@ def test_counter_keys_hold_no_address_and_differ_by_limit_and_subject():
 
 
 def test_limits_by_address_skip_local_processes_and_unknown_addresses():
-    assert rules.counts_address("203.0.113.7") is True
-    assert rules.counts_address("2001:db8::1") is True
-    assert rules.counts_address("127.0.0.1") is False
-    assert rules.counts_address("::1") is False
-    assert rules.counts_address(None) is False
-    assert rules.counts_address("") is False
+    assert counts_address("203.0.113.7") is True
+    assert counts_address("2001:db8::1") is True
+    assert counts_address("127.0.0.1") is False
+    assert counts_address("::1") is False
+    assert counts_address(None) is False
+    assert counts_address("") is False
 
 
 def test_the_stated_limits():
