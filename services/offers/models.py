@@ -49,6 +49,10 @@ class Offer(Base):
     employer_is_public: Mapped[bool] = mapped_column(Boolean, default=False)
     employer_description: Mapped[str | None] = mapped_column(Text)
     employer_website: Mapped[str | None] = mapped_column(String(500))
+    employer_trade_name: Mapped[str | None] = mapped_column(String(150))
+    employer_ministry: Mapped[str | None] = mapped_column(String(200))
+    # E.164 (``+33123456789``): for the pupils' school, never shown to pupils.
+    contact_phone: Mapped[str | None] = mapped_column(String(20))
     street: Mapped[str] = mapped_column(String(300))
     zipcode: Mapped[str] = mapped_column(String(5))
     city: Mapped[str] = mapped_column(String(150))

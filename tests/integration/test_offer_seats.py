@@ -209,7 +209,10 @@ def test_a_count_for_a_deleted_offer_is_kept_without_bringing_it_back(stack, sen
 
 
 def test_offer_for_application_answers_published_unpublished_and_deleted_offers(stack, databases):
-    published = call(stack.offers, "create_offer", stack.actor, offer_body())
+    # With the contact phone and the trade name that conventions may copy.
+    employer = {**offer_body()["employer"], "trade_name": "Aux Canuts"}
+    body = offer_body(employer=employer, contact_phone="04 78 00 00 00")
+    published = call(stack.offers, "create_offer", stack.actor, body)
     unpublished = call(stack.offers, "create_offer", stack.actor, offer_body(title="Cachée"))
     call(stack.offers, "unpublish_offer", stack.actor, unpublished["id"])
     deleted = call(stack.offers, "create_offer", stack.actor, offer_body(title="Supprimée"))
@@ -226,6 +229,8 @@ def test_offer_for_application_answers_published_unpublished_and_deleted_offers(
         "description": published["description"],
         "employer_name": "Boulangerie des Canuts",
         "employer_siret": "73282932000074",
+        "employer_trade_name": "Aux Canuts",
+        "contact_phone": "+33478000000",
         "street": "12 rue d'Austerlitz",
         "zipcode": "69004",
         "city": "Lyon",

@@ -18,7 +18,8 @@ from pydantic import (
 from pydantic_core import PydanticCustomError
 
 from services.common.contracts.events import EventPayload
-from services.common.identifiers import is_valid_siret, is_valid_uai, normalize_uai
+from services.common.identifiers import is_valid_siret, is_valid_uai, normalize_phone, normalize_uai
+from services.common.ministries import is_ministry
 from services.common.school_calendar import normalize_weeks
 from services.common.validation import CROSS_FIELD_ERROR
 
@@ -57,6 +58,9 @@ class Employer(Strict):
     """The hosting organisation (its head office may be elsewhere than the internship place)."""
 
     name: str = Field(min_length=1, max_length=150, description="Raison sociale ou nom de l'organisme.")
+    trade_name: str | None = Field(
+        default=None, max_length=150, description="Enseigne (nom commercial), quand elle diffère de la raison sociale."
+    )
     siret: str = Field(
         description=(
             "SIRET de l'organisme (14 chiffres). Pour une école primaire, indiquez le SIRET de la "
@@ -66,6 +70,32 @@ class Employer(Strict):
     is_public: bool = Field(description="Secteur public (administration, collectivité…) ou privé.")
     description: str | None = Field(default=None, max_length=1500)
     website: HttpUrl | None = None
+    ministry: str | None = Field(
+        default=None,
+        description=(
+            "Ministère de tutelle d'un organisme public, nommé exactement comme dans la liste "
+            "des ministères (« Ministère des Armées »)."
+        ),
+    )
+
+    @field_validator("trade_name")
+    @classmethod
+    def _trade_name(cls, value: str | None) -> str | None:
+        return value or None
+
+    @field_validator("ministry")
+    @classmethod
+    def _ministry(cls, value: str | None) -> str | None:
+        if value and not is_ministry(value):
+            raise PydanticCustomError("ministry", "Ministère de tutelle inconnu : choisissez-le dans la liste.")
+        return value or None
+
+    @model_validator(mode="after")
+    def _ministry_of_public_body(self) -> Employer:
+        if self.ministry is not None and not self.is_public:
+            message = "Le ministère de tutelle ne s'indique que pour un organisme du secteur public."
+            raise PydanticCustomError(CROSS_FIELD_ERROR, message, {"fields": [("ministry", message)]})
+        return self
 
     @field_validator("siret")
     @classmethod
@@ -153,6 +183,13 @@ class OfferBody(Strict):
     description: str = Field(min_length=10, max_length=1500, description="L'offre et les activités proposées.")
     sector: str = Field(pattern=SECTOR_PATTERN, description="Secteur d'activité, s1 à s51.")
     employer: Employer
+    contact_phone: str | None = Field(
+        default=None,
+        description=(
+            "Téléphone de contact pour l'établissement scolaire (numéro français par défaut, +… sinon) ; "
+            "montré à l'équipe et sur la convention, pas aux élèves."
+        ),
+    )
     place: Place
     workspace_conditions: str | None = Field(
         default=None, min_length=10, max_length=1000, description="Open space, niveau sonore, luminosité…"
@@ -171,6 +208,19 @@ class OfferBody(Strict):
     lunch_break: str = Field(min_length=8, max_length=250, description="Pause déjeuner : horaires et modalités.")
     max_candidates: int = Field(ge=1, le=6000, description="Nombre d'élèves accueillis.")
     reserved_for: ReservedFor = Field(default_factory=ReservedFor)
+
+    @field_validator("contact_phone")
+    @classmethod
+    def _contact_phone(cls, value: str | None) -> str | None:
+        if not value:
+            return None
+        phone = normalize_phone(value)
+        if phone is None:
+            raise PydanticCustomError(
+                "phone",
+                "Téléphone de contact pour l'établissement invalide : indiquez un numéro français (01 23 45 67 89).",
+            )
+        return phone
 
     @field_validator("grades")
     @classmethod
@@ -241,8 +291,9 @@ class WorkingTimeVerdict(BaseModel):
 
 
 # What pupils are not shown of an offer's content: the host's own settings (space, seats,
-# which seconde weeks: pupils see the weeks), and, of the employer, its SIRET.
-PUPIL_HIDDEN = frozenset({"space_id", "seconde_period", "max_candidates"})
+# which seconde weeks: pupils see the weeks), the contact phone (for the school: the team and
+# the convention show it), and, of the employer, its SIRET.
+PUPIL_HIDDEN = frozenset({"space_id", "seconde_period", "max_candidates", "contact_phone"})
 EMPLOYER_PUPIL_HIDDEN = frozenset({"siret"})
 
 
@@ -347,6 +398,9 @@ class OfferForApplication(BaseModel):
     description: str
     employer_name: str
     employer_siret: str | None
+    # Defaults: an offers service of the previous release does not send them yet.
+    employer_trade_name: str | None = None
+    contact_phone: str | None = Field(default=None, description="Téléphone de contact pour l'établissement.")
     street: str
     zipcode: str
     city: str
