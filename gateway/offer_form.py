@@ -20,6 +20,7 @@ from werkzeug.datastructures import MultiDict
 
 from gateway.offer_routes import seconde_calendar
 from services.common.contracts.offers import COLLEGE_GRADES, OfferBody
+from services.common.ministries import MINISTRIES
 from services.common.school_calendar import SchoolYear, Week, french_date
 from services.common.sectors import SECTORS
 from services.common.validation import french_message
@@ -39,7 +40,7 @@ class Step:
 
 STEPS: tuple[Step, ...] = (
     Step("offre", "Offre", ("title", "description", "sector", "place", "space_id")),
-    Step("structure", "Structure", ("employer", "workspace_conditions", "workspace_accessibility")),
+    Step("structure", "Structure", ("employer", "contact_phone", "workspace_conditions", "workspace_accessibility")),
     Step(
         "eleves-et-dates",
         "Élèves et dates",
@@ -71,6 +72,9 @@ LABELS: dict[str, str] = {
     "employer": "Structure",
     "employer.siret": "SIRET",
     "employer.name": "Nom de la structure",
+    "employer.trade_name": "Enseigne (nom commercial)",
+    "employer.ministry": "Ministère de tutelle",
+    "contact_phone": "Téléphone de contact pour l'établissement",
     "employer.is_public": "Secteur public ou privé",
     "employer.description": "Description de la structure",
     "employer.website": "Site internet de la structure",
@@ -235,12 +239,28 @@ def _read_structure(form: MultiDict[str, str], before: Mapping[str, Any], conten
     employer = {key: value for key, value in previous.items() if key in ("description", "website")}
     _set_text(employer, "siret", "".join(_text(form, "employer.siret").split()))
     _set_text(employer, "name", _text(form, "employer.name"))
+    _read_added(form, "employer.trade_name", previous, employer)
     sector = _text(form, "employer.is_public")
     if sector in ("true", "false"):
         employer["is_public"] = sector == "true"
+    _read_added(form, "employer.ministry", previous, employer)
+    if not employer.get("is_public") and employer.get("ministry"):
+        # A ministry belongs to a public body: a host who chose « privé » leaves none behind.
+        employer["ministry"] = None
     content["employer"] = employer
+    _read_added(form, "contact_phone", before, content)
     for key in ("workspace_conditions", "workspace_accessibility"):
         _set_text(content, key, _text(form, key), optional=True)
+
+
+def _read_added(form: MultiDict[str, str], name: str, before: Mapping[str, Any], target: dict[str, Any]) -> None:
+    """An optional field added to the form after drafts were made: set (or cleared) when the
+    form has it, else kept as the draft had it (a page opened before the field existed)."""
+    key = name.rsplit(".", 1)[-1]
+    if name in form:
+        _set_text(target, key, _text(form, name), optional=True)
+    elif key in before:
+        target[key] = before[key]
 
 
 def _read_pupils_and_dates(form: MultiDict[str, str], before: Mapping[str, Any], content: dict[str, Any]) -> None:
@@ -320,10 +340,11 @@ def form_values(content: Mapping[str, Any]) -> dict[str, Any]:
             "seconde_period",
             "lunch_break",
             "max_candidates",
+            "contact_phone",
         )
     }
     values.update({f"place.{key}": _shown(place.get(key)) for key in (*_ADDRESS_FIELDS, "latitude", "longitude")})
-    values.update({f"employer.{key}": _shown(employer.get(key)) for key in ("siret", "name")})
+    values.update({f"employer.{key}": _shown(employer.get(key)) for key in ("siret", "name", "trade_name", "ministry")})
     values["employer.is_public"] = "" if is_public is None else ("true" if is_public else "false")
     values["grades"] = [
         audience
@@ -467,6 +488,12 @@ def first_step_with_errors(errors: Mapping[str, list[str]]) -> Step | None:
 
 # -- choices the form offers -------------------------------------------------------------------
 
+
+# The ministries' list, and first the choice of none (the field is optional).
+MINISTRY_OPTIONS: list[tuple[str, str]] = [
+    ("", "Aucun (organisme non rattaché à un ministère)"),
+    *((name, name) for name in MINISTRIES),
+]
 
 SECTOR_OPTIONS: list[tuple[str, str]] = sorted(
     ((sector.code, sector.name) for sector in SECTORS), key=lambda option: option[1].casefold()

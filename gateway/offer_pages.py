@@ -17,6 +17,7 @@ from urllib.parse import quote, unquote, urlencode
 from werkzeug.wrappers import Response
 
 from gateway import offer_form, web_session
+from gateway.application_pages import phone_text
 from gateway.offer_form import STEP_TITLES, STEPS, Step
 from gateway.page_routing import FORM_SUMMARY, FormErrors, Page, page, safe_next
 from services.common.errors import DomainError, not_found
@@ -205,6 +206,8 @@ class OfferPages:
             if not values["space_id"]:
                 values["space_id"] = next((str(space["id"]) for space in spaces if space["is_default"]), "")
             context["sectors"] = offer_form.SECTOR_OPTIONS
+        elif step.slug == "structure":
+            context["ministries"] = offer_form.MINISTRY_OPTIONS
         elif step.slug == "eleves-et-dates":
             today = today_in_paris()
             highlighted: list[dict[str, Any]] = []
@@ -337,6 +340,7 @@ class OfferPages:
             college_grades=offer_form.college_grades_label(preview["grades"]),
             reserved_schools=self._schools_named(uais),
             day_names=offer_form.DAY_NAMES,
+            contact_phone=phone_text(offer.get("contact_phone")),
         )
 
     def _back(self, current: Page, offer_id: int) -> str:

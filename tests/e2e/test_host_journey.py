@@ -101,3 +101,44 @@ def test_seconde_calendar_is_public_and_computed(stack):
     assert current["week_2"]["week"] == str(SchoolYear.current(today_in_paris()).seconde.week_2)
     wrong = requests.get(f"{stack.url}/api/v1/calendar/seconde", params={"year": "juin"}, timeout=10)
     assert (wrong.status_code, list(wrong.json()["fields"])) == (422, ["year"])
+
+
+def test_the_contact_phone_trade_name_and_ministry_round_trip_and_only_the_team_sees_the_phone(stack):
+    auth = logged_in_host(stack)
+    url = f"{stack.url}/api/v1/offers"
+    employer = {
+        **offer_body()["employer"],
+        "is_public": True,
+        "trade_name": "Le Fournil de la Croix-Rousse",
+        "ministry": "Ministère de la Culture",
+    }
+    refused = requests.post(url, json=offer_body(employer=employer, contact_phone="01 23"), headers=auth, timeout=10)
+    assert refused.status_code == 422
+    assert refused.json()["fields"]["contact_phone"] == [
+        "Téléphone de contact pour l'établissement invalide : indiquez un numéro français (01 23 45 67 89)."
+    ]
+    created = requests.post(
+        url, json=offer_body(employer=employer, contact_phone="04 78 00 00 00"), headers=auth, timeout=10
+    )
+    assert created.status_code == 201, created.text
+    offer = requests.get(f"{url}/{created.json()['id']}", headers=auth, timeout=10).json()
+    assert offer["contact_phone"] == "+33478000000"
+    assert (offer["employer"]["trade_name"], offer["employer"]["ministry"]) == (
+        "Le Fournil de la Croix-Rousse",
+        "Ministère de la Culture",
+    )
+
+    preview = requests.get(f"{url}/{offer['id']}/preview", timeout=10).json()
+    assert preview["employer"]["trade_name"] == "Le Fournil de la Croix-Rousse"
+    assert "contact_phone" not in preview
+    pupils_page = requests.get(f"{stack.url}/offres/{offer['id']}", timeout=10)
+    assert pupils_page.status_code == 200
+    assert "Le Fournil de la Croix-Rousse" in pupils_page.text and "78 00 00 00" not in pupils_page.text
+
+    # Cleared by the host: the trade name goes, the phone too.
+    employer["trade_name"] = None
+    edited = requests.patch(
+        f"{url}/{offer['id']}", json={"employer": employer, "contact_phone": ""}, headers=auth, timeout=10
+    )
+    assert edited.status_code == 200, edited.text
+    assert (edited.json()["employer"]["trade_name"], edited.json()["contact_phone"]) == (None, None)

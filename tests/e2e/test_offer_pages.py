@@ -265,3 +265,59 @@ def test_a_drafts_pages_are_its_teams_only(stack):
     deleted = owner.post_form(f"/mon-espace/offres/brouillons/{draft_id}/supprimer", {})
     assert flash_of(owner, deleted) == "Le brouillon est supprimé."
     assert owner.get(draft_step).status_code == 404
+
+
+def test_the_structure_step_asks_the_contact_phone_trade_name_and_ministry_which_the_preview_shows(stack):
+    host = new_host(stack)
+    step = host.post_form("/mon-espace/offres/nouvelle", {}).headers["Location"].rsplit("/", 1)[0]
+    page = host.get(f"{step}/structure").text
+    for label in (
+        "Téléphone de contact pour l&#39;établissement",
+        "Enseigne (nom commercial)",
+        "Ministère de tutelle",
+        '<option value="Ministère des Armées">',
+    ):
+        assert label in page, label
+    structure = {
+        "employer.siret": "732 829 320 00074",
+        "employer.name": "Établissement public du musée des Confluences",
+        "employer.trade_name": "Musée des Confluences",
+        "employer.is_public": "true",
+        "employer.ministry": "Ministère de la Culture",
+        "contact_phone": "04 78",
+    }
+    refused = host.post_form(f"{step}/structure", {**structure, "action": "next"})
+    assert refused.status_code == 422
+    assert errors_in(refused.text) == [
+        "Téléphone de contact pour l'établissement invalide : indiquez un numéro français (01 23 45 67 89)."
+    ]
+    structure["contact_phone"] = "04 78 00 00 00"
+    assert host.post_form(f"{step}/structure", {**structure, "action": "next"}).status_code == 303
+    shown = host.get(f"{step}/structure").text
+    assert value_of(shown, "contact_phone") == "04 78 00 00 00"  # a draft keeps what was typed
+    assert value_of(shown, "employer.trade_name") == "Musée des Confluences"
+    assert '<option value="Ministère de la Culture" selected>' in shown
+
+    offer_step = {
+        "title": "Les coulisses d'un musée",
+        "description": "Découvrir la conservation, la médiation et l'accueil du public.",
+        "sector": "s17",
+        **{"place.street": "12 rue d'Austerlitz", "place.zipcode": "69004", "place.city": "Lyon"},
+    }
+    assert host.post_form(f"{step}/offre", {**offer_step, "action": "next"}).status_code == 303
+    week = str(SchoolYear.current(today_in_paris()).college_weeks()[-1])
+    dates = [("grades", "college"), ("college_weeks_mode", "weeks"), ("college_weeks", week), ("max_candidates", "1")]
+    dates += [("lunch_break", "Repas tiré du sac dans la salle de pause.")]
+    dates += day_hours(lundi=["09:00", "", "", "12:00"])
+    assert host.post_form(f"{step}/eleves-et-dates", [*dates, ("action", "next")]).status_code == 303
+    submitted = host.post_form(f"{step}/egalite-des-chances", {"action": "next"})
+    offer_id = int(OFFER_PAGE.match(submitted.headers["Location"]).group(1))
+
+    preview = unescape(host.get(f"/mon-espace/offres/{offer_id}").text)
+    for expected in (
+        '<p class="fr-text--lead fr-mb-0">Musée des Confluences</p>',
+        "Établissement public du musée des Confluences",
+        "Téléphone de contact pour l'établissement : 04 78 00 00 00",
+        "Ministère de tutelle : Ministère de la Culture",
+    ):
+        assert expected in preview, expected
