@@ -40,6 +40,7 @@ def _paths() -> list[tuple[tuple[str, ...], str]]:
 
 
 PATHS = _paths()
+COLUMN_OF: dict[tuple[str, ...], str] = dict(PATHS)
 
 
 def _copy(value: Any) -> Any:

@@ -10,7 +10,7 @@ import math
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import String, cast, func, select
 from sqlalchemy.orm import Session
 
 from services.common import partner_errors
@@ -22,13 +22,14 @@ from services.common.contracts.offers import (
     OfferDeleted,
 )
 from services.common.database import utcnow
-from services.common.geography import distance_km
+from services.common.geography import bounding_box, distance_km
 from services.common.outbox import emit
 from services.common.school_calendar import PARIS, Week, french_date
 from services.common.sectors import SECTORS
 from services.common.text import fold
 from services.offers.catalogue import snapshot, touch
 from services.offers.models import Offer
+from services.offers.offer_mapping import COLUMN_OF
 from services.offers.partner_payload import UNSET, check
 from services.offers.rules import open_weeks
 
@@ -130,21 +131,40 @@ def _page(
     }
 
 
-_SAME_NAME = (
-    "title", "description", "employer_name", "employer_description", "employer_website", "street", "zipcode",
-    "city", "remote_id", "permalink", "latitude", "longitude", "sector", "max_candidates", "grades",
-    "seconde_period", "college_weeks", "daily_hours", "lunch_break", "handicap_accessible",
-)  # fmt: skip
+# The v2 payload's names (as ``partner_payload.check`` gives them) in the offer's body: the one
+# mapping (``offer_mapping``) says where each is stored.
+_BODY_PATHS: dict[str, tuple[str, ...]] = {
+    "title": ("title",),
+    "description": ("description",),
+    "sector": ("sector",),
+    "employer_name": ("employer", "name"),
+    "employer_description": ("employer", "description"),
+    "employer_website": ("employer", "website"),
+    "is_public": ("employer", "is_public"),
+    "street": ("place", "street"),
+    "zipcode": ("place", "zipcode"),
+    "city": ("place", "city"),
+    "latitude": ("place", "latitude"),
+    "longitude": ("place", "longitude"),
+    "max_candidates": ("max_candidates",),
+    "grades": ("grades",),
+    "seconde_period": ("seconde_period",),
+    "college_weeks": ("college_weeks",),
+    "daily_hours": ("daily_hours",),
+    "lunch_break": ("lunch_break",),
+    "rep": ("reserved_for", "rep"),
+    "qpv": ("reserved_for", "qpv"),
+}
+# What only partners' offers have (hosts describe accessibility in workspace_accessibility).
+_PARTNER_ONLY = ("remote_id", "permalink", "handicap_accessible")
 
 
 def _apply(offer: Offer, values: dict[str, Any]) -> None:
-    for name in _SAME_NAME:
-        if name in values:
-            setattr(offer, name, values[name])
-    renamed = {"is_public": "employer_is_public", "rep": "reserved_rep", "qpv": "reserved_qpv"}
-    for name, column in renamed.items():
-        if name in values:
-            setattr(offer, column, values[name])
+    for name, value in values.items():
+        if name in _BODY_PATHS:
+            setattr(offer, COLUMN_OF[_BODY_PATHS[name]], value)
+        elif name in _PARTNER_ONLY:
+            setattr(offer, name, value)
 
 
 def _set_publication(offer: Offer, published_at: Any) -> None:
@@ -215,7 +235,7 @@ def destroy(session: Session, operator_id: int, remote_id: str, today: date) -> 
     if offer.approved_count > 0:
         raise partner_errors.wrong_params("Pupils were already approved for this offer: it cannot be destroyed")
     offer.deleted_at = utcnow()
-    offer.version += 1
+    touch(offer)
     emit(session, OFFER_DELETED, OfferDeleted(offer_id=offer.id, version=offer.version))
     return offer_view(offer, today)
 
@@ -229,22 +249,49 @@ def index(session: Session, operator_id: int, page: int, today: date, public_url
     return _page(list(offers), total, page, base, today, public_url, operator_id)
 
 
-def search(session: Session, operator_id: int, params: dict[str, Any], today: date, public_url: str) -> dict[str, Any]:
-    """Published offers of every host and partner: near a point, of a grade, with a keyword."""
-    query = select(Offer).where(Offer.status == "published", Offer.deleted_at.is_(None))
-    offers = list(session.scalars(query.order_by(Offer.id)).all())
+def _found_ids(session: Session, params: dict[str, Any]) -> list[int]:
+    """The ids of the published offers the search finds, in the answer's order: by id, or
+    nearest first around a point (ties by id).
+
+    The database narrows (published, the grade, the radius's box); only ids, coordinates and,
+    for a keyword, the three searched texts are read, a batch at a time, never whole offers.
+    """
+    columns: list[Any] = [Offer.id, Offer.latitude, Offer.longitude]
     grade, keyword = params.get("grade"), params.get("keyword")
+    wanted = fold(keyword).split() if keyword else []
+    if wanted:
+        columns += [Offer.title, Offer.description, Offer.employer_name]
+    query = select(*columns).where(Offer.status == "published", Offer.deleted_at.is_(None))
     if grade:
-        offers = [offer for offer in offers if grade in offer.grades]
-    if keyword:
-        wanted = fold(keyword).split()
-        offers = [o for o in offers if all(w in fold(f"{o.title} {o.description} {o.employer_name}") for w in wanted)]
+        # ``grades`` is a JSON list of known names: its text holds the quoted name.
+        query = query.where(cast(Offer.grades, String).like(f'%"{grade}"%'))
+    point = None
+    radius = params.get("radius") or SEARCH_RADIUS_METERS
     if params.get("latitude") is not None and params.get("longitude") is not None:
         point = (params["latitude"], params["longitude"])
-        radius = params.get("radius") or SEARCH_RADIUS_METERS
-        distances = {o.id: distance_km(*point, o.latitude, o.longitude) * 1000 for o in offers}
-        offers = sorted((o for o in offers if distances[o.id] <= radius), key=lambda o: distances[o.id])
+        box = bounding_box(*point, radius / 1000)
+        query = query.where(Offer.latitude.between(box.min_latitude, box.max_latitude))
+        if box.min_longitude is not None and box.max_longitude is not None:
+            query = query.where(Offer.longitude.between(box.min_longitude, box.max_longitude))
+    found: list[tuple[float, int]] = []
+    for row in session.execute(query.order_by(Offer.id).execution_options(yield_per=1000)):
+        if wanted:
+            text = fold(f"{row.title} {row.description} {row.employer_name}")
+            if not all(word in text for word in wanted):
+                continue
+        distance = distance_km(*point, row.latitude, row.longitude) * 1000 if point else 0.0
+        if distance <= radius:
+            found.append((distance, row.id))
+    if point:
+        found.sort(key=lambda pair: pair[0])  # stable: equal distances stay by id
+    return [offer_id for _, offer_id in found]
+
+
+def search(session: Session, operator_id: int, params: dict[str, Any], today: date, public_url: str) -> dict[str, Any]:
+    """Published offers of every host and partner: near a point, of a grade, with a keyword."""
+    ids = _found_ids(session, params)
     page = params.get("page") or 1
-    chunk = offers[(page - 1) * PER_PAGE : page * PER_PAGE]
+    chunk = ids[(page - 1) * PER_PAGE : page * PER_PAGE]
+    loaded = {offer.id: offer for offer in session.scalars(select(Offer).where(Offer.id.in_(chunk)))} if chunk else {}
     base = f"{public_url}/api/v2/internship_offers/search"
-    return _page(chunk, len(offers), page, base, today, public_url, operator_id)
+    return _page([loaded[offer_id] for offer_id in chunk], len(ids), page, base, today, public_url, operator_id)
