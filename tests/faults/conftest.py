@@ -19,6 +19,10 @@ GATEWAY_TIMEOUT = 10.0
 """The gateway's deadline for a service's answer (``TimedRpcProxy``'s default): a 503 comes
 this late. ``RPC_TIMEOUT`` does not change it: ``config.nameko_config`` does not pass it on."""
 
+SLOW_CLIENT_TIMEOUT = 3.0
+"""The gateway's socket, keep-alive and body timeouts here (``gateway.web_server``), shorter
+than in production so that the test sees them end."""
+
 
 @pytest.fixture(scope="session")
 def platform(tmp_path_factory: pytest.TempPathFactory, amqp_uri: str) -> Iterator[Stack]:
@@ -26,7 +30,8 @@ def platform(tmp_path_factory: pytest.TempPathFactory, amqp_uri: str) -> Iterato
     broker.ensure_vhost(uri)
     folder: Path = tmp_path_factory.mktemp("faults")
     dbs = DatabaseSet.create(os.environ.get("TEST_DATABASE", "sqlite"), "faults", SERVICES, folder)
-    env = {"AMQP_URI": uri, "MIGRATE_ON_START": "0", **dbs.env()}
+    timeouts = {f"GATEWAY_{name}_TIMEOUT": str(SLOW_CLIENT_TIMEOUT) for name in ("SOCKET", "KEEPALIVE", "BODY")}
+    env = {"AMQP_URI": uri, "MIGRATE_ON_START": "0", **timeouts, **dbs.env()}
     env.pop("SECRET_KEY", None)
     running = Stack(env, folder / "state")
     try:
