@@ -43,6 +43,7 @@ from services.conventions import (
     archive,
     convention_parts,
     offer_changes,
+    offer_outcomes,
     reminder_pass,
     school_follow_up,
     signing,
@@ -123,6 +124,12 @@ class ConventionsService(Pingable):
         "cancelled", "expired"}}``: the team's applications to each of ``offer_ids`` (employers)."""
         with self.db.transaction() as session:
             return applications.counts(session, Actor(**actor), offer_ids)
+
+    @rpc(expected_exceptions=expected)
+    def offer_outcomes(self, actor: dict[str, Any], offer_ids: list[int]) -> dict[str, dict[str, int]]:
+        """``{str(offer_id): {"applications", "accepted", "signed"}}`` of the team's offers (employers)."""
+        with self.db.transaction() as session:
+            return offer_outcomes.offer_outcomes(session, Actor(**actor), offer_ids)
 
     @rpc
     def convention_statistics(self, departments: list[str] | None = None) -> dict[str, Any]:

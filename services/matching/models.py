@@ -3,10 +3,10 @@ the projection of published offers that the pupils' search indexes."""
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import JSON, BigInteger, Boolean, Float, ForeignKey, Integer, String, UniqueConstraint
+from sqlalchemy import JSON, BigInteger, Boolean, Date, Float, ForeignKey, Integer, String, UniqueConstraint
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 from services.common.database import UTCDateTime, utcnow
@@ -94,3 +94,17 @@ class Favourite(Base):
     pupil_id: Mapped[int] = mapped_column(Integer)
     offer_id: Mapped[int] = mapped_column(Integer)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+
+class OfferView(Base):
+    """A pupil read an offer's page on a day: one row per pupil, offer and day, whatever the
+    number of times (the unique key makes it a database rule), for the hosts' statistics."""
+
+    __tablename__ = "offer_views"
+    __table_args__ = (UniqueConstraint("offer_id", "pupil_id", "day", name="uq_offer_views_offer_pupil_day"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    # The unique key leads with offer_id: it is also the index a count by offer uses.
+    offer_id: Mapped[int] = mapped_column(Integer)
+    pupil_id: Mapped[int] = mapped_column(Integer)
+    day: Mapped[date] = mapped_column(Date)

@@ -13,6 +13,7 @@ from services.common.contracts.favourites import FavouritesQuery
 from services.common.contracts.offers import OFFER_DELETED, OFFER_PUBLISHED, OFFER_UNPUBLISHED, OFFER_UPDATED
 from services.common.contracts.schools import PER_PAGE, SchoolSearchQuery, SchoolWeeksBody
 from services.common.contracts.search import OfferSearchQuery
+from services.common.contracts.statistics import OFFER_VIEWED, OfferViewed
 from services.common.database import Database
 from services.common.entrypoints import Pingable
 from services.common.errors import DomainError
@@ -20,7 +21,7 @@ from services.common.idempotency import once_per_event
 from services.common.redelivery import reliable_handler
 from services.common.school_calendar import today_in_paris
 from services.common.validation import parse
-from services.matching import favourites, highlighting, offer_projection, offer_search, schools
+from services.matching import favourites, highlighting, offer_projection, offer_search, offer_views, schools
 from services.matching.index_provider import OfferIndexProvider
 from services.matching.models import OutboxMessage, ProcessedEvent
 
@@ -122,6 +123,21 @@ class MatchingService(Pingable):
         """Which of ``offer_ids`` the pupil keeps as favourites (none for other roles)."""
         with self.db.transaction() as session:
             return favourites.among(session, Actor(**actor), offer_ids)
+
+    # -- pupils' views of offers' pages (the hosts' statistics) ----------------------------
+
+    @reliable_handler("gateway", OFFER_VIEWED)
+    def on_offer_viewed(self, event: dict[str, Any]) -> None:
+        # No once_per_event: the unique (offer, pupil, day) already makes a repeat do nothing.
+        view = OfferViewed.model_validate(event["data"])
+        with self.db.transaction() as session:
+            offer_views.record(session, view.offer_id, view.pupil_id, view.day)
+
+    @rpc(expected_exceptions=expected)
+    def offer_view_counts(self, offer_ids: list[int]) -> dict[str, int]:
+        """``{str(offer_id): views}``: pupils' views of each offer, one per pupil per day."""
+        with self.db.transaction() as session:
+            return offer_views.counts(session, offer_ids)
 
     # -- the projection of offers (the index refreshes after each handler: index_provider) ---
 

@@ -3,6 +3,8 @@ school year, by department and by status) and what the gateway shows (GET /api/v
 
 from __future__ import annotations
 
+from datetime import date
+
 from pydantic import BaseModel, Field
 
 GRADES = ("quatrieme", "troisieme", "seconde")
@@ -66,3 +68,55 @@ class StatisticsOut(BaseModel):
     offers: int
     seats: int
     sections: list[Section]
+
+
+# -- the hosts' figures: views, applications, accepted, signed per offer (« Statistiques de mes offres »)
+
+OFFER_VIEWED = "offer_viewed"
+"""Published by the gateway (its ``gateway.events`` exchange, no outbox: a lost view is only a
+figure one lower) when a pupil opens an offer's page; matching keeps one per pupil per day."""
+
+
+class OfferViewed(BaseModel):
+    """A pupil read an offer's page on ``day`` (Europe/Paris), as the gateway saw it."""
+
+    offer_id: int
+    pupil_id: int
+    day: date = Field(description="Jour de la consultation (Europe/Paris).")
+
+
+class OfferOutcomes(BaseModel):
+    """RPC ``conventions.offer_outcomes``: one offer's applications and what became of them."""
+
+    applications: int = Field(default=0, description="Candidatures reçues, quel que soit leur statut.")
+    accepted: int = Field(
+        default=0, description="Candidatures acceptées par l'offreur (acceptées, puis confirmées par l'élève)."
+    )
+    signed: int = Field(default=0, description="Conventions signées par toutes les parties.")
+
+
+class HostFigures(OfferOutcomes):
+    views: int = Field(
+        default=0, description="Consultations de la page de l'offre par des élèves, une par élève et par jour."
+    )
+
+
+class OfferFigures(HostFigures):
+    offer_id: int
+    title: str
+    status: str = Field(description="Statut de l'offre : published, unpublished…")
+    space_id: int | None
+
+
+class SpaceFigures(HostFigures):
+    space_id: int
+    name: str
+    offers: int = Field(description="Offres de l'espace (non supprimées).")
+
+
+class HostStatisticsOut(BaseModel):
+    """``GET /api/v1/offers/statistics``: the team's offers' figures, per offer, per space and in all."""
+
+    offers: list[OfferFigures] = Field(description="Les offres de l'équipe, la plus récente d'abord.")
+    spaces: list[SpaceFigures] = Field(description="Les totaux de chaque espace de l'équipe.")
+    total: HostFigures = Field(description="Les totaux de l'équipe.")
