@@ -95,6 +95,10 @@ def test_update_unpublish_index_search_destroy(offers):
     assert [o["remote_id"] for o in found["internshipOffers"]] == ["offre-2"]  # offre-1 is unpublished
     far = call(offers, "partner_search", OTHER, {"latitude": 43.6, "longitude": 1.44})
     assert far["pagination"]["totalInternshipOffers"] == 0
+    # The grade is asked of the database (a JSON list's text): both kinds of database answer alike.
+    of_grade = {grade: call(offers, "partner_search", OTHER, {"grade": grade}) for grade in ("troisieme", "seconde")}
+    assert [o["remote_id"] for o in of_grade["troisieme"]["internshipOffers"]] == ["offre-2"]
+    assert of_grade["seconde"]["pagination"]["totalInternshipOffers"] == 0
 
     destroyed = call(offers, "partner_destroy", OPERATOR, "offre-2")
     assert destroyed["remote_id"] == "offre-2"

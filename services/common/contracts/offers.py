@@ -186,8 +186,8 @@ class OfferBody(Strict):
     contact_phone: str | None = Field(
         default=None,
         description=(
-            "Téléphone de contact pour l'établissement scolaire (numéro français par défaut, +… sinon) ; "
-            "montré à l'équipe et sur la convention, pas aux élèves."
+            "Téléphone de contact pour l'établissement scolaire (numéro français par défaut, +… sinon), "
+            "rendu au format E.164 ; jamais montré aux élèves."
         ),
     )
     place: Place
