@@ -386,7 +386,8 @@ def test_a_batch_is_signed_with_a_bearer_token():
     assert response.status_code == 200
     assert answer(response) == {"signed": [1, 2]}
     name, (actor, sent, ip) = gateway.conventions.calls[0]
-    assert (name, actor, sent["code"], sent["link_token"], ip) == ("sign", EMPLOYER, "123456", None, "198.51.100.1")
+    # The evidence keeps the peer: its X-Forwarded-For is not believed, as it is no trusted proxy.
+    assert (name, actor, sent["code"], sent["link_token"], ip) == ("sign", EMPLOYER, "123456", None, "203.0.113.9")
 
 
 def test_signing_without_token_nor_link_is_unauthenticated():
