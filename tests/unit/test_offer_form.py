@@ -369,3 +369,39 @@ def test_an_offers_status_in_the_list(offer, status):
 def test_college_grades_are_named():
     assert offer_form.college_grades_label(["seconde", "troisieme", "quatrieme"]) == "4ème et 3ème"
     assert offer_form.college_grades_label(["troisieme"]) == "3ème"
+
+
+def test_the_structure_step_reads_the_trade_name_ministry_and_contact_phone():
+    before = {"employer": {"name": "Old", "trade_name": "Ancienne enseigne"}, "contact_phone": "0478000000"}
+    public = form(
+        ("employer.name", "Musée"),
+        ("employer.is_public", "true"),
+        ("employer.trade_name", "Les Confluences"),
+        ("employer.ministry", "Ministère de la Culture"),
+        ("contact_phone", ""),
+    )
+    content = offer_form.read_step(STRUCTURE, public, before)
+    assert (content["employer"]["trade_name"], content["employer"]["ministry"]) == (
+        "Les Confluences",
+        "Ministère de la Culture",
+    )
+    assert content["contact_phone"] is None  # emptied: cleared
+    values = offer_form.form_values(content)
+    assert values["employer.ministry"] == "Ministère de la Culture"
+    # « Secteur privé » leaves no ministry behind; a page without the new inputs keeps the draft's.
+    private = form(
+        ("employer.name", "Musée"), ("employer.is_public", "false"), ("employer.ministry", "Ministère de la Culture")
+    )
+    content = offer_form.read_step(STRUCTURE, private, before)
+    assert content["employer"]["ministry"] is None
+    assert (content["employer"]["trade_name"], content["contact_phone"]) == ("Ancienne enseigne", "0478000000")
+
+
+def test_a_wrong_contact_phone_is_said_at_the_structure_step():
+    content = {**offer_body(), "contact_phone": "04 78"}
+    errors = offer_form.validate_step(STRUCTURE, content)
+    assert errors == {
+        "contact_phone": [
+            "Téléphone de contact pour l'établissement invalide : indiquez un numéro français (01 23 45 67 89)."
+        ]
+    }
