@@ -84,6 +84,7 @@ class OfferRoutes:
     """Mixed into the gateway service: nameko finds these entrypoints on it."""
 
     offers: Any
+    offer_views: Any
 
     @route(
         "POST",
@@ -145,7 +146,9 @@ class OfferRoutes:
         description="Publique pour une offre publiée ; l'équipe voit ses offres quel que soit leur statut.",
     )
     def preview_offer(self, call: Call) -> dict[str, Any]:
-        return self.offers.preview_offer(call.actor, call.path["offer_id"])
+        preview = self.offers.preview_offer(call.actor, call.path["offer_id"])
+        self.offer_views(call.user, call.path["offer_id"])  # a pupil's read counts in the host's statistics
+        return preview
 
     @route(
         "POST",

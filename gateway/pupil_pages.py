@@ -17,6 +17,7 @@ from gateway.account_pages import SIGNUP_LABELS
 from gateway.application_pages import Pagination, paris_day, positive_int, weeks_text
 from gateway.favourites import favourites_among, shows_buttons
 from gateway.offer_form import DAY_NAMES, college_grades_label, college_week_labels, week_label
+from gateway.offer_views import OfferViewRecorder
 from gateway.page_routing import FormErrors, Page, form_dict, page
 from gateway.school_picker import sign_up_with_school, signup_page_with_school
 from gateway.search_pages import map_tiles
@@ -127,6 +128,8 @@ class PupilPages:
     offers: Any
     matching: Any
     conventions: Any
+    # Declared here, the pupils' offer page being where views happen; the JSON preview uses it too.
+    offer_views = OfferViewRecorder()
 
     # -- Créer un compte — élève ---------------------------------------------------------------
 
@@ -162,6 +165,7 @@ class PupilPages:
     def pupil_offer_page(self, current: Page) -> Response:
         offer_id = current.call.path["offer_id"]
         preview = self.offers.preview_offer(current.actor if current.user else None, offer_id)
+        self.offer_views(current.user, offer_id)
         sector = BY_CODE.get(preview["sector"])
         apply_path = f"/offres/{offer_id}/postuler"
         favourites = favourites_among(self.matching, current.user, current.actor, [offer_id])
