@@ -21,6 +21,8 @@ from gateway.convention_pages import ConventionPages
 from gateway.convention_routes import ConventionRoutes
 from gateway.favourite_pages import FavouritePages
 from gateway.favourite_routes import FavouriteRoutes
+from gateway.host_statistics_pages import HostStatisticsPages
+from gateway.host_statistics_routes import HostStatisticsRoutes
 from gateway.lookup_routes import LookupRoutes
 from gateway.offer_pages import OfferPages
 from gateway.offer_routes import OfferRoutes
@@ -82,6 +84,7 @@ class GatewayService(
     ResourcePages,
     SearchPages,
     StatisticsPages,
+    HostStatisticsPages,
     AccountRoutes,
     LookupRoutes,
     SearchRoutes,
@@ -95,6 +98,7 @@ class GatewayService(
     SchoolStaffRoutes,
     TeamRoutes,
     StatisticsRoutes,
+    HostStatisticsRoutes,
 ):
     name = "gateway"
 
