@@ -29,6 +29,7 @@ from services.identity.service import IdentityService
 from services.notifications.service import NotificationsService
 from tests.support.databases import DatabaseSet
 from tests.support.mailbox import text_of, token_in, wait_for_mail, wait_for_mail_containing
+from tests.support.page_session import PageSession
 
 pytestmark = pytest.mark.integration
 
@@ -255,6 +256,24 @@ def test_a_locked_account_still_lets_in_its_known_device_and_after_a_reset(platf
     )
     assert changed.status_code == 200
     assert platform.login(email, "192.0.2.12", "tout-nouveau-secret").status_code == 200
+
+
+def test_the_login_page_remembers_the_device_so_a_locked_account_still_logs_in_there(platform: Platform) -> None:
+    email = platform.account(new_email("navigateur"))
+    usual = PageSession(platform.url)
+    usual.log_in(email, PASSWORD)
+    assert usual.http.cookies.get(DEVICE_COOKIE)
+    usual.log_out()
+
+    platform.failures_before_the_last(email)
+    assert platform.login(email, "203.0.113.80", "mauvais-mot-de-passe").status_code == 401
+    stranger = PageSession(platform.url)
+    stranger.get("/connexion")
+    refused = stranger.post_form("/connexion", {"email": email, "password": PASSWORD})
+    assert "Trop de tentatives de connexion" in refused.text
+    assert not stranger.logged_in
+    usual.log_in(email, PASSWORD)
+    assert usual.logged_in
 
 
 def test_a_known_device_is_throttled_by_its_own_failures(platform: Platform) -> None:
