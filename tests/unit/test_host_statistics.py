@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+
 import pytest
 
 from gateway.host_statistics import shape
+from gateway.offer_views import counted
+from services.common.session_tokens import SessionClaims
 from services.conventions.outcome_rules import outcomes
 
 pytestmark = pytest.mark.unit
@@ -81,3 +85,15 @@ def test_a_team_without_offers_has_zeros():
     assert report["offers"] == []
     assert report["spaces"][0]["offers"] == 0
     assert report["total"] == {"views": 0, "applications": 0, "accepted": 0, "signed": 0}
+
+
+def claims(role: str) -> SessionClaims:
+    return SessionClaims(user_id=1, role=role, session_id="s", expires_at=datetime.now(UTC), team_id=None)
+
+
+def test_only_a_signed_in_pupils_reading_is_a_view():
+    assert counted(claims("student"))
+    # Hosts (their own offer or another's), school staff, administrators, anonymous visitors.
+    for role in ("employer", "school_manager", "teacher", "admin"):
+        assert not counted(claims(role))
+    assert not counted(None)
