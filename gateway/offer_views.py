@@ -1,6 +1,6 @@
 """Pupils' views of offers' pages, told to matching (which keeps one per pupil per day for the
 hosts' statistics) without slowing the page: the event is published from a thread of its own
-after the page answered, and a failure to publish only loses one view, never the page.
+that the page does not wait for, and a failure to publish only loses one view, never the page.
 
 Who counts: a signed-in pupil. A host reading an offer (their own or not), school staff and
 administrators are not pupils; an anonymous visitor has no identity to count once a day, and
