@@ -8,19 +8,22 @@ from typing import Any
 from pydantic import BaseModel, Field
 from pydantic.json_schema import models_json_schema
 
-from gateway.routing import ROUTES, RouteSpec
+from gateway.routing import MAX_ID, ROUTES, RouteSpec
+from services.common.validation import MAX_INTEGER
 
 _STATUS_TEXT = {
     200: "Succès",
     201: "Créé",
     202: "Accepté",
     204: "Sans contenu",
-    400: "Requête mal formée (JSON invalide)",
+    400: "Requête mal formée (JSON invalide, non UTF-8 ou trop imbriqué)",
     401: "Non authentifié",
     403: "Interdit",
     404: "Introuvable",
     409: "Conflit avec l'état actuel",
     410: "Expiré",
+    413: "Corps trop volumineux (PAYLOAD_TOO_LARGE)",
+    415: "Corps qui n'est pas du JSON (UNSUPPORTED_MEDIA_TYPE)",
     422: "Données invalides (VALIDATION_ERROR)",
     423: "Verrouillé",
     429: "Trop de requêtes (voir Retry-After)",
@@ -76,6 +79,27 @@ def _schemas(routes: list[RouteSpec]) -> tuple[dict[tuple[type[BaseModel], str],
     return refs, top.get("$defs", {})
 
 
+def _path_schema(converter: str) -> dict[str, Any]:
+    """An integer path parameter is an id: 1 to ``MAX_ID`` (any other answers 404)."""
+    if converter == "int":
+        return {"type": "integer", "minimum": 1, "maximum": MAX_ID}
+    return {"type": "string"}
+
+
+def _bound_integers(schema: Any) -> None:
+    """Every integer without bounds gets the 64-bit ones ``services.common.validation.parse`` enforces."""
+    stack = [schema]
+    while stack:
+        node = stack.pop()
+        if isinstance(node, dict):
+            if node.get("type") == "integer":
+                node.setdefault("maximum", MAX_INTEGER)
+                node.setdefault("minimum", -MAX_INTEGER)
+            stack.extend(node.values())
+        elif isinstance(node, list):
+            stack.extend(node)
+
+
 def _operation(spec: RouteSpec, refs: dict[tuple[type[BaseModel], str], Any]) -> dict[str, Any]:
     operation: dict[str, Any] = {
         "summary": spec.summary,
@@ -85,12 +109,13 @@ def _operation(spec: RouteSpec, refs: dict[tuple[type[BaseModel], str], Any]) ->
     if spec.description:
         operation["description"] = spec.description
     parameters: list[dict[str, Any]] = [
-        {"name": name, "in": "path", "required": True, "schema": {"type": "integer" if conv == "int" else "string"}}
-        for name, conv in spec.path_params
+        {"name": name, "in": "path", "required": True, "schema": _path_schema(conv)} for name, conv in spec.path_params
     ]
     if spec.query is not None:
-        for name, field in spec.query.model_json_schema()["properties"].items():
-            parameters.append({"name": name, "in": "query", "required": False, "schema": field})
+        query_schema = spec.query.model_json_schema()
+        required = set(query_schema.get("required", ()))
+        for name, field in query_schema["properties"].items():
+            parameters.append({"name": name, "in": "query", "required": name in required, "schema": field})
     if parameters:
         operation["parameters"] = parameters
     if spec.body is not None:
@@ -112,11 +137,17 @@ def _operation(spec: RouteSpec, refs: dict[tuple[type[BaseModel], str], Any]) ->
     error_ref = refs[(PartnerErrorBody if v2 else ErrorBody, "serialization")]
     statuses = set(spec.errors) | {503}
     if spec.body is not None:
-        statuses |= {400, 422}
+        # gateway/routing.py: not JSON, not UTF-8 or too deep (400), too large (413), not declared JSON (415)
+        statuses |= {400, 413, 415, 422}
+    if spec.query is not None:
+        statuses.add(400 if v2 else 422)
+    if any(conv == "int" for _, conv in spec.path_params):
+        statuses.add(404)  # an id that names nothing
     if spec.auth is True:
         statuses.add(401)
         operation["security"] = [{"bearerAuth": []}]
     elif spec.auth == "optional":
+        statuses.add(401)  # a token given is checked
         operation["security"] = [{}, {"bearerAuth": []}]
     for status in sorted(statuses):
         schema = refs[(PartnerRateLimitBody, "serialization")] if v2 and status == 429 else error_ref
@@ -133,6 +164,8 @@ def build_document(public_url: str) -> dict[str, Any]:
     for spec in ROUTES:
         for method in spec.method.split(","):
             paths.setdefault(spec.openapi_path, {})[method.lower()] = _operation(spec, refs)
+    _bound_integers(paths)
+    _bound_integers(schemas)
     return {
         "openapi": "3.1.0",
         "info": {

@@ -9,6 +9,7 @@ documentation cannot drift from the checks.
 
 from __future__ import annotations
 
+import functools
 import json
 import logging
 import os
@@ -21,13 +22,14 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from pydantic import BaseModel, Field, create_model
-from werkzeug.exceptions import RequestEntityTooLarge
+from werkzeug.exceptions import MethodNotAllowed, NotFound, RequestEntityTooLarge
+from werkzeug.routing import Map, Rule
 from werkzeug.wrappers import Request, Response
 
 from gateway import errors, observability
 from gateway.errors import ErrorFormat
 from gateway.web_server import http
-from services.common.errors import DomainError
+from services.common.errors import DomainError, not_found
 from services.common.session_tokens import SessionClaims
 from services.common.staff_confirmation import TEACHER_ROLE
 from services.common.validation import parse
@@ -280,6 +282,42 @@ def bounded_pages(query: type[BaseModel] | None) -> type[BaseModel] | None:
     )
     bounded.__doc__ = query.__doc__
     return bounded
+
+
+@functools.cache
+def _declared_rules(count: int) -> Map:
+    # ``count``: routes declared since (a test's) are matched too. Pages are left out: their
+    # catch-all (``/<path:unknown>``) would take any GET.
+    specs = [spec for spec in ROUTES[:count] if not spec.html]
+    return Map([Rule(spec.rule, methods=spec.method.split(","), endpoint=spec) for spec in specs])
+
+
+def allowed_methods(path: str, method: str) -> list[str]:
+    """The methods the declared routes take at ``path`` when none takes ``method`` there (empty
+    when no route has this path, or when one takes ``method``)."""
+    try:
+        _declared_rules(len(ROUTES)).bind("gateway").match(path, method)
+    except MethodNotAllowed as exc:
+        return sorted(set(exc.valid_methods or ()) - {"HEAD", "OPTIONS"})
+    except NotFound:
+        pass
+    return []
+
+
+def unknown_route_response(request: Request, error_format: ErrorFormat = "v1") -> Response:
+    """The answer to a request no declared route takes: 405 with ``Allow`` when its path is a
+    route's under other methods, 404 otherwise (for the catch-all routes under ``/api``)."""
+    allowed = allowed_methods(request.path, request.method)
+    if allowed:
+        exc = DomainError(
+            "METHOD_NOT_ALLOWED",
+            f"La méthode {request.method} n'est pas permise sur {request.path} (permises : {', '.join(allowed)}).",
+            405,
+        )
+        status, body = errors.render(exc, error_format)
+        return json_response(body, status, {"Allow": ", ".join(allowed)})
+    status, body = errors.render(not_found(f"Aucune route ne correspond à {request.path}."), error_format)
+    return json_response(body, status)
 
 
 def route(method: str, rule: str, **options: Any) -> Callable[[Callable[..., Any]], Any]:
