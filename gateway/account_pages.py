@@ -199,7 +199,10 @@ class AccountPages:
         errors = FormErrors()
         if current.method == "POST":
             try:
-                ended = self.identity.reset_password({"token": token, "password": current.form.get("password") or ""})
+                ended = self.identity.reset_password(
+                    {"token": token, "password": current.form.get("password") or ""},
+                    client_address(current.call.request),
+                )
             except DomainError as exc:
                 if exc.status >= 500:
                     raise

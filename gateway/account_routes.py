@@ -76,10 +76,14 @@ class AccountRoutes:
         body=ConfirmRequest,
         response=UserOut,
         auth=False,
-        errors=(410,),
+        errors=(410, 429),
+        description=(
+            "Jeton inconnu ou déjà utilisé : 422 ; expiré : 410. Après 30 jetons refusés en 15 minutes pour "
+            "une adresse IP, 429 avec Retry-After."
+        ),
     )
     def confirm(self, call: Call) -> dict[str, Any]:
-        return self.identity.confirm_email(call.body.model_dump())
+        return self.identity.confirm_email(call.body.model_dump(), client_address(call.request))
 
     @route(
         "POST",
@@ -138,11 +142,15 @@ class AccountRoutes:
         tag="comptes",
         body=PasswordResetConfirm,
         auth=False,
-        errors=(410,),
+        errors=(410, 429),
+        description=(
+            "Jeton inconnu ou déjà utilisé : 422 ; expiré : 410. Après 30 jetons refusés en 15 minutes pour "
+            "une adresse IP, 429 avec Retry-After."
+        ),
     )
     def password_reset_confirm(self, call: Call) -> dict[str, str]:
         # Other gateways hear of the ended sessions through session_revoked events.
-        for session_id in self.identity.reset_password(call.body.model_dump()):
+        for session_id in self.identity.reset_password(call.body.model_dump(), client_address(call.request)):
             self.auth.revoke(session_id)
         return {"message": "Votre mot de passe a été modifié. Vous pouvez vous connecter."}
 

@@ -73,6 +73,9 @@ RESET_PER_EMAIL = RateLimit("reset:email", 3, 900)
 RESET_PER_ADDRESS = RateLimit("reset:address", 30, 900)
 RESEND_PER_EMAIL = RateLimit("resend:email", 3, 900)
 RESEND_PER_ADDRESS = RateLimit("resend:address", 30, 900)
+# Emailed tokens (confirmation, password reset) unknown or already used, tried from one client
+# address: far above a person's mistakes, and guessing a 256-bit token was hopeless anyway.
+TOKEN_FAILURES_PER_ADDRESS = RateLimit("token-failures:address", 30, 900)
 # Wrong passwords: a client address trying many accounts, and a known device (which the
 # account's own lock lets through) trying one.
 LOGIN_FAILURES_PER_ADDRESS = RateLimit("login-failures:address", 50, int(LOGIN_WINDOW.total_seconds()))

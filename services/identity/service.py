@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any, get_args
 
 from eventlet import tpool
 from nameko.rpc import rpc
 
+from services.common.client_addresses import counts_address
 from services.common.config import secret_key
 from services.common.contracts.actors import Actor
 from services.common.contracts.identity import (
@@ -59,17 +62,40 @@ class IdentityService(Pingable):
             return accounts.signup(session, request, tpool.execute, school_exists=self.matching.school_exists)
 
     @rpc(expected_exceptions=expected)
-    def confirm_email(self, body: dict[str, Any]) -> dict[str, Any]:
+    def confirm_email(self, body: dict[str, Any], ip: str | None = None) -> dict[str, Any]:
+        """Confirm the address of the emailed token; unknown tokens are limited by ``ip`` (429)."""
         request = parse(ConfirmRequest, body)
-        with self.db.transaction() as session:
+        with self._guessing_limited(ip), self.db.transaction() as session:
             return accounts.confirm_email(session, request.token)
 
     @rpc(expected_exceptions=expected)
     def confirm_email_and_log_in(self, body: dict[str, Any], ip: str | None = None) -> dict[str, Any]:
         """The emailed confirmation link, opened in a browser: confirm, then ``{token, user}``."""
         request = parse(ConfirmRequest, body)
-        with self.db.transaction() as session:
+        with self._guessing_limited(ip), self.db.transaction() as session:
             return accounts.confirm_email_and_log_in(session, request.token, secret_key(), ip)
+
+    @contextmanager
+    def _guessing_limited(self, ip: str | None) -> Iterator[None]:
+        """Refuse (429) a client address that already tried too many unknown or used emailed
+        tokens, and count the one tried inside when it is refused as such."""
+        if not counts_address(ip):
+            yield
+            return
+        assert ip is not None
+        with self.db.transaction() as session:
+            retry_after = rate_limits.wait(session, rules.TOKEN_FAILURES_PER_ADDRESS, ip, utcnow())
+        if retry_after is not None:
+            raise rate_limited(
+                retry_after, "Trop de liens invalides essayés depuis cette adresse : réessayez plus tard."
+            )
+        try:
+            yield
+        except DomainError as exc:
+            if exc.fields and "token" in exc.fields:
+                with self.db.transaction() as session:
+                    rate_limits.count(session, rules.TOKEN_FAILURES_PER_ADDRESS, ip, utcnow())
+            raise
 
     @rpc(expected_exceptions=expected)
     def login(self, body: dict[str, Any], ip: str | None = None, device: str | None = None) -> dict[str, Any]:
@@ -145,10 +171,11 @@ class IdentityService(Pingable):
             accounts.resend_confirmation(session, request.email)
 
     @rpc(expected_exceptions=expected)
-    def reset_password(self, body: dict[str, Any]) -> list[str]:
-        """Returns the ended sessions, so the calling gateway refuses them at once."""
+    def reset_password(self, body: dict[str, Any], ip: str | None = None) -> list[str]:
+        """Returns the ended sessions, so the calling gateway refuses them at once; unknown
+        tokens are limited by ``ip`` (429)."""
         request = parse(PasswordResetConfirm, body)
-        with self.db.transaction() as session:
+        with self._guessing_limited(ip), self.db.transaction() as session:
             return accounts.reset_password(session, request, tpool.execute)
 
     @rpc(expected_exceptions=expected)

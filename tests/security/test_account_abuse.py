@@ -220,6 +220,23 @@ def test_sign_up_is_limited_by_client_address(platform: Platform) -> None:
     assert platform.post("/api/v1/auth/signup", body, "203.0.113.21").status_code == 201
 
 
+def test_guessing_emailed_tokens_is_limited_by_client_address(platform: Platform) -> None:
+    email = platform.account(new_email("jeton"))
+    assert platform.post("/api/v1/auth/password-reset", {"email": email}, "192.0.2.60").status_code == 202
+    reset = wait_for_mail_containing(platform.state_dir, email, "nouveau-mot-de-passe")
+    with platform.db() as db, db.begin():
+        for _ in range(rules.TOKEN_FAILURES_PER_ADDRESS.limit - 1):
+            rate_limits.count(db, rules.TOKEN_FAILURES_PER_ADDRESS, "203.0.113.90", utcnow())
+    # The limit's last guess comes through the gateway: a refused token is counted there.
+    guess = platform.post("/api/v1/auth/confirm", {"token": "x" * 43}, "203.0.113.90")
+    assert guess.status_code == 422
+    body = {"token": token_in(reset), "password": "tout-nouveau-secret"}
+    assert_rate_limited(platform.post("/api/v1/auth/password-reset/confirm", body, "203.0.113.90"))
+    assert_rate_limited(platform.post("/api/v1/auth/confirm", {"token": "y" * 43}, "203.0.113.90"))
+    # The link still works for its owner, from their own address.
+    assert platform.post("/api/v1/auth/password-reset/confirm", body, "192.0.2.60").status_code == 200
+
+
 # -- login throttling that nobody can turn against the owner -------------------------------------
 
 

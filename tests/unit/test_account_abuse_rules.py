@@ -70,6 +70,7 @@ def test_the_stated_limits():
         rules.RESEND_PER_ADDRESS: (30, 900),
         rules.LOGIN_FAILURES_PER_ADDRESS: (50, 900),
         rules.LOGIN_FAILURES_PER_DEVICE: (10, 900),
+        rules.TOKEN_FAILURES_PER_ADDRESS: (30, 900),
     }
     assert {limit: (limit.limit, limit.window_seconds) for limit in stated} == stated
 
