@@ -15,19 +15,13 @@ import requests
 
 from tests.e2e.test_host_tutorial_in_a_browser import PASSWORD, account
 from tests.e2e.test_search_journey import CLAUDEL, publish
+from tests.e2e.test_statistics_pages import schools  # noqa: F401 (a fixture)
 from tests.support.conventions import application_body
 from tests.support.page_session import PageSession
 
 pytestmark = pytest.mark.e2e
 
 ZEROS = {"views": 0, "applications": 0, "accepted": 0, "signed": 0}
-
-
-@pytest.fixture(scope="module")
-def schools(stack) -> None:
-    from tests.support.schools import load_sample
-
-    load_sample(stack.env["DATABASE_URL_MATCHING"])
 
 
 def bearer(person: dict[str, str]) -> dict[str, str]:
@@ -61,7 +55,7 @@ def figures_in_page(page: str, row_id: str) -> list[str]:
     return [html.unescape(cell) for cell in re.findall(r'<td class="fr-cell--right">([^<]*)</td>', match.group(1))]
 
 
-def test_views_applications_and_accepted_reach_the_hosts_statistics(stack, schools):
+def test_views_applications_and_accepted_reach_the_hosts_statistics(stack, schools):  # noqa: F811
     host = account(stack.url, stack.state_dir, "employer", "Théophile", "Roux")
     title = f"Statistiques {uuid.uuid4().hex[:6]}"
     offer = publish(stack, bearer(host), title=title)
