@@ -1,0 +1,95 @@
+"""schemathesis against ``/api/openapi.json``: generated calls, anonymous and as a host.
+
+Every API operation of the document (v1 and the partner API v2) gets a bounded number of
+generated calls, valid and invalid; the run fails on any 5xx, on a status the document does
+not give for the operation, on an answer that does not match its documented schema, and on
+invalid data (by the document) that is accepted. Two runs at once, one anonymous and one
+with a host's token, each in its own process (schemathesis' threads trip a CPython AST race
+under hypothesis), with a fixed seed so that CI replays the same cases.
+
+Not asserted (see the README's "Security" notes): ``positive_data_acceptance`` (our
+validators check what JSON Schema cannot say: a SIRET's key, a UAI's letter, fields required
+together) and ``content_type_conformance`` (a path holding a control character matches no
+route, and nameko answers werkzeug's HTML 404).
+"""
+
+from __future__ import annotations
+
+import re
+import subprocess
+import sys
+import time
+
+import pytest
+import requests
+
+pytestmark = pytest.mark.e2e
+
+CHECKS = ",".join(
+    (
+        "not_a_server_error",
+        "status_code_conformance",
+        "response_schema_conformance",
+        "negative_data_rejection",
+    )
+)
+EXAMPLES_PER_OPERATION = 3
+SEED = 20261207
+# The host's run must keep its session: these would end it (or take the host out of its team).
+ENDS_THE_SESSION = ("/api/v1/auth/logout", "/api/v1/team/members/{user_id}")
+
+
+def schemathesis(url: str, *extra: str) -> subprocess.Popen[str]:
+    command = [
+        sys.executable,
+        "-m",
+        "schemathesis.cli",
+        "run",
+        f"{url}/api/openapi.json",
+        "--include-path-regex",
+        "^/api/",
+        "--checks",
+        CHECKS,
+        "--max-examples",
+        str(EXAMPLES_PER_OPERATION),
+        "--phases",
+        "examples,fuzzing",
+        "--seed",
+        str(SEED),
+        "--no-shrink",
+        "--workers",
+        "1",
+        "--request-timeout",
+        "10",
+        "--continue-on-failure",
+        *extra,
+    ]
+    return subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+
+
+# The platform's start (shared with this folder's other tests) counts when this test is the first.
+@pytest.mark.timeout(300)
+def test_generated_calls_get_documented_answers_and_never_a_server_error(stack, host_auth):
+    # The address suggestions build their index (kept in STATE_DIR) on their first call: seconds
+    # on a fresh platform, which a generated call would see as a 10 s time-out.
+    warm_up = time.monotonic()
+    assert requests.get(f"{stack.url}/api/v1/places/suggestions", params={"q": "Paris"}, timeout=120).ok
+    print(f"address suggestions' first call: {time.monotonic() - warm_up:.1f} s")
+    started = time.monotonic()
+    excluded = [argument for path in ENDS_THE_SESSION for argument in ("--exclude-path", path)]
+    runs = {
+        "anonymous": schemathesis(stack.url),
+        "host": schemathesis(stack.url, "--header", f"Authorization: {host_auth['Authorization']}", *excluded),
+    }
+    outputs = {name: run.communicate(timeout=240)[0] for name, run in runs.items()}
+    elapsed = time.monotonic() - started
+    for name, run in runs.items():
+        output = outputs[name]
+        assert run.returncode == 0, f"{name} run failed:\n{output[-20_000:]}"
+        generated = re.search(r"(\d+) generated, \1 passed", output)
+        assert generated is not None, output[-5_000:]
+        print(f"schemathesis, {name}: {generated.group(1)} calls passed")
+        assert int(generated.group(1)) >= 150  # about 70 operations, several calls each
+    # The host's calls were a host's: its session held to the end of the run.
+    assert requests.get(f"{stack.url}/api/v1/me", headers=host_auth, timeout=10).status_code == 200
+    print(f"schemathesis: both runs in {elapsed:.0f} s")
