@@ -9,6 +9,7 @@ from typing import Any
 from pydantic import BaseModel
 from werkzeug.wrappers import Request, Response
 
+from gateway.client_address import client_address
 from gateway.routing import Call, json_response
 from gateway.v2 import v2_route
 from gateway.web_server import http
@@ -55,7 +56,7 @@ class PartnerRoutes:
     )
     def partner_login(self, call: Call) -> dict[str, str]:
         try:
-            return self.identity.partner_login(call.body.model_dump(), call.client_ip)
+            return self.identity.partner_login(call.body.model_dump(), client_address(call.request))
         except DomainError as exc:
             # Wrong password, unknown address, another role, unconfirmed email: one answer.
             if exc.status in (401, 403):

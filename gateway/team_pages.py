@@ -18,6 +18,7 @@ from urllib.parse import quote
 from werkzeug.wrappers import Response
 
 from gateway import web_session
+from gateway.client_address import client_address
 from gateway.page_routing import FormErrors, Page, form_dict, page
 from services.common.errors import DomainError
 from services.common.school_calendar import PARIS, french_date
@@ -483,7 +484,7 @@ class TeamPages:
 
     def _accept_invitation(self, current: Page, token: str) -> Response:
         assert current.user is not None
-        joined = self.identity.accept_invitation(current.actor, {"token": token}, current.call.client_ip)
+        joined = self.identity.accept_invitation(current.actor, {"token": token}, client_address(current.call.request))
         # Identity ended every session of the invitee (they named the former team): this one
         # too, and the browser keeps the new one instead.
         self.auth.revoke(current.user.session_id)

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from gateway.client_address import client_address
 from gateway.routing import Call, route
 from services.common.contracts.teams import (
     DeleteSpaceQuery,
@@ -85,7 +86,7 @@ class TeamRoutes:
         ),
     )
     def accept_invitation(self, call: Call) -> dict[str, Any]:
-        joined = self.identity.accept_invitation(call.actor, call.body.model_dump(), call.client_ip)
+        joined = self.identity.accept_invitation(call.actor, call.body.model_dump(), client_address(call.request))
         # Identity ended every session of the caller; other gateways hear of it by event.
         self.auth.revoke(call.claims.session_id)
         return joined
