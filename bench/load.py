@@ -17,8 +17,10 @@
    process's share of that CPU and its resident memory at the end.
 
 The weights come from the platform's 2024 season: 1.7 M connections (counted here as
-logins) and 172,567 applications. The rest are assumptions, stated in ``MIX``. From the
-per-core figure it prints the cores the assumed peak hours need (``PEAKS``).
+logins) and 172,567 applications. The rest are assumptions, stated in ``MIX``. Peak hours
+(``PEAKS``, assumptions): the opening day brings 5% of the season's connections and 20% of
+that day in its busiest hour (17,000 connections); June's busiest day 2% and 15% of it in an
+hour (5,100). From the per-core figure it prints the cores each peak hour needs.
 
 Figures are only as quiet as the machine: the load generator shares its cores with the
 platform (its own CPU time is printed too), so rerun on an otherwise idle machine before
