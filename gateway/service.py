@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-import hmac
-import ipaddress
-import os
 from typing import Any
 
 from nameko.events import BROADCAST, event_handler
@@ -15,8 +12,7 @@ from gateway.account_pages import AccountPages
 from gateway.account_routes import AccountRoutes
 from gateway.application_pages import ApplicationPages
 from gateway.application_routes import ApplicationRoutes
-from gateway.auth import Authenticator, bearer_token
-from gateway.client_address import client_address
+from gateway.auth import Authenticator
 from gateway.convention_pages import ConventionPages
 from gateway.convention_routes import ConventionRoutes
 from gateway.favourite_pages import FavouritePages
@@ -24,6 +20,7 @@ from gateway.favourite_routes import FavouriteRoutes
 from gateway.host_statistics_pages import HostStatisticsPages
 from gateway.host_statistics_routes import HostStatisticsRoutes
 from gateway.lookup_routes import LookupRoutes
+from gateway.metrics_access import metrics_access
 from gateway.offer_pages import OfferPages
 from gateway.offer_routes import OfferRoutes
 from gateway.openapi import build_document
@@ -46,28 +43,10 @@ from gateway.team_routes import TeamRoutes
 from gateway.web_server import http
 from services.common.config import SERVICES, Settings
 from services.common.contracts import events
-from services.common.errors import DomainError, forbidden, unauthenticated
+from services.common.errors import DomainError
 from services.common.rpc import TimedRpcProxy
 
 READY_TIMEOUT = 2.0
-
-
-def metrics_access(request: Request) -> None:
-    """Raise unless the caller may read ``/metrics``: the bearer ``METRICS_TOKEN`` when one is
-    configured, else a client on the gateway's own machine (a scraper beside it)."""
-    expected = os.environ.get("METRICS_TOKEN")
-    if expected:
-        given = bearer_token(request) or ""
-        if not hmac.compare_digest(given.encode(), expected.encode()):
-            raise unauthenticated("Les métriques demandent l'en-tête « Authorization: Bearer <METRICS_TOKEN> ».")
-        return
-    address = client_address(request)
-    try:
-        local = address is not None and ipaddress.ip_address(address).is_loopback
-    except ValueError:
-        local = False
-    if not local:
-        raise forbidden("Les métriques ne sont servies qu'en local, ou avec le jeton METRICS_TOKEN.")
 
 
 class GatewayService(

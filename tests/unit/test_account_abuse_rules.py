@@ -190,7 +190,7 @@ def test_outside_production_a_local_secret_is_generated(monkeypatch: pytest.Monk
 
 
 def test_metrics_need_the_token_when_one_is_configured(monkeypatch: pytest.MonkeyPatch, proxies):
-    from gateway.service import metrics_access
+    from gateway.metrics_access import metrics_access
 
     proxies(None)
     monkeypatch.setenv("METRICS_TOKEN", "jeton-des-metriques")
@@ -204,7 +204,7 @@ def test_metrics_need_the_token_when_one_is_configured(monkeypatch: pytest.Monke
 
 
 def test_without_a_token_metrics_are_for_local_clients_only(monkeypatch: pytest.MonkeyPatch, proxies):
-    from gateway.service import metrics_access
+    from gateway.metrics_access import metrics_access
 
     proxies(None)
     monkeypatch.delenv("METRICS_TOKEN", raising=False)
