@@ -3,6 +3,9 @@ proxies, the production secret and who may read /metrics."""
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -213,3 +216,27 @@ def test_without_a_token_metrics_are_for_local_clients_only(monkeypatch: pytest.
         with pytest.raises(DomainError) as refused:
             metrics_access(outside)
         assert refused.value.status == 403
+
+
+def test_a_process_refuses_to_start_in_production_with_the_placeholder_secret(tmp_path):
+    """The runner checks before migrating or connecting to anything: exit 2, said in its log."""
+    env = {
+        **os.environ,
+        "E1S_ENV": "production",
+        "SECRET_KEY": "replace-me-with-a-long-random-value",
+        "STATE_DIR": str(tmp_path),
+        # Nothing to reach: the process must stop before trying.
+        "AMQP_URI": "amqp://nobody:nothing@127.0.0.1:1/",
+        "DATABASE_URL_IDENTITY": f"sqlite:///{tmp_path / 'never.db'}",
+    }
+    done = subprocess.run(
+        [sys.executable, "-m", "services.common.runner", "identity"],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert done.returncode == 2
+    assert "refusing to start in production" in done.stdout + done.stderr
+    assert not (tmp_path / "never.db").exists()
