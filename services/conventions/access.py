@@ -15,7 +15,7 @@ from services.common.contracts.actors import Actor
 from services.common.errors import DomainError, unauthenticated
 from services.common.staff_confirmation import require_confirmed
 
-SCHOOL_ROLES = ("school_manager", "teacher")
+SCHOOL_STAFF_ROLES = ("school_manager", "teacher")
 
 
 @dataclass(frozen=True)
@@ -53,7 +53,7 @@ def scope_of(actor: Actor) -> Scope:
         return Scope("team", actor.team_id)
     if actor.role == "student":
         return Scope("student", actor.user_id)
-    if actor.role in SCHOOL_ROLES and actor.school_uai:
+    if actor.role in SCHOOL_STAFF_ROLES and actor.school_uai:
         require_confirmed(actor)
         return Scope("school", actor.school_uai)
     return Scope("none")

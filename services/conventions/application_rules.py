@@ -14,7 +14,6 @@ from services.common.school_calendar import SchoolYear, Week
 
 # Waiting for the host (submitted, read) or for the pupil (validated): nobody answered yet.
 PENDING = ("submitted", "read", "validated")
-TERMINAL = ("rejected", "cancelled", "expired")
 
 HOST_ROLE = "employer"
 STUDENT_ROLE = "student"

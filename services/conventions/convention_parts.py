@@ -33,7 +33,7 @@ from services.common.outbox import emit
 from services.common.school_calendar import Week
 from services.common.working_time import schedule_problems
 from services.conventions import convention_rules as rules
-from services.conventions.access import SCHOOL_ROLES, scope_of
+from services.conventions.access import SCHOOL_STAFF_ROLES, scope_of
 from services.conventions.models import (
     Application,
     Convention,
@@ -249,7 +249,7 @@ def listing(session: Session, actor: Actor, status: str | None, page: int, per_p
 def _side(actor: Actor) -> str:
     if actor.role == "employer":
         return "host"
-    if actor.role in SCHOOL_ROLES:
+    if actor.role in SCHOOL_STAFF_ROLES:
         return "school"
     raise forbidden("Les élèves ne remplissent pas la convention : l'organisme et l'établissement s'en chargent.")
 
@@ -305,7 +305,7 @@ def complete(session: Session, actor: Actor, convention_id: int, now: datetime) 
 def validate(session: Session, actor: Actor, convention_id: int, now: datetime) -> Convention:
     """The school declares its part done (head, referent teacher, pupil, legal representative)."""
     convention = visible(session, actor, convention_id, lock=True)
-    if actor.role not in SCHOOL_ROLES:
+    if actor.role not in SCHOOL_STAFF_ROLES:
         raise forbidden("Seule l'équipe de l'établissement valide sa partie de la convention.")
     _require_editable(convention, "school")
     problems = rules.missing(convention.school_part, rules.SCHOOL_REQUIRED)

@@ -76,10 +76,6 @@ class ApplicationCounts(Strict):
 MAX_COUNTED_OFFERS = 1000
 
 
-class RejectBody(Strict):
-    reason: str = Field(min_length=1, max_length=1000, description="Motif du refus, transmis à l'élève.")
-
-
 class ActionBody(Strict):
     """Body of an application action: only ``reject`` needs a reason; ``cancel`` may give one."""
 

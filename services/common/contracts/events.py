@@ -108,19 +108,6 @@ class TeamMemberRemoved(EventPayload):
     new_team_id: int
 
 
-PAYLOADS: dict[tuple[str, str], type[EventPayload]] = {
-    ("identity", USER_SIGNED_UP): UserSignedUp,
-    ("identity", PASSWORD_RESET_REQUESTED): PasswordResetRequested,
-    ("identity", SESSION_REVOKED): SessionRevoked,
-    ("identity", SIGNUP_ON_TAKEN_EMAIL): SignupOnTakenEmail,
-    ("identity", EMAIL_CONFIRMED): EmailConfirmed,
-    ("identity", TEACHER_CONFIRMED): TeacherConfirmed,
-    ("identity", TEAM_INVITATION_SENT): TeamInvitationSent,
-    ("identity", TEAM_MEMBER_JOINED): TeamMemberJoined,
-    ("identity", TEAM_MEMBER_REMOVED): TeamMemberRemoved,
-}
-
-
 def envelope(event_id: str, event_type: str, occurred_at: str, data: dict[str, Any]) -> dict[str, Any]:
     """The message body of one event."""
     return {"event_id": event_id, "event_type": event_type, "occurred_at": occurred_at, "data": data}

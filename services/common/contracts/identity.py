@@ -20,7 +20,7 @@ OPERATOR_ROLE = "operator"
 # national, or of one academy. Nobody signs up as one either.
 ADMIN_ROLE = "admin"
 Grade = Literal["quatrieme", "troisieme", "seconde"]
-SCHOOL_ROLES = ("student", "school_manager", "teacher")
+ROLES_WITH_A_SCHOOL = ("student", "school_manager", "teacher")
 
 PASSWORD_MIN_LENGTH = 12
 
@@ -66,7 +66,7 @@ class SignupRequest(Strict):
     def cross_field_errors(cls, data: dict[str, Any]) -> list[tuple[str, str]]:
         """School links a role requires; also run on raw input when other fields fail."""
         errors = []
-        if data.get("role") in SCHOOL_ROLES and not data.get("school_uai"):
+        if data.get("role") in ROLES_WITH_A_SCHOOL and not data.get("school_uai"):
             errors.append(("school_uai", "Indiquez l'établissement (code UAI)."))
         if data.get("role") == "student" and not data.get("grade"):
             errors.append(("grade", "Indiquez la classe : quatrieme, troisieme ou seconde."))
