@@ -452,7 +452,7 @@ def test_a_pdf_name_with_accents_keeps_a_plain_fallback():
 # -- the pages: routes ----------------------------------------------------------------------------
 
 PAGES = [
-    ("GET", "/mon-espace/candidatures"),
+    ("GET,POST", "/mon-espace/candidatures"),  # POST: « Refuser la sélection »
     ("GET,POST", "/mon-espace/candidatures/<int:application_id>"),
     ("GET,POST", "/mon-espace/conventions"),
     ("GET,POST", "/mon-espace/conventions/<int:convention_id>"),
