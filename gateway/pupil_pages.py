@@ -183,6 +183,12 @@ class PupilPages:
             may_apply=current.user is None or current.user.role == "student",
         )
 
+    @page("GET", "/offres-de-stage/<int:offer_id>", "L'adresse d'une offre donnée aux partenaires (API v2)")
+    def partner_offer_link(self, current: Page) -> Response:
+        """The v2 answers link offers as the national platform does (``/offres-de-stage/{id}?…``,
+        byte for byte with its samples): those links lead to the pupils' page of the offer."""
+        return Response(status=301, headers={"Location": f"/offres/{current.call.path['offer_id']}"})
+
     # -- Postuler ------------------------------------------------------------------------------
 
     @page("GET,POST", "/offres/<int:offer_id>/postuler", "Postuler à une offre (élève)", **PUPIL)
