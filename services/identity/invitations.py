@@ -56,6 +56,8 @@ def invite(session: Session, actor: Actor, email: str, now: datetime) -> dict[st
         status="pending",
         invited_by=inviter.id,
         created_at=now,
+        sent_at=now,
+        sendings=1,
         expires_at=now + team_rules.INVITATION_TTL,
     )
     session.add(invitation)
@@ -64,19 +66,71 @@ def invite(session: Session, actor: Actor, email: str, now: datetime) -> dict[st
     except IntegrityError:
         # Another member invited the same address at the same moment: theirs stands.
         raise conflict("INVITATION_PENDING", "Une invitation vient d'être envoyée à cette adresse.") from None
+    _send(session, invitation, inviter, token)
+    return teams.invitation_out(invitation, now)
+
+
+def resend(session: Session, actor: Actor, invitation_id: int, now: datetime) -> dict[str, Any]:
+    """Send a pending invitation of the caller's team again (any member may): a new token,
+    valid 7 days from now, goes out by email; the previous link stops working (only the
+    hash of the newest token is kept). 404 for an invitation of another team or no longer
+    pending (answered, withdrawn), as withdrawing; an expired one may be resent.
+    """
+    member = teams.member_or_404(session, actor)
+    invitation = session.scalar(
+        select(TeamInvitation)
+        .where(
+            TeamInvitation.id == invitation_id,
+            TeamInvitation.team_id == teams.team_of(member),
+            TeamInvitation.status == "pending",
+        )
+        .with_for_update()
+    )
+    if invitation is None:
+        raise not_found(UNKNOWN_INVITATION)
+    token, invitation.token_hash = rules.new_token()
+    invitation.sent_at = now
+    invitation.sendings += 1
+    invitation.expires_at = now + team_rules.INVITATION_TTL
+    # The email names whoever resends it: they are the one the invitee may ask about it.
+    _send(session, invitation, member, token)
+    return teams.invitation_out(invitation, now)
+
+
+def _send(session: Session, invitation: TeamInvitation, inviter: User, token: str) -> None:
+    """Emit ``team_invitation_sent``: notifications mails ``token``, its only copy."""
+    session.flush()
+    joining, spaces = joining_effect(session, invitation.email, invitation.team_id)
     emit(
         session,
         events.TEAM_INVITATION_SENT,
         events.TeamInvitationSent(
             invitation_id=invitation.id,
-            email=email,
-            team_id=team_id,
+            email=invitation.email,
+            team_id=invitation.team_id,
             inviter_name=f"{inviter.first_name} {inviter.last_name}".strip(),
             expires_at=invitation.expires_at.isoformat(),
             invitation_token=token,
+            joining=joining,
+            moving_spaces=spaces,
         ),
     )
-    return teams.invitation_out(invitation, now)
+
+
+def joining_effect(session: Session, email: str, team_id: int) -> tuple[team_rules.Joining, list[str]]:
+    """What accepting would do to the account of ``email`` (as ``accept`` does it, now):
+    ``("alone", space names)`` when it is alone in another team (its spaces and their
+    offers come along), ``("with_others", [])`` when that team has other members (nothing
+    moves), ``("new", [])`` when no host account of another team has this address."""
+    user = session.scalar(select(User).where(User.email == email))
+    if user is None or user.role != teams.HOST_ROLE or user.team_id is None or user.team_id == team_id:
+        return "new", []
+    others = session.scalar(
+        select(User.id).where(User.team_id == user.team_id, User.role == teams.HOST_ROLE, User.id != user.id).limit(1)
+    )
+    if others is not None:
+        return "with_others", []
+    return "alone", [space["name"] for space in teams.spaces_of(session, user.team_id)]
 
 
 def withdraw(session: Session, actor: Actor, invitation_id: int, now: datetime) -> None:

@@ -135,6 +135,9 @@ class TeamInvitation(Base):
     status: Mapped[str] = mapped_column(String(20), default="pending")
     invited_by: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    # The last sending of its email: the first, or the last resend (which issued a new token).
+    sent_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    sendings: Mapped[int] = mapped_column(Integer, default=1, server_default="1")
     expires_at: Mapped[datetime] = mapped_column(UTCDateTime())
     answered_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
 

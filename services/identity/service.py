@@ -199,6 +199,12 @@ class IdentityService(Pingable):
             return invitations.invite(session, Actor(**actor), str(request.email), utcnow())
 
     @rpc(expected_exceptions=expected)
+    def resend_invitation(self, actor: dict[str, Any], invitation_id: int) -> dict[str, Any]:
+        """Send a pending invitation again with a new token (``InvitationOut``); the old link stops working."""
+        with self.db.transaction() as session:
+            return invitations.resend(session, Actor(**actor), invitation_id, utcnow())
+
+    @rpc(expected_exceptions=expected)
     def withdraw_invitation(self, actor: dict[str, Any], invitation_id: int) -> None:
         with self.db.transaction() as session:
             invitations.withdraw(session, Actor(**actor), invitation_id, utcnow())

@@ -6,10 +6,14 @@ from __future__ import annotations
 from collections.abc import Collection, Iterable, Sequence
 from datetime import datetime, timedelta
 from enum import Enum
+from typing import Literal
 
 from services.common.contracts.teams import SPACE_NAME_MAX_LENGTH
 
 INVITATION_TTL = timedelta(days=7)
+# What accepting an invitation does to the invitee's offers: none yet ("new"), their spaces
+# and offers come along ("alone" in their team), or they stay with the team left behind.
+Joining = Literal["new", "alone", "with_others"]
 # The only space of the team a removed member gets (their offers stayed with the team).
 
 

@@ -209,6 +209,8 @@ def _invitation(invitation: TeamInvitation, now: datetime) -> InvitationOut:
             "expires_at": invitation.expires_at.isoformat(),
             "invited_by": invitation.invited_by,
             "created_at": invitation.created_at.isoformat(),
+            "sent_at": invitation.sent_at.isoformat(),
+            "sendings": invitation.sendings,
         }
     )
 

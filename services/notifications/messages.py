@@ -72,8 +72,19 @@ def team_invitation(public_url: str, invitation: TeamInvitationSent) -> Outgoing
         "link": link,
         "validity_days": TEAM_INVITATION_VALIDITY_DAYS,
         "expires": french_instant(invitation.expires_at),
+        "joining": invitation.joining,
+        "moving": moving_spaces(invitation.moving_spaces),
     }
     return email_message("team_invitation", invitation.email, context)
+
+
+def moving_spaces(names: list[str]) -> str:
+    """What comes along with a host alone in their team: « votre espace « Lyon » et ses offres »,
+    « vos espaces « Lyon » et « Paris » et leurs offres »."""
+    quoted = [f"« {name} »" for name in names]
+    if len(quoted) <= 1:
+        return f"votre espace {''.join(quoted)} et ses offres" if quoted else "vos offres"
+    return f"vos espaces {', '.join(quoted[:-1])} et {quoted[-1]} et leurs offres"
 
 
 def teacher_confirmed(public_url: str, confirmation: TeacherConfirmed) -> OutgoingMessage:

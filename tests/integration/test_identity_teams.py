@@ -330,6 +330,67 @@ def test_refusing_expiring_withdrawing_replacing_and_the_wrong_invitee(platform:
     assert platform.session_active(bob) and platform.identity.get_user(bob.id)["team_id"] == bob.team_id
 
 
+def test_resending_issues_a_new_token_and_the_old_one_stops_working(platform: Platform) -> None:
+    alice = platform.person("alice@boulangerie.example", "Alice")
+    bob = platform.person("bob@garage.example", "Bob")
+    platform.space(bob, "Marseille")
+    carol = platform.join(alice, platform.person("carol@boulangerie.example", "Carol"))
+    dave = platform.person("dave@ailleurs.example", "Dave")
+    erin = platform.join(dave, platform.person("erin@ailleurs.example", "Erin"))
+    identity = platform.identity
+
+    invitation, old_token = platform.invite(alice, "bob@garage.example")
+    assert invitation["sent_at"] == invitation["created_at"] and invitation["sendings"] == 1
+    with platform.db() as db, db.begin():
+        # Sent a day ago, so that the resend's moment is told apart from the first one.
+        db.execute(
+            update(TeamInvitation)
+            .where(TeamInvitation.id == invitation["id"])
+            .values(sent_at=utcnow() - timedelta(days=1), expires_at=utcnow() + timedelta(days=6))
+        )
+        old_hash = db.scalar(select(TeamInvitation.token_hash).where(TeamInvitation.id == invitation["id"]))
+
+    # Any member of the team resends; the email names them and carries a new token.
+    resent = identity.resend_invitation(carol.actor, invitation["id"])
+    [_, sent] = wait_for(
+        lambda: len(found := events_of(events.TEAM_INVITATION_SENT, invitation_id=invitation["id"])) == 2 and found
+    )
+    new_token = sent["invitation_token"]
+    assert new_token != old_token and sent["inviter_name"] == "Carol Test"
+    # Bob is alone in his team: his spaces and their offers would come along.
+    assert (sent["joining"], sent["moving_spaces"]) == ("alone", ["Espace principal", "Marseille"])
+    assert (resent["id"], resent["status"], resent["sendings"]) == (invitation["id"], "pending", 2)
+    assert resent["created_at"] == invitation["created_at"]
+    assert resent["sent_at"] > invitation["sent_at"] and resent["expires_at"] > invitation["expires_at"]
+    assert identity.get_team(alice.actor)["invitations"] == [resent]
+    with platform.db() as db:
+        new_hash = db.scalar(select(TeamInvitation.token_hash).where(TeamInvitation.id == invitation["id"]))
+    assert new_hash != old_hash and new_token not in new_hash
+
+    # The old link fails as an unknown one does; the new one works.
+    unknown = refused(identity.accept_invitation, bob.actor, {"token": "inconnu"})
+    assert refused(identity.accept_invitation, bob.actor, {"token": old_token}) == unknown == (404, "NOT_FOUND")
+    assert refused(identity.invitation_preview, bob.actor, {"token": old_token}) == unknown
+    assert identity.invitation_preview(bob.actor, {"token": new_token})["email"] == "bob@garage.example"
+
+    # Another team's invitation, or one no longer pending, is not found.
+    assert refused(identity.resend_invitation, dave.actor, invitation["id"]) == (404, "NOT_FOUND")
+    joined = identity.accept_invitation(bob.actor, {"token": new_token})
+    assert joined["user"]["team_id"] == alice.team_id
+    assert refused(identity.resend_invitation, alice.actor, invitation["id"]) == (404, "NOT_FOUND")
+    assert len(events_of(events.TEAM_INVITATION_SENT, invitation_id=invitation["id"])) == 2
+
+    # Someone sharing a team with others: nothing of theirs would move.
+    shared, _ = platform.invite(alice, "erin@ailleurs.example")
+    [sent] = events_of(events.TEAM_INVITATION_SENT, invitation_id=shared["id"])
+    assert (sent["joining"], sent["moving_spaces"]) == ("with_others", [])
+    # No account at that address yet.
+    newcomer, _ = platform.invite(alice, "nouveau@example.fr")
+    [sent] = events_of(events.TEAM_INVITATION_SENT, invitation_id=newcomer["id"])
+    assert (sent["joining"], sent["moving_spaces"]) == ("new", [])
+    assert erin.team_id == dave.team_id
+
+
 # -- removing members --------------------------------------------------------------------------
 
 
@@ -623,6 +684,7 @@ def test_outsiders_get_404_on_every_route_naming_a_team_resource(platform: Platf
         ("PUT", f"{space_url}/notifications/{bob.id}", {"notify": False}),
         ("DELETE", f"{api}/team/members/{bob.id}", None),
         ("DELETE", f"{api}/team/invitations/{invitation['id']}", None),
+        ("POST", f"{api}/team/invitations/{invitation['id']}/resend", None),
     ]
     for outsider in (other_team, pupil, teacher):
         for method, url, body in routes:

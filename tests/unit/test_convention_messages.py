@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import html
+import re
 from datetime import date
 from typing import Any
 
@@ -500,3 +502,41 @@ def test_the_legal_representative_gets_their_new_personal_link():
 def test_a_legal_representative_without_email_or_link_gets_no_email():
     no_email = awaiting_signatures(["legal_representative"], legal_representative_email=None, link_token=None)
     assert cm.convention_awaiting_signatures(PUBLIC_URL, no_email, HOSTS, [HEAD]) == []
+
+
+@pytest.mark.parametrize(
+    ("joining", "spaces", "said", "unsaid"),
+    [
+        (
+            "alone",
+            ["Lyon"],
+            "Vous êtes seul(e) dans votre équipe actuelle sur 1 élève 1 stage : si vous acceptez, votre espace "
+            "« Lyon » et ses offres rejoindront l'équipe de Valérie Petit",
+            "restent dans votre équipe actuelle",
+        ),
+        (
+            "alone",
+            ["Lyon", "Paris", "Tours"],
+            "vos espaces « Lyon », « Paris » et « Tours » et leurs offres rejoindront l'équipe de Valérie Petit",
+            "restent dans votre équipe actuelle",
+        ),
+        (
+            "with_others",
+            [],
+            "compte d'autres membres : si vous acceptez, vous la quitterez et vos offres restent dans votre équipe "
+            "actuelle",
+            "rejoindront l'équipe de",
+        ),
+        ("new", [], "Si vous publiez déjà des offres", "Vous êtes seul(e)"),
+    ],
+)
+def test_an_invitation_says_what_joining_does_to_the_invitees_offers(
+    joining: str, spaces: list[str], said: str, unsaid: str
+) -> None:
+    message = notification_messages.team_invitation(PUBLIC_URL, invitation(joining=joining, moving_spaces=spaces))
+
+    assert said in " ".join(message.body.split())
+    assert unsaid not in message.body
+    assert message.html is not None
+    read = html.unescape(re.sub(r"<[^>]+>", "", message.html)).replace("\xa0", " ")
+    assert said in " ".join(read.split())

@@ -7,9 +7,9 @@ the event type as routing key, so a plain ``@event_handler(source, event_type)``
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, Field
 
 
 class EventPayload(BaseModel):
@@ -88,6 +88,11 @@ class TeamInvitationSent(EventPayload):
     expires_at: str
     # The raw single-use token travels once, to the service that mails it.
     invitation_token: str
+    # What accepting would do to an invitee who already hosts offers in another team
+    # (``invitations.joining_effect``): "new" (no such account), "alone" (their spaces,
+    # named in ``moving_spaces``, come along with their offers), "with_others" (nothing moves).
+    joining: Literal["new", "alone", "with_others"] = "new"
+    moving_spaces: list[str] = Field(default_factory=list)
 
 
 class TeamMemberJoined(EventPayload):

@@ -69,7 +69,11 @@ class InvitationOut(BaseModel):
     status: InvitationStatus
     expires_at: str
     invited_by: int | None = Field(description="Identifiant du membre qui a invité (null s'il n'existe plus).")
-    created_at: str = Field(description="Date d'envoi (ou du dernier renvoi) de l'invitation.")
+    created_at: str = Field(description="Date de la première invitation (ISO 8601).")
+    sent_at: str = Field(
+        description="Date du dernier envoi de l'e-mail : la première invitation ou son dernier renvoi."
+    )
+    sendings: int = Field(description="Nombre d'envois de l'e-mail (1, puis un de plus à chaque renvoi).")
 
 
 class InvitationPreview(BaseModel):
