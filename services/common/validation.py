@@ -56,7 +56,7 @@ _MESSAGES: dict[str, str] = {
     "int_parsing_size": "Nombre trop grand.",
     "finite_number": "Doit être un nombre fini.",
     "multiple_of": "Doit être un multiple de {multiple_of}.",
-    "string_unicode": "Doit être un texte Unicode valide.",
+    "string_unicode": "Contient un caractère invalide (demi-paire UTF-16 isolée).",
     "string_not_ascii": "Ne doit contenir que des caractères ASCII.",
     "string_sub_type": "Doit être une chaîne de caractères.",
     "none_required": "Doit être vide (null).",
@@ -206,18 +206,17 @@ def parse(model: type[ModelT], data: Any) -> ModelT:
         data = {}
     if not isinstance(data, dict):
         raise DomainError("BAD_REQUEST", "Le corps de la requête doit être un objet JSON.", 400)
-    unstorable = unstorable_values(data)
     try:
         parsed = model.model_validate(data)
     except ValidationError as exc:
         fields = fields_of(exc)
     else:
-        # A number sent as text (a query string's) is an integer only once validated.
-        unstorable = {**unstorable_values(parsed), **unstorable}
+        # What the model kept, once validated: a field it ignores holds nothing to store, and a
+        # number sent as text (a query string's) is an integer only now.
+        unstorable = unstorable_values(parsed)
         if not unstorable:
             return parsed
         raise validation_error(unstorable)
-    fields.update(unstorable)
     # pydantic skips model validators once a field fails: report their findings as well.
     cross_field_errors = getattr(model, "cross_field_errors", None)
     if cross_field_errors is not None:
