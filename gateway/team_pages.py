@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Any
 from urllib.parse import quote
 
@@ -26,9 +26,6 @@ from services.common.school_calendar import PARIS, french_date
 TEAM_PATH = "/mon-espace/equipe"
 JOIN_PATH = "/rejoindre-une-equipe"
 HOST_LOGIN = "/offreur/connexion"
-# Identity's rule (an invitation's link works 7 days): the team's answer gives only the
-# expiry of an invitation, its sending is that much earlier.
-INVITATION_VALIDITY = timedelta(days=7)
 CONFIRMED = "oui"
 LABELS = {"name": "Nom de l'espace", "email": "Adresse électronique de la personne à inviter"}
 JOIN_ERROR_TITLES = {
@@ -119,21 +116,23 @@ def french_instant(value: str) -> str:
     return f"{french_date(instant.date())} à {instant.hour} h {instant.minute:02d}"
 
 
+def numeric_instant(value: str) -> str:
+    """An ISO 8601 instant as read in France, in figures: « 07/12/2026 à 17:05 »."""
+    return datetime.fromisoformat(value).astimezone(PARIS).strftime("%d/%m/%Y à %H:%M")
+
+
 def invitation_views(invitations: Sequence[Mapping[str, Any]]) -> list[dict[str, Any]]:
     """The pending invitations, with their dates as read in France."""
-    views = []
-    for invitation in invitations:
-        expires = datetime.fromisoformat(invitation["expires_at"])
-        sent = datetime.fromisoformat(invitation["created_at"]) if invitation.get("created_at") else None
-        views.append(
-            {
-                "id": invitation["id"],
-                "email": invitation["email"],
-                "sent": french_date((sent or expires - INVITATION_VALIDITY).astimezone(PARIS).date()),
-                "expires": french_instant(invitation["expires_at"]),
-            }
-        )
-    return views
+    return [
+        {
+            "id": invitation["id"],
+            "email": invitation["email"],
+            "sent": numeric_instant(invitation["sent_at"]),
+            "sendings": invitation["sendings"],
+            "expires": french_instant(invitation["expires_at"]),
+        }
+        for invitation in invitations
+    ]
 
 
 def offers_label(count: int) -> str:
@@ -368,7 +367,7 @@ class TeamPages:
     def _resend(self, current: Page) -> Response:
         invitation = self._pending_invitation(current)
         try:
-            self.identity.invite_to_team(current.actor, {"email": invitation["email"]})
+            self.identity.resend_invitation(current.actor, invitation["id"])
         except DomainError as exc:
             raise _Refusal.of(exc) from None
         return current.redirect(

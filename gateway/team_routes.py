@@ -60,6 +60,22 @@ class TeamRoutes:
         return self.identity.invite_to_team(call.actor, call.body.model_dump(mode="json"))
 
     @route(
+        "POST",
+        INVITATIONS + "/<int:invitation_id>/resend",
+        summary="Renvoyer une invitation en attente",
+        tag=TAG,
+        response=InvitationOut,
+        errors=(404,),
+        description=(
+            "Tout membre peut renvoyer. Un nouvel e-mail part avec un nouveau lien, valable 7 jours ; le lien "
+            "précédent ne fonctionne plus. sent_at devient la date de ce renvoi et sendings compte les envois. "
+            "404 pour une invitation d'une autre équipe, retirée ou déjà acceptée ou refusée."
+        ),
+    )
+    def resend_invitation(self, call: Call) -> dict[str, Any]:
+        return self.identity.resend_invitation(call.actor, call.path["invitation_id"])
+
+    @route(
         "DELETE",
         INVITATIONS + "/<int:invitation_id>",
         summary="Retirer une invitation en attente",

@@ -11,8 +11,10 @@ import re
 import time
 import uuid
 from dataclasses import dataclass
+from datetime import datetime
 from html.parser import HTMLParser
 from urllib.parse import parse_qs, urlsplit
+from zoneinfo import ZoneInfo
 
 import pytest
 import requests
@@ -56,6 +58,11 @@ def new_host(stack, first_name: str) -> Host:
     browser = PageSession(stack.url)
     browser.log_in(email, PASSWORD, "/offreur/connexion")
     return Host(email, f"{first_name} Durand", browser, {"Authorization": f"Bearer {login.json()['token']}"})
+
+
+def paris(instant: str) -> str:
+    """An ISO 8601 instant as the page writes it: « 07/12/2026 à 17:05 », Paris time."""
+    return datetime.fromisoformat(instant).astimezone(ZoneInfo("Europe/Paris")).strftime("%d/%m/%Y à %H:%M")
 
 
 def text(html: str) -> str:
@@ -148,7 +155,9 @@ def test_a_colleague_invited_by_email_joins_from_the_link_and_shares_the_offers(
     answer, link = invite(stack, owner, {"action": "invite", "email": colleague.email})
     page = followed(owner, answer, f"{TEAM}#invitations")
     assert f"Une invitation a été envoyée à {colleague.email}." in page
-    assert re.search(re.escape(colleague.email) + r" Envoyée le \d+\S* \w+ \d{4} · expire le .+ à \d+ h \d\d", page)
+    [pending] = team(owner)["invitations"]
+    sent = paris(pending["sent_at"])
+    assert f"{colleague.email} Envoyée le {sent} · expire le " in page
     assert "Renvoyer l'invitation à " + colleague.email in page
 
     # The link needs the invitee logged in: the login page brings them back to it, token included
@@ -283,10 +292,28 @@ def test_invitations_are_resent_withdrawn_refused_and_only_for_their_addressee(s
     _, first_link = invite(stack, owner, {"action": "invite", "email": invitee.email})
     [pending] = team(owner)["invitations"]
 
-    # « Renvoyer »: a new email whose link replaces the first one
+    # « Renvoyer l'invitation »: the same invitation, a new email whose link replaces the first one
     answer, second_link = invite(stack, owner, {"action": "resend", "invitation_id": pending["id"]})
-    assert f"L'invitation a été renvoyée à {invitee.email}" in followed(owner, answer, f"{TEAM}#invitations")
+    page = followed(owner, answer, f"{TEAM}#invitations")
+    assert f"L'invitation a été renvoyée à {invitee.email}" in page
+    [resent] = team(owner)["invitations"]
+    assert (resent["id"], resent["sendings"]) == (pending["id"], 2) and resent["sent_at"] > pending["sent_at"]
+    assert f"{invitee.email} Envoyée le {paris(resent['sent_at'])} (2e envoi) · expire le " in page
     assert second_link != first_link
+    # Zoé is alone in her team: the email and the link's page say her space and offers come along.
+    [*_, mail] = messages_to(stack.state_dir, invitee.email)
+    assert "votre espace « Espace principal » et ses offres rejoindront l'équipe de Paul Durand" in " ".join(
+        text_of(mail).split()
+    )
+    opened = text(invitee.browser.get(second_link).text)
+    assert "Vous êtes la seule personne de votre équipe actuelle : votre espace « Espace principal » vous suit" in (
+        opened
+    )
+    # The API's route: another team's invitation is not found; the team's own answers it as listed.
+    api = invitee.browser.url(f"/api/v1/team/invitations/{pending['id']}/resend")
+    foreign = requests.post(api, headers=stranger.api, timeout=30)
+    assert (foreign.status_code, foreign.json()["code"]) == (404, "NOT_FOUND")
+    assert team(owner)["invitations"] == [resent]
     first_token = parse_qs(urlsplit(first_link).query)["token"][0]
     refused = post(invitee, {"action": "accept", "token": first_token}, first_link)
     assert refused.status_code == 404
