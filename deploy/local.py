@@ -16,6 +16,7 @@ import shutil
 import signal
 import subprocess
 import sys
+import threading
 import time
 import urllib.error
 import urllib.request
@@ -96,14 +97,19 @@ def main() -> int:
         group.start()
         say("started " + ", ".join(f"{name} (pid {p.pid})" for name, p in group.processes.items()))
         group.wait_ready()
-        demo_activity.run(f"http://127.0.0.1:{settings.gateway_port}", settings.public_url, state, say)
-        warm_address_suggestions(f"http://127.0.0.1:{settings.gateway_port}")
-        say(f"ready: {settings.public_url}  (API docs: {settings.public_url}/api/docs)")
-        say(f"state in {state}; emails in {state / 'outbox' / 'mail'}; logs in {group.logs}")
-        say("demo accounts (role, email, password):")
-        for line in demo_lines:
-            print(f"      {line}", flush=True)
-        say("Ctrl-C stops everything")
+
+        def prepare() -> None:
+            demo_activity.run(f"http://127.0.0.1:{settings.gateway_port}", settings.public_url, state, say)
+            warm_address_suggestions(f"http://127.0.0.1:{settings.gateway_port}")
+            say(f"ready: {settings.public_url}  (API docs: {settings.public_url}/api/docs)")
+            say(f"state in {state}; emails in {state / 'outbox' / 'mail'}; logs in {group.logs}")
+            say("demo accounts (role, email, password):")
+            for line in demo_lines:
+                print(f"      {line}", flush=True)
+            say("Ctrl-C stops everything")
+
+        # Beside the supervision: a process that dies while the demo activity is added comes back too.
+        threading.Thread(target=prepare, name="demo-activity", daemon=True).start()
         while not stopping:
             for line in group.supervise():
                 say(line)
