@@ -61,6 +61,17 @@ def normalize_phone(value: str) -> str | None:
     return None
 
 
+def readable_phone(e164: str) -> str:
+    """``+33123456789`` → ``01 23 45 67 89``: a French number as people read it (``+…`` abroad)."""
+    try:
+        number = phonenumbers.parse(e164, "FR")
+    except phonenumbers.NumberParseException:
+        return e164
+    if phonenumbers.region_code_for_number(number) not in _FRENCH_REGIONS:
+        return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.INTERNATIONAL)
+    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.NATIONAL)
+
+
 def mask_phone(e164: str) -> str:
     """``+33612345678`` → ``+33 6 ** ** ** 78``: enough to recognise, not to reuse."""
     try:

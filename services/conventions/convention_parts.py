@@ -42,6 +42,8 @@ from services.conventions.models import (
 )
 
 PER_PAGE = 20
+# The offer's optional facts about its host, copied as they are when the convention is created.
+EMPLOYER_EXTRAS = ("employer_trade_name", "employer_ministry", "contact_phone")
 LINK_LIFETIME = timedelta(days=90)
 
 
@@ -67,6 +69,7 @@ def create_for(session: Session, application: Application, offer: dict[str, Any]
             "offer_description": offer["description"],
             "employer_name": offer["employer_name"],
             "employer_siret": offer["employer_siret"],
+            **{field: offer.get(field) for field in EMPLOYER_EXTRAS},
             "place": f"{offer['street']}, {offer['zipcode']} {offer['city']}",
             "student_first_name": student["first_name"],
             "student_name": f"{student['first_name']} {student['last_name']}",
@@ -193,6 +196,8 @@ def _convention_answer(
         "offer_title": facts["offer_title"],
         "employer_name": facts["employer_name"],
         "employer_siret": facts.get("employer_siret"),
+        # Conventions created before these were copied have none: shown as nothing.
+        **{field: facts.get(field) for field in EMPLOYER_EXTRAS},
         "place": facts["place"],
         "weeks": facts["weeks"],
         "start_date": facts["start_date"],

@@ -23,6 +23,7 @@ from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoes
 from markupsafe import Markup
 from PIL import ImageFile
 
+from services.common.identifiers import readable_phone
 from services.common.school_calendar import PARIS, Week, french_date
 from services.common.working_time import DAYS, duration_label, worked_minutes
 
@@ -213,6 +214,21 @@ def _signature_view(mark: SignatureMark) -> dict[str, Any]:
 # -- rendering --------------------------------------------------------------------------------
 
 
+def _employer_view(convention: dict[str, Any]) -> dict[str, str | None]:
+    """The host's optional details (trade name, supervising ministry, contact phone for the
+    school): None when absent, printed as nothing rather than « à compléter », since no party
+    completes them on the convention and older conventions never had them."""
+    name = (convention.get("employer_name") or "").strip()
+    trade_name = (convention.get("employer_trade_name") or "").strip()
+    phone = convention.get("contact_phone")
+    return {
+        # A trade name equal to the legal name says nothing more.
+        "trade_name": trade_name if trade_name and trade_name != name else None,
+        "ministry": (convention.get("employer_ministry") or "").strip() or None,
+        "contact_phone": readable_phone(phone) if phone else None,
+    }
+
+
 def _school_view(convention: dict[str, Any], school: dict[str, Any] | None) -> dict[str, Any]:
     school = school or {}
     town = " ".join(part for part in (school.get("zipcode"), school.get("city")) if part)
@@ -254,6 +270,7 @@ def convention_context(
         "weeks": _weeks(convention.get("weeks")),
         "tutor_phone": _phone(convention.get("tutor_phone")),
         "legal_representative_phone": _phone(convention.get("legal_representative_phone")),
+        "employer": _employer_view(convention),
         "school": _school_view(convention, school),
         "hours": rows,
         "weekly_total": weekly_total,

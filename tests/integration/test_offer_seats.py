@@ -230,6 +230,7 @@ def test_offer_for_application_answers_published_unpublished_and_deleted_offers(
         "employer_name": "Boulangerie des Canuts",
         "employer_siret": "73282932000074",
         "employer_trade_name": "Aux Canuts",
+        "employer_ministry": None,  # a private body
         "contact_phone": "+33478000000",
         "street": "12 rue d'Austerlitz",
         "zipcode": "69004",

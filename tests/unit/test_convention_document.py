@@ -273,6 +273,32 @@ def test_missing_values_of_a_draft_print_a_visible_blank_never_none() -> None:
     assert "Objectifs" in text
 
 
+def test_the_hosts_trade_name_ministry_and_contact_phone_are_printed_when_given() -> None:
+    convention = a_convention(
+        employer_trade_name="Au Pain Doré",
+        employer_ministry="Ministère des Armées",
+        contact_phone="+33123456789",
+    )
+
+    text = " ".join(text_of(render_convention_pdf(convention, SCHOOL, [], final=False)).split())
+
+    assert "Boulangerie Dupont & fils — Enseigne : Au Pain Doré SIRET" in text
+    assert "Ministère de tutelle : Ministère des Armées" in text
+    assert "Téléphone de contact : 01 23 45 67 89" in text
+
+
+def test_without_trade_name_ministry_nor_contact_phone_nothing_is_printed_for_them(draft_pdf: bytes) -> None:
+    # ``draft_pdf``'s convention has none of them, as a convention made before they were copied
+    same_name = a_convention(employer_trade_name="Boulangerie Dupont & fils", employer_ministry="", contact_phone=None)
+
+    for text in (text_of(draft_pdf), text_of(render_convention_pdf(same_name, SCHOOL, [], final=False))):
+        assert "Boulangerie Dupont & fils" in text
+        assert "Enseigne" not in text
+        assert "Ministère de tutelle" not in text
+        assert "Téléphone de contact" not in text
+        assert text.count("à compléter") == text_of(draft_pdf).count("à compléter")
+
+
 def test_values_with_html_special_characters_are_escaped_and_printed_literally() -> None:
     convention = a_convention(
         tutor_name="<script>alert('x')</script>",

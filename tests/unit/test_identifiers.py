@@ -1,6 +1,6 @@
 import pytest
 
-from services.common.identifiers import is_valid_siret, is_valid_uai, mask_phone, normalize_phone
+from services.common.identifiers import is_valid_siret, is_valid_uai, mask_phone, normalize_phone, readable_phone
 
 pytestmark = pytest.mark.unit
 
@@ -45,3 +45,17 @@ def test_invalid_phone_is_refused():
 
 def test_mask_phone_keeps_only_the_last_digits():
     assert mask_phone("+33612345678") == "+33 6 ** ** ** 78"
+
+
+@pytest.mark.parametrize(
+    ("e164", "text"),
+    [
+        ("+33123456789", "01 23 45 67 89"),
+        ("+33612345678", "06 12 34 56 78"),
+        ("+590690123456", "0690 12 34 56"),
+        ("+4915123456789", "+49 1512 3456789"),
+        ("pas un numéro", "pas un numéro"),
+    ],
+)
+def test_a_phone_reads_the_french_way_and_abroad_keeps_its_country_code(e164, text):
+    assert readable_phone(e164) == text

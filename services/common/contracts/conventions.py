@@ -241,6 +241,12 @@ class ConventionOut(Strict):
     offer_title: str
     employer_name: str
     employer_siret: str | None
+    # None for a convention made before they were copied, or an offer without them.
+    employer_trade_name: str | None = Field(default=None, description="Enseigne de l'organisme d'accueil.")
+    employer_ministry: str | None = Field(default=None, description="Ministère de tutelle d'un organisme public.")
+    contact_phone: str | None = Field(
+        default=None, description="Téléphone de contact de l'organisme pour l'établissement (E.164)."
+    )
     place: str = Field(description="Adresse du lieu de stage.")
     weeks: list[str]
     start_date: str

@@ -400,6 +400,7 @@ class OfferForApplication(BaseModel):
     employer_siret: str | None
     # Defaults: an offers service of the previous release does not send them yet.
     employer_trade_name: str | None = None
+    employer_ministry: str | None = None
     contact_phone: str | None = Field(default=None, description="Téléphone de contact pour l'établissement.")
     street: str
     zipcode: str
