@@ -162,11 +162,16 @@ def convention_facts(convention: Mapping[str, Any]) -> list[tuple[str, str]]:
     """What the parties agree on, as term and description, the empty ones left out."""
     grade = GRADE_LABELS.get(convention.get("grade") or "")
     tutor = ", ".join(part for part in (convention.get("tutor_name"), convention.get("tutor_role")) if part)
+    trade_name = convention.get("employer_trade_name") or ""
     facts = [
         ("Élève", f"{convention['student_name']}, élève de {grade}" if grade else convention["student_name"]),
         ("Établissement", convention.get("school_name") or ""),
         ("Stage", convention["offer_title"]),
         ("Structure d'accueil", convention["employer_name"]),
+        # A trade name equal to the legal name says nothing more.
+        ("Enseigne", trade_name if trade_name != convention["employer_name"] else ""),
+        ("Ministère de tutelle", convention.get("employer_ministry") or ""),
+        ("Téléphone de contact", phone_text(convention.get("contact_phone"))),
         ("Dates", dates_text(convention["start_date"], convention["end_date"])),
         ("Lieu", convention.get("place") or ""),
         ("Horaires", hours_text(convention.get("daily_hours"))),

@@ -17,6 +17,7 @@ from services.conventions.seal import load_seal_identity, verify_seal
 from tests.e2e.test_search_journey import CLAUDEL, NEAR_CLAUDEL, found_ids, logged_in, publish
 from tests.support.conventions import HOST_PART, SCHOOL_PART, college_week, drawn_signature
 from tests.support.mailbox import token_in, wait_for_mail_containing
+from tests.support.offers import OFFER
 from tests.support.sms import wait_for_code
 
 pytestmark = pytest.mark.e2e
@@ -62,7 +63,18 @@ def test_from_application_to_a_sealed_convention(stack, schools):
     pupil = logged_in(stack, "student", school_uai=CLAUDEL, grade="troisieme")
     manager = logged_in(stack, "school_manager", school_uai=CLAUDEL)
     week = college_week(-1)
-    offer = publish(stack, host, place=NEAR_CLAUDEL, college_weeks=[week], max_candidates=1)
+    # a public body with a trade name, its ministry and a contact phone for the school
+    employer = {**OFFER["employer"], "trade_name": "Le Fournil du Rectorat", "is_public": True}
+    employer["ministry"] = "Ministère des Armées"
+    offer = publish(
+        stack,
+        host,
+        place=NEAR_CLAUDEL,
+        college_weeks=[week],
+        max_candidates=1,
+        employer=employer,
+        contact_phone="01 23 45 67 89",
+    )
 
     # the pupil applies (a double click makes one application); the host hears of it
     body = {"weeks": [week], "motivation": "J'aime le pain et je veux voir le fournil.", "phone": "06 12 34 56 78"}
@@ -103,10 +115,20 @@ def test_from_application_to_a_sealed_convention(stack, schools):
     ok(api(stack, "PATCH", path, manager, json=SCHOOL_PART))
     ready = ok(api(stack, "POST", f"{path}/validate", manager))
     assert ready["status"] == "ready_to_sign"
+    # the host's trade name, ministry and contact phone were copied from the offer
+    assert (ready["employer_trade_name"], ready["employer_ministry"], ready["contact_phone"]) == (
+        "Le Fournil du Rectorat",
+        "Ministère des Armées",
+        "+33123456789",
+    )
 
     draft = api(stack, "GET", f"{path}/pdf", host)
     assert draft.status_code == 200 and draft.headers["Content-Type"] == "application/pdf"
-    assert "PROJET" in pdf_text(draft.content)
+    draft_text = " ".join(pdf_text(draft.content).split())
+    assert "PROJET" in draft_text
+    assert "Boulangerie des Canuts — Enseigne : Le Fournil du Rectorat" in draft_text
+    assert "Ministère de tutelle : Ministère des Armées" in draft_text
+    assert "Téléphone de contact : 01 23 45 67 89" in draft_text
 
     # group signing by the host, with the code read from the SMS outbox
     ready_list = ok(api(stack, "GET", "/api/v1/conventions", host, params={"status": "ready_to_sign"}))
@@ -123,6 +145,12 @@ def test_from_application_to_a_sealed_convention(stack, schools):
     token = token_in(wait_for_mail_containing(stack.state_dir, SCHOOL_PART["legal_representative_email"], "token="))
     page = api(stack, "GET", "/signer-la-convention", params={"token": token})
     assert page.status_code == 200 and "text/html" in page.headers["Content-Type"]
+    for term, text in (
+        ("Enseigne", "Le Fournil du Rectorat"),
+        ("Ministère de tutelle", "Ministère des Armées"),
+        ("Téléphone de contact", "01 23 45 67 89"),
+    ):
+        assert f"<dt>{term}</dt><dd>{text}</dd>" in page.text
     summary = ok(api(stack, "GET", "/api/v1/signatures/link", params={"token": token}))
     assert summary["id"] == convention_id and summary["awaiting_signatures"] == ["legal_representative"]
     request = ok(

@@ -32,6 +32,7 @@ from gateway.application_pages import (
 )
 from gateway.application_routes import ApplicationRoutes
 from gateway.convention_pages import (
+    convention_facts,
     convention_row,
     convention_state,
     daily_hours_from_form,
@@ -604,6 +605,22 @@ def test_a_conventions_row_links_the_host_to_its_part_and_everyone_to_the_pdf():
     assert (school["href"], school["link_label"]) == ("/etablissement/conventions/5", "Remplir ma partie")
     validated = convention_row(convention(validated_by_school_at="x"), "teacher")
     assert (validated["href"], validated["link_label"]) == ("/etablissement/conventions/5", "Voir la convention")
+
+
+def test_the_facts_name_the_hosts_trade_name_ministry_and_contact_phone_when_it_has_them():
+    given = convention(
+        employer_trade_name="Au Pain Doré", employer_ministry="Ministère des Armées", contact_phone="+33123456789"
+    )
+    facts = dict(convention_facts(given))
+    assert list(facts)[3:7] == ["Structure d'accueil", "Enseigne", "Ministère de tutelle", "Téléphone de contact"]
+    assert (facts["Enseigne"], facts["Ministère de tutelle"], facts["Téléphone de contact"]) == (
+        "Au Pain Doré",
+        "Ministère des Armées",
+        "01 23 45 67 89",
+    )
+    # a convention made before they were copied, or a trade name that is the legal name: nothing shown
+    for older in (convention(), convention(employer_trade_name="Boulangerie des Canuts", contact_phone=None)):
+        assert not {"Enseigne", "Ministère de tutelle", "Téléphone de contact"} & set(dict(convention_facts(older)))
 
 
 # -- the host's part read from its form -----------------------------------------------------------
