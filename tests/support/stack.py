@@ -4,9 +4,15 @@ from __future__ import annotations
 
 import os
 import socket
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 from deploy.processes import ProcessGroup
+from services.common import broker
+from services.common.config import SERVICES
+from tests.support.databases import DatabaseSet
 
 
 def free_port() -> int:
@@ -24,3 +30,23 @@ class Stack(ProcessGroup):
         self.url = f"http://127.0.0.1:{port}"
         full_env = {**os.environ, **env, "STATE_DIR": str(state_dir), "GATEWAY_PORT": str(port), "PUBLIC_URL": self.url}
         super().__init__(full_env, state_dir / "logs", port)
+
+
+@contextmanager
+def private_stack(amqp_uri: str, folder: Path, label: str, env: dict[str, str] | None = None) -> Iterator[Stack]:
+    """A started platform on a vhost and databases of its own (``TEST_DATABASE``'s kind), with
+    ``env`` on top of the test settings; all of it gone afterwards."""
+    uri = broker.with_vhost(amqp_uri, f"e1s-{label}-{uuid.uuid4().hex[:8]}")
+    broker.ensure_vhost(uri)
+    dbs = DatabaseSet.create(os.environ.get("TEST_DATABASE", "sqlite"), label, SERVICES, folder)
+    full_env = {"AMQP_URI": uri, "MIGRATE_ON_START": "0", **(env or {}), **dbs.env()}
+    full_env.pop("SECRET_KEY", None)
+    running = Stack(full_env, folder / "state")
+    try:
+        running.start()
+        running.wait_ready(60)
+        yield running
+    finally:
+        running.stop()
+        dbs.drop()
+        broker.delete_vhost(uri)
