@@ -12,18 +12,16 @@ bench does not measure.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import timedelta
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
 from services.common.config import database_url
 from services.common.contracts.identity import SignupRequest
-from services.common.database import create_service_engine, utcnow
-from services.conventions.models import Application, ApplicationTransition, Convention
+from services.common.database import create_service_engine
 from services.identity import accounts
 from services.identity.models import OutboxMessage, ProcessedEvent, User
-from tests.support.conventions import HOST_PART, SCHOOL_PART
+from tests.support.conventions import seed_conventions
 
 PASSWORD = "un-mot-de-passe-de-charge"  # noqa: S105 - throw-away accounts of the benchmark
 
@@ -67,58 +65,20 @@ def ready_conventions(team_id: int, offer_id: int, school_uai: str, count: int, 
     """``count`` approved applications of ``team_id``, each with its convention ready to sign
     (both parts filled in, nobody signed yet)."""
     engine = create_service_engine(database_url("conventions"))
-    now = utcnow()
     offer = {"title": "Découverte des métiers", "employer_name": "Charge SA", "city": "Paris"}
     try:
         with Session(engine) as session, session.begin():
-            applications = [
-                Application(
-                    offer_id=offer_id,
-                    team_id=team_id,
-                    offer=offer,
-                    student_id=first_student + number,
-                    student={"first_name": "Léa", "last_name": f"Élève{number}", "email": f"lea{number}@example.fr"},
-                    school_uai=school_uai,
-                    weeks=[week],
-                    motivation="Je veux découvrir ce métier.",
-                    status="approved",
-                    request_hash="h",
-                    created_at=now - timedelta(minutes=number),
-                    updated_at=now,
-                )
-                for number in range(count)
-            ]
-            session.add_all(applications)
-            session.flush()
-            for application in applications:
-                for status in ("submitted", "approved"):
-                    session.add(
-                        ApplicationTransition(application_id=application.id, status=status, by_role="student", at=now)
-                    )
-                session.add(
-                    Convention(
-                        application_id=application.id,
-                        offer_id=offer_id,
-                        team_id=team_id,
-                        school_uai=school_uai,
-                        student_id=application.student_id,
-                        status="ready_to_sign",
-                        facts={
-                            "offer_title": offer["title"],
-                            "employer_name": offer["employer_name"],
-                            "place": "1 rue de la Paix, 75002 Paris",
-                            "student_name": f"Léa Élève{application.student_id}",
-                            "weeks": [week],
-                            "start_date": "2027-01-18",
-                            "end_date": "2027-01-22",
-                        },
-                        host_part=dict(HOST_PART),
-                        school_part=dict(SCHOOL_PART),
-                        completed_by_employer_at=now,
-                        validated_by_school_at=now,
-                        created_at=application.created_at,
-                        updated_at=now,
-                    )
-                )
+            seed_conventions(
+                session,
+                team_id=team_id,
+                offer_id=offer_id,
+                offer=offer,
+                school_uai=school_uai,
+                week=week,
+                count=count,
+                first_student=first_student,
+                status="ready_to_sign",
+                parts=True,
+            )
     finally:
         engine.dispose()

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
-from datetime import timedelta
 from typing import Any
 
 import eventlet
@@ -16,15 +15,12 @@ from sqlalchemy.orm import Session
 
 from services.common.database import Database, create_service_engine, utcnow
 from services.conventions.models import (
-    Application,
-    ApplicationTransition,
-    Convention,
     ConventionDocument,
     ConventionSignature,
     SignatureImage,
 )
 from services.conventions.service import ConventionsService
-from tests.support.conventions import call, college_week
+from tests.support.conventions import call, college_week, seed_conventions
 
 pytestmark = pytest.mark.integration
 
@@ -37,59 +33,21 @@ def seed_listed(engine: Engine, team_id: int, rows: int, first_student: int) -> 
     """``rows`` approved applications of ``team_id``, each with two transitions and a
     convention signed once; every other convention has its sealed PDF."""
     now = utcnow()
-    week = college_week()
     with Session(engine) as session, session.begin():
         session.merge(SignatureImage(sha256="a" * 64, mime="image/png", data=b"png"))
-        applications = [
-            Application(
-                offer_id=team_id,
-                team_id=team_id,
-                offer=OFFER,
-                student_id=first_student + number,
-                student={"first_name": "Léa", "last_name": f"Élève{number}", "email": f"lea{number}@example.fr"},
-                school_uai=SCHOOL,
-                weeks=[week],
-                motivation="Je veux découvrir ce métier.",
-                status="approved",
-                request_hash="h",
-                created_at=now - timedelta(minutes=number),
-                updated_at=now,
-            )
-            for number in range(rows)
-        ]
-        session.add_all(applications)
-        session.flush()
-        conventions = [
-            Convention(
-                application_id=application.id,
-                offer_id=team_id,
-                team_id=team_id,
-                school_uai=SCHOOL,
-                student_id=application.student_id,
-                status="signatures_started",
-                facts={
-                    "offer_title": OFFER["title"],
-                    "employer_name": OFFER["employer_name"],
-                    "place": "1 rue de la Paix, 75002 Paris",
-                    "student_name": "Léa Élève",
-                    "weeks": [week],
-                    "start_date": "2027-01-18",
-                    "end_date": "2027-01-22",
-                },
-                host_part={},
-                school_part={},
-                created_at=application.created_at,
-                updated_at=now,
-            )
-            for application in applications
-        ]
-        session.add_all(conventions)
-        session.flush()
-        for application, convention in zip(applications, conventions, strict=True):
-            for status in ("submitted", "approved"):
-                session.add(
-                    ApplicationTransition(application_id=application.id, status=status, by_role="student", at=now)
-                )
+        seeded = seed_conventions(
+            session,
+            team_id=team_id,
+            offer_id=team_id,
+            offer=OFFER,
+            school_uai=SCHOOL,
+            week=college_week(),
+            count=rows,
+            first_student=first_student,
+            status="signatures_started",
+            parts=False,
+        )
+        for _, convention in seeded:
             session.add(
                 ConventionSignature(
                     convention_id=convention.id,

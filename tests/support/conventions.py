@@ -5,12 +5,16 @@ from __future__ import annotations
 import base64
 import io
 import itertools
+from datetime import timedelta
 from typing import Any
 
 from nameko.testing.services import entrypoint_hook
 from PIL import Image, ImageDraw
+from sqlalchemy.orm import Session
 
+from services.common.database import utcnow
 from services.common.school_calendar import SchoolYear, today_in_paris
+from services.conventions.models import Application, ApplicationTransition, Convention
 
 PASSWORD = "un-mot-de-passe-solide"
 SCHOOL_UAI = "0752694W"
@@ -95,3 +99,74 @@ SCHOOL_PART = {
     "legal_representative_email": "sophie.martin@example.fr",
     "legal_representative_phone": "06 98 76 54 32",
 }
+
+
+def seed_conventions(
+    session: Session,
+    *,
+    team_id: int,
+    offer_id: int,
+    offer: dict[str, str],
+    school_uai: str,
+    week: str,
+    count: int,
+    first_student: int,
+    status: str,
+    parts: bool,
+) -> list[tuple[Application, Convention]]:
+    """``count`` applications of ``team_id`` approved by their pupils (submitted, then approved),
+    each with its convention in ``status``, written straight into conventions' database: the
+    long lists that the API would take minutes of sign-ups and approvals to make. ``parts``:
+    both sides' parts filled in and declared done."""
+    now = utcnow()
+    applications = [
+        Application(
+            offer_id=offer_id,
+            team_id=team_id,
+            offer=offer,
+            student_id=first_student + number,
+            student={"first_name": "Léa", "last_name": f"Élève{number}", "email": f"lea{number}@example.fr"},
+            school_uai=school_uai,
+            weeks=[week],
+            motivation="Je veux découvrir ce métier.",
+            status="approved",
+            request_hash="h",
+            created_at=now - timedelta(minutes=number),
+            updated_at=now,
+        )
+        for number in range(count)
+    ]
+    session.add_all(applications)
+    session.flush()
+    conventions = [
+        Convention(
+            application_id=application.id,
+            offer_id=offer_id,
+            team_id=team_id,
+            school_uai=school_uai,
+            student_id=application.student_id,
+            status=status,
+            facts={
+                "offer_title": offer["title"],
+                "employer_name": offer["employer_name"],
+                "place": "1 rue de la Paix, 75002 Paris",
+                "student_name": f"Léa Élève{application.student_id - first_student}",
+                "weeks": [week],
+                "start_date": "2027-01-18",
+                "end_date": "2027-01-22",
+            },
+            host_part=dict(HOST_PART) if parts else {},
+            school_part=dict(SCHOOL_PART) if parts else {},
+            completed_by_employer_at=now if parts else None,
+            validated_by_school_at=now if parts else None,
+            created_at=application.created_at,
+            updated_at=now,
+        )
+        for application in applications
+    ]
+    session.add_all(conventions)
+    for application in applications:
+        for step in ("submitted", "approved"):
+            session.add(ApplicationTransition(application_id=application.id, status=step, by_role="student", at=now))
+    session.flush()
+    return list(zip(applications, conventions, strict=True))
