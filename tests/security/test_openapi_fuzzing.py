@@ -1,16 +1,17 @@
-"""schemathesis against ``/api/openapi.json``: generated calls, anonymous and as a host.
+"""schemathesis against ``/api/openapi.json``: generated calls, anonymous, as a host, as an operator.
 
 Every API operation of the document (v1 and the partner API v2) gets a bounded number of
 generated calls, valid and invalid; the run fails on any 5xx, on a status the document does
 not give for the operation, on an answer that does not match its documented schema, and on
-invalid data (by the document) that is accepted. Two runs at once, one anonymous and one
-with a host's token, each in its own process (schemathesis' threads trip a CPython AST race
-under hypothesis), with a fixed seed so that CI replays the same cases.
+invalid data (by the document) that is accepted. Three runs at once (anonymous; with a
+host's token; the partner API v2 with an operator's), each in its own process (schemathesis'
+threads trip a CPython AST race under hypothesis), with a fixed seed so that CI replays the
+same cases.
 
-Not asserted (see the README's "Security" notes): ``positive_data_acceptance`` (our
-validators check what JSON Schema cannot say: a SIRET's key, a UAI's letter, fields required
-together) and ``content_type_conformance`` (a path holding a control character matches no
-route, and nameko answers werkzeug's HTML 404).
+Not asserted: ``positive_data_acceptance`` (our validators check what JSON Schema cannot
+say: a SIRET's key, a UAI's letter, a token still valid, fields required together) and
+``content_type_conformance`` (a path holding a control character matches no route, and
+nameko answers werkzeug's HTML 404).
 """
 
 from __future__ import annotations
@@ -39,7 +40,7 @@ SEED = 20261207
 ENDS_THE_SESSION = ("/api/v1/auth/logout", "/api/v1/team/members/{user_id}")
 
 
-def schemathesis(url: str, *extra: str) -> subprocess.Popen[str]:
+def schemathesis(url: str, *extra: str, paths: str = "^/api/") -> subprocess.Popen[str]:
     command = [
         sys.executable,
         "-m",
@@ -47,7 +48,7 @@ def schemathesis(url: str, *extra: str) -> subprocess.Popen[str]:
         "run",
         f"{url}/api/openapi.json",
         "--include-path-regex",
-        "^/api/",
+        paths,
         "--checks",
         CHECKS,
         "--max-examples",
@@ -69,7 +70,7 @@ def schemathesis(url: str, *extra: str) -> subprocess.Popen[str]:
 
 # The platform's start (shared with this folder's other tests) counts when this test is the first.
 @pytest.mark.timeout(300)
-def test_generated_calls_get_documented_answers_and_never_a_server_error(stack, host_auth):
+def test_generated_calls_get_documented_answers_and_never_a_server_error(stack, host_auth, operator_auth):
     # The address suggestions build their index (kept in STATE_DIR) on their first call: seconds
     # on a fresh platform, which a generated call would see as a 10 s time-out.
     warm_up = time.monotonic()
@@ -80,6 +81,10 @@ def test_generated_calls_get_documented_answers_and_never_a_server_error(stack, 
     runs = {
         "anonymous": schemathesis(stack.url),
         "host": schemathesis(stack.url, "--header", f"Authorization: {host_auth['Authorization']}", *excluded),
+        # the partner API v2 as an operator (its 100 calls a minute are far from spent)
+        "operator": schemathesis(
+            stack.url, "--header", f"Authorization: {operator_auth['Authorization']}", paths="^/api/v2/"
+        ),
     }
     outputs = {name: run.communicate(timeout=240)[0] for name, run in runs.items()}
     elapsed = time.monotonic() - started
@@ -89,7 +94,8 @@ def test_generated_calls_get_documented_answers_and_never_a_server_error(stack, 
         generated = re.search(r"(\d+) generated, \1 passed", output)
         assert generated is not None, output[-5_000:]
         print(f"schemathesis, {name}: {generated.group(1)} calls passed")
-        assert int(generated.group(1)) >= 150  # about 70 operations, several calls each
+        # about 70 operations (7 of the partner API v2), several calls each
+        assert int(generated.group(1)) >= (15 if name == "operator" else 150)
     # The host's calls were a host's: its session held to the end of the run.
     assert requests.get(f"{stack.url}/api/v1/me", headers=host_auth, timeout=10).status_code == 200
-    print(f"schemathesis: both runs in {elapsed:.0f} s")
+    print(f"schemathesis: the {len(runs)} runs in {elapsed:.0f} s")
