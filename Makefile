@@ -3,7 +3,7 @@ PYTHON ?= python3
 VENV := .venv
 PY := $(VENV)/bin/python
 
-.PHONY: install run test lint bench-rpc bench-search bench-signing bench-pages clean
+.PHONY: install run test audit lint bench-rpc bench-search bench-signing bench-pages clean
 
 $(VENV)/.installed: requirements.txt requirements-dev.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -25,7 +25,14 @@ run: install
 # (the browser journeys drive the same routes as the HTTP journeys: once is enough).
 test: install
 	$(VENV)/bin/ruff check .
+	$(PY) -m deploy.audit
 	$(PY) -m tests.both_databases
+
+# Known vulnerabilities of the installed Python packages (pip-audit) and of the front-end ones
+# (npm audit --omit=dev): fails on any not justified in deploy/audit-exceptions.toml, only warns
+# when a vulnerability service is out of reach.
+audit: install
+	$(PY) -m deploy.audit
 
 lint: install
 	$(VENV)/bin/ruff check .
