@@ -20,6 +20,7 @@ from gateway import offer_form, web_session
 from gateway.application_pages import phone_text
 from gateway.offer_form import STEP_TITLES, STEPS, Step
 from gateway.page_routing import FORM_SUMMARY, FormErrors, Page, page, safe_next
+from services.common.contracts.offers import UPDATE_REASON_LABELS
 from services.common.errors import DomainError, not_found
 from services.common.school_calendar import today_in_paris
 from services.common.sectors import BY_CODE
@@ -81,11 +82,21 @@ class OfferPages:
         if page_number == 1:
             for draft in drafts:
                 group_of(draft["content"].get("space_id")).setdefault("drafts", []).append(draft)
+        # The offers to update come first (the listing's order), each with its reason.
         for offer in offers:
             status, badge = offer_form.offer_status(offer)
+            reason = UPDATE_REASON_LABELS.get(offer["update_reason"] or "") if offer["need_to_be_updated"] else None
+            if reason:
+                status, badge = "à mettre à jour", "error"
             applications = counts.get(str(offer["id"])) or {}
             group_of(offer["space_id"])["offers"].append(
-                {**offer, "status_label": status, "status_badge": badge, "applications": applications}
+                {
+                    **offer,
+                    "status_label": status,
+                    "status_badge": badge,
+                    "update_label": reason,
+                    "applications": applications,
+                }
             )
         sections = [
             {"space": space, **groups[space["id"]]}

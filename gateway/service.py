@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from nameko.events import BROADCAST, event_handler
+from nameko.events import BROADCAST
 from werkzeug.wrappers import Request, Response
 
 from gateway import observability, pages
@@ -44,6 +44,8 @@ from gateway.web_server import http
 from services.common.config import SERVICES, Settings
 from services.common.contracts import events
 from services.common.errors import DomainError
+from services.common.idempotency import idempotent_by_design
+from services.common.redelivery import reliable_handler
 from services.common.rpc import TimedRpcProxy
 
 READY_TIMEOUT = 2.0
@@ -88,7 +90,11 @@ class GatewayService(
     conventions = TimedRpcProxy("conventions")
     notifications = TimedRpcProxy("notifications")
 
-    @event_handler("identity", events.SESSION_REVOKED, handler_type=BROADCAST, reliable_delivery=False)
+    # Each instance's own queue, gone with it: a revocation matters only to a running gateway.
+    # ``revoke`` adds to a set in memory and cannot wait on anything: the redelivery wrapper
+    # is there only so that a malformed event is dead-lettered like any other.
+    @reliable_handler("identity", events.SESSION_REVOKED, handler_type=BROADCAST, reliable_delivery=False)
+    @idempotent_by_design("no processed_events row: revoking a session twice leaves one revocation")
     def on_session_revoked(self, event: dict[str, Any]) -> None:
         """Every gateway instance hears of every logout."""
         self.auth.revoke(event["data"]["session_id"])

@@ -12,7 +12,7 @@ import inspect
 import logging
 from collections.abc import Callable
 from datetime import datetime
-from typing import Any
+from typing import Any, TypeVar
 
 from sqlalchemy import String
 from sqlalchemy.exc import IntegrityError
@@ -66,6 +66,7 @@ def once_per_event(handler: Callable[[Any, Session, dict[str, Any]], Any]) -> Ca
                 return None
             return handler(self, session, event)
 
+    mark_once_only(wrapper, "processed_events")
     # nameko checks a call against the entrypoint's signature, which is (self, event).
     del wrapper.__wrapped__
     wrapper.__signature__ = inspect.Signature(  # type: ignore[attr-defined]
@@ -75,3 +76,32 @@ def once_per_event(handler: Callable[[Any, Session, dict[str, Any]], Any]) -> Ca
         ]
     )
     return wrapper
+
+
+# Set on a handler whose effect happens once per event, so that a test can find one without it;
+# the value says how (the ``processed_events`` table, or why the handler needs none).
+_MARK = "once_only"
+
+HandlerFunction = TypeVar("HandlerFunction", bound=Callable[..., Any])
+
+
+def mark_once_only(handler: Callable[..., Any], how: str) -> None:
+    """Record on ``handler`` how a second delivery of its event has no second effect."""
+    setattr(handler, _MARK, how)
+
+
+def once_only(handler: Callable[..., Any]) -> str | None:
+    """How ``handler`` has its effect once per event, or None when nothing says it does."""
+    how = getattr(handler, _MARK, None)
+    return how if isinstance(how, str) and how else None
+
+
+def idempotent_by_design(why: str) -> Callable[[HandlerFunction], HandlerFunction]:
+    """Declare a handler that needs no ``processed_events`` row: ``why`` says what makes a
+    second delivery do nothing (a unique key, a result found already made, a set)."""
+
+    def decorate(handler: HandlerFunction) -> HandlerFunction:
+        mark_once_only(handler, why)
+        return handler
+
+    return decorate

@@ -49,6 +49,9 @@ _attempts: dict[tuple[str, str], int] = {}
 
 Handler = Callable[[Any, dict[str, Any]], Any]
 
+# Set on what ``requeue_while_unavailable`` returns, so that a test can find a handler without it.
+_MARK = "requeues_while_unavailable"
+
 
 def is_transient(error: BaseException) -> bool:
     """Whether the same event may succeed later: a service, the broker or the database did not answer.
@@ -116,14 +119,22 @@ def requeue_while_unavailable(handler: Handler, source: str = "", event_type: st
         _attempts.pop(key, None)
         return result
 
+    setattr(wrapper, _MARK, True)
     return wrapper
 
 
-def reliable_handler(source: str, event_type: str) -> Callable[[Handler], Any]:
-    """``@event_handler(source, event_type)`` whose event is redelivered while what it needs is away."""
+def requeues_while_unavailable(handler: Callable[..., Any]) -> bool:
+    """Whether ``handler`` (an entrypoint's function) goes through ``requeue_while_unavailable``."""
+    return getattr(handler, _MARK, False) is True
+
+
+def reliable_handler(source: str, event_type: str, **options: Any) -> Callable[[Handler], Any]:
+    """``@event_handler(source, event_type, **options)`` whose event is redelivered while what it
+    needs is away; ``options`` are the other arguments of nameko's ``event_handler``
+    (``handler_type``, ``reliable_delivery``)."""
 
     def decorate(handler: Handler) -> Any:
-        return event_handler(source, event_type, requeue_on_error=True)(
+        return event_handler(source, event_type, requeue_on_error=True, **options)(
             requeue_while_unavailable(handler, source, event_type)
         )
 

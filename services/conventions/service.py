@@ -7,8 +7,6 @@ from typing import Any
 
 from eventlet import tpool
 from eventlet.semaphore import Semaphore
-from nameko.events import event_handler
-from nameko.rpc import rpc
 from nameko.timer import timer
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
@@ -31,9 +29,9 @@ from services.common.contracts.offers import (
     OfferForApplication,
 )
 from services.common.database import Database, utcnow
-from services.common.entrypoints import Pingable
+from services.common.entrypoints import Pingable, rpc
 from services.common.errors import DomainError
-from services.common.idempotency import once_per_event
+from services.common.idempotency import idempotent_by_design, once_per_event
 from services.common.redelivery import reliable_handler
 from services.common.rpc import TimedRpcProxy
 from services.common.school_calendar import SchoolYear, today_in_paris
@@ -55,8 +53,6 @@ from services.conventions.signature_images import parse_signature_image
 
 _log = logging.getLogger(__name__)
 _RENDERING = Semaphore(1)
-
-expected = (DomainError,)
 
 EXPIRY_DAYS = int(env_float("APPLICATION_EXPIRY_DAYS", 15))
 EXPIRY_CHECK_SECONDS = env_float("APPLICATION_EXPIRY_CHECK_SECONDS", 3600)
@@ -84,7 +80,7 @@ class ConventionsService(Pingable):
         except DomainError:
             return None  # not in the directory (yet): no reservation can admit it
 
-    @rpc(expected_exceptions=expected)
+    @rpc
     def apply(
         self, actor: dict[str, Any], offer_id: int, body: dict[str, Any], idempotency_key: str | None = None
     ) -> dict[str, Any]:
@@ -106,7 +102,7 @@ class ConventionsService(Pingable):
                     raise
                 return applications.application_out(session, repeat, EXPIRY_DAYS)
 
-    @rpc(expected_exceptions=expected)
+    @rpc
     def list_applications(
         self,
         actor: dict[str, Any],
@@ -118,14 +114,14 @@ class ConventionsService(Pingable):
         with self.db.transaction() as session:
             return applications.listing(session, Actor(**actor), offer_id, status, page, per_page, EXPIRY_DAYS)
 
-    @rpc(expected_exceptions=expected)
+    @rpc
     def application_counts(self, actor: dict[str, Any], offer_ids: list[int]) -> dict[str, dict[str, int]]:
         """``{str(offer_id): {"total", "submitted", "read", "validated", "approved", "rejected",
         "cancelled", "expired"}}``: the team's applications to each of ``offer_ids`` (employers)."""
         with self.db.transaction() as session:
             return applications.counts(session, Actor(**actor), offer_ids)
 
-    @rpc(expected_exceptions=expected)
+    @rpc
     def offer_outcomes(self, actor: dict[str, Any], offer_ids: list[int]) -> dict[str, dict[str, int]]:
         """``{str(offer_id): {"applications", "accepted", "signed"}}`` of the team's offers (employers)."""
         with self.db.transaction() as session:
@@ -138,13 +134,13 @@ class ConventionsService(Pingable):
         with self.db.transaction() as session:
             return statistics.convention_statistics(session, SchoolYear.current(today_in_paris()), departments)
 
-    @rpc(expected_exceptions=expected)
+    @rpc
     def get_application(self, actor: dict[str, Any], application_id: int) -> dict[str, Any]:
         with self.db.transaction() as session:
             found = applications.visible(session, Actor(**actor), application_id)
             return applications.application_out(session, found, EXPIRY_DAYS)
 
-    @rpc(expected_exceptions=expected)
+    @rpc
     def act_on_application(
         self, actor: dict[str, Any], application_id: int, action: str, body: dict[str, Any] | None = None
     ) -> dict[str, Any]:
@@ -157,7 +153,7 @@ class ConventionsService(Pingable):
             moved = applications.act(session, who, application_id, action, reason, utcnow())
             return applications.application_out(session, moved, EXPIRY_DAYS)
 
-    @rpc(expected_exceptions=expected)
+    @rpc
     def reject_applications(self, actor: dict[str, Any], body: dict[str, Any]) -> dict[str, Any]:
         """The host's team refuses several applications for one reason (``BulkRejectBody``),
         each on its own: ``BulkRejectOut`` says which were refused and why the others were not."""
@@ -217,47 +213,47 @@ class ConventionsService(Pingable):
 
     # -- conventions -------------------------------------------------------------------------
 
-    @rpc(expected_exceptions=expected)
+    @rpc
     def list_conventions(
         self, actor: dict[str, Any], status: str | None = None, page: int = 1, per_page: int = convention_parts.PER_PAGE
     ) -> dict[str, Any]:
         with self.db.transaction() as session:
             return convention_parts.listing(session, Actor(**actor), status, page, per_page)
 
-    @rpc(expected_exceptions=expected)
+    @rpc
     def pupil_stages(self, actor: dict[str, Any], student_ids: list[int]) -> list[dict[str, Any]]:
         """Where each of these pupils of the caller's school stands (``PupilStageOut``), in two
         queries: the school's staff follows its pupils (a teacher once confirmed)."""
         with self.db.transaction() as session:
             return school_follow_up.pupil_stages(session, Actor(**actor), [int(i) for i in student_ids])
 
-    @rpc(expected_exceptions=expected)
+    @rpc
     def get_convention(self, actor: dict[str, Any], convention_id: int) -> dict[str, Any]:
         with self.db.transaction() as session:
             return convention_parts.convention_out(
                 session, convention_parts.visible(session, Actor(**actor), convention_id)
             )
 
-    @rpc(expected_exceptions=expected)
+    @rpc
     def update_convention(self, actor: dict[str, Any], convention_id: int, patch: dict[str, Any]) -> dict[str, Any]:
         changes = parse(ConventionPatch, patch)
         with self.db.transaction() as session:
             updated = convention_parts.update(session, Actor(**actor), convention_id, changes, utcnow())
             return convention_parts.convention_out(session, updated)
 
-    @rpc(expected_exceptions=expected)
+    @rpc
     def complete_convention(self, actor: dict[str, Any], convention_id: int) -> dict[str, Any]:
         with self.db.transaction() as session:
             done = convention_parts.complete(session, Actor(**actor), convention_id, utcnow())
             return convention_parts.convention_out(session, done)
 
-    @rpc(expected_exceptions=expected)
+    @rpc
     def validate_convention(self, actor: dict[str, Any], convention_id: int) -> dict[str, Any]:
         with self.db.transaction() as session:
             done = convention_parts.validate(session, Actor(**actor), convention_id, utcnow())
             return convention_parts.convention_out(session, done)
 
-    @rpc(expected_exceptions=expected)
+    @rpc
     def convention_for_link(self, link_token: str) -> dict[str, Any]:
         """The convention a legal representative's emailed link points to."""
         with self.db.transaction() as session:
@@ -265,7 +261,7 @@ class ConventionsService(Pingable):
 
     # -- signatures --------------------------------------------------------------------------
 
-    @rpc(expected_exceptions=expected)
+    @rpc
     def request_signature_code(
         self, actor: dict[str, Any] | None, body: dict[str, Any], ip: str | None = None
     ) -> dict[str, Any]:
@@ -288,7 +284,7 @@ class ConventionsService(Pingable):
         self.notifications.send_sms(request.phone, text, reference)
         return answer
 
-    @rpc(expected_exceptions=expected)
+    @rpc
     def sign(self, actor: dict[str, Any] | None, body: dict[str, Any], ip: str | None = None) -> dict[str, Any]:
         """Check the code, then sign every convention of the request with the drawn image."""
         request = parse(SignBody, body)
@@ -307,7 +303,7 @@ class ConventionsService(Pingable):
 
     # -- PDF -----------------------------------------------------------------------------------
 
-    @rpc(expected_exceptions=expected)
+    @rpc
     def convention_pdf(
         self, actor: dict[str, Any] | None, convention_id: int, link_token: str | None = None
     ) -> dict[str, Any]:
@@ -321,7 +317,8 @@ class ConventionsService(Pingable):
         assert draft is not None
         return archive.pdf_answer(convention_id, self._render(draft), final=False)
 
-    @event_handler("conventions", CONVENTION_SIGNED_BY_ALL)
+    @reliable_handler("conventions", CONVENTION_SIGNED_BY_ALL)
+    @idempotent_by_design("no processed_events row: archive.final_inputs is None once the PDF is stored")
     def on_signed_by_all(self, event: dict[str, Any]) -> None:
         """Make and keep the sealed PDF (idempotent: a second delivery finds it made)."""
         self._make_document(event["data"]["convention_id"])

@@ -71,8 +71,10 @@ def changes_since(session: Session, seq: int, batch: int = 2000) -> Iterator[Off
 
 
 def apply_to_index(index: OfferIndex, row: OfferProjection) -> None:
-    """Make the index agree with one projection row: published offers in, the others out."""
-    if row.status == PUBLISHED and row.snapshot is not None:
-        index.upsert(IndexedOffer.from_snapshot(OfferSnapshot.model_validate(row.snapshot)))
+    """Make the index agree with one projection row: published offers in, the others out, and
+    so are offers marked « à mettre à jour » (``need_to_be_updated``) until their host updates them."""
+    snapshot = OfferSnapshot.model_validate(row.snapshot) if row.snapshot is not None else None
+    if row.status == PUBLISHED and snapshot is not None and not snapshot.need_to_be_updated:
+        index.upsert(IndexedOffer.from_snapshot(snapshot))
     else:
         index.remove(row.offer_id)

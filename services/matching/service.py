@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from nameko.rpc import rpc
 from sqlalchemy.orm import Session
 
 from services.common.contracts.actors import Actor
@@ -15,17 +14,14 @@ from services.common.contracts.schools import PER_PAGE, SchoolSearchQuery, Schoo
 from services.common.contracts.search import OfferSearchQuery
 from services.common.contracts.statistics import OFFER_VIEWED, OfferViewed
 from services.common.database import Database
-from services.common.entrypoints import Pingable
-from services.common.errors import DomainError
-from services.common.idempotency import once_per_event
+from services.common.entrypoints import Pingable, rpc
+from services.common.idempotency import idempotent_by_design, once_per_event
 from services.common.redelivery import reliable_handler
 from services.common.school_calendar import today_in_paris
 from services.common.validation import parse
 from services.matching import favourites, highlighting, offer_projection, offer_search, offer_views, schools
 from services.matching.index_provider import OfferIndexProvider
 from services.matching.models import OutboxMessage, ProcessedEvent
-
-expected = (DomainError,)
 
 
 class MatchingService(Pingable):
@@ -34,7 +30,7 @@ class MatchingService(Pingable):
     db = Database("matching", OutboxMessage, ProcessedEvent)
     offer_index = OfferIndexProvider("matching")
 
-    @rpc(expected_exceptions=expected)
+    @rpc
     def search_schools(
         self,
         q: str | None = None,
@@ -50,7 +46,7 @@ class MatchingService(Pingable):
         with self.db.transaction() as session:
             return schools.search(session, query)
 
-    @rpc(expected_exceptions=expected)
+    @rpc
     def get_school(self, uai: str) -> dict[str, Any]:
         """``{uai, name, kind, city, zipcode, latitude, longitude, rep, qpv}``; 404 when unknown."""
         with self.db.transaction() as session:
@@ -62,19 +58,19 @@ class MatchingService(Pingable):
         with self.db.transaction() as session:
             return schools.exists(session, uai)
 
-    @rpc(expected_exceptions=expected)
+    @rpc
     def unknown_schools(self, uais: list[str]) -> list[str] | None:
         """The UAIs (normalized) that the directory does not know; None while it is empty."""
         with self.db.transaction() as session:
             return schools.unknown(session, uais)
 
-    @rpc(expected_exceptions=expected)
+    @rpc
     def get_school_weeks(self, uai: str) -> dict[str, list[str]]:
         """``{weeks}``: the school's collège weeks of the current school year."""
         with self.db.transaction() as session:
             return schools.weeks_of(session, uai, today_in_paris())
 
-    @rpc(expected_exceptions=expected)
+    @rpc
     def set_school_weeks(self, actor: dict[str, Any], uai: str, weeks: list[str]) -> dict[str, list[str]]:
         """Replace the school's upcoming weeks (that school's staff only)."""
         body = parse(SchoolWeeksBody, {"weeks": weeks})
@@ -89,7 +85,7 @@ class MatchingService(Pingable):
 
     # -- the pupils' search ---------------------------------------------------------------
 
-    @rpc(expected_exceptions=expected)
+    @rpc
     def search_offers(self, actor: dict[str, Any] | None, params: dict[str, Any]) -> dict[str, Any]:
         """``{total, page, per_page, results}``: offers near a place (a pupil's school by default)."""
         query = parse(OfferSearchQuery, params)
@@ -99,26 +95,26 @@ class MatchingService(Pingable):
 
     # -- the pupils' favourite offers (« Mes offres favorites ») -------------------------
 
-    @rpc(expected_exceptions=expected)
+    @rpc
     def add_favourite(self, actor: dict[str, Any], offer_id: int) -> dict[str, Any]:
         """``FavouriteOffer``; idempotent; 403 for anyone but a pupil, 404 for an offer they cannot find."""
         with self.db.transaction() as session:
             return favourites.add(session, Actor(**actor), offer_id, today_in_paris())
 
-    @rpc(expected_exceptions=expected)
+    @rpc
     def remove_favourite(self, actor: dict[str, Any], offer_id: int) -> None:
         """Idempotent; 403 for anyone but a pupil, 404 for an offer matching never heard of."""
         with self.db.transaction() as session:
             favourites.remove(session, Actor(**actor), offer_id)
 
-    @rpc(expected_exceptions=expected)
+    @rpc
     def list_favourites(self, actor: dict[str, Any], params: dict[str, Any]) -> dict[str, Any]:
         """``FavouritesPage``: the pupil's favourites, the last added first (deleted offers left out)."""
         query = parse(FavouritesQuery, params)
         with self.db.transaction() as session:
             return favourites.listing(session, Actor(**actor), query.page, query.per_page, today_in_paris())
 
-    @rpc(expected_exceptions=expected)
+    @rpc
     def favourite_offer_ids(self, actor: dict[str, Any], offer_ids: list[int]) -> list[int]:
         """Which of ``offer_ids`` the pupil keeps as favourites (none for other roles)."""
         with self.db.transaction() as session:
@@ -127,13 +123,13 @@ class MatchingService(Pingable):
     # -- pupils' views of offers' pages (the hosts' statistics) ----------------------------
 
     @reliable_handler("gateway", OFFER_VIEWED)
+    @idempotent_by_design("no processed_events row: the unique (offer, pupil, day) makes a repeat do nothing")
     def on_offer_viewed(self, event: dict[str, Any]) -> None:
-        # No once_per_event: the unique (offer, pupil, day) already makes a repeat do nothing.
         view = OfferViewed.model_validate(event["data"])
         with self.db.transaction() as session:
             offer_views.record(session, view.offer_id, view.pupil_id, view.day)
 
-    @rpc(expected_exceptions=expected)
+    @rpc
     def offer_view_counts(self, offer_ids: list[int]) -> dict[str, int]:
         """``{str(offer_id): views}``: pupils' views of each offer, one per pupil per day."""
         with self.db.transaction() as session:

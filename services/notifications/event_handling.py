@@ -16,7 +16,7 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
-from services.common.idempotency import claim
+from services.common.idempotency import claim, mark_once_only
 from services.notifications import dispatch
 from services.notifications.outgoing import OutgoingMessage
 
@@ -47,6 +47,7 @@ def recorded_once_per_event(build: Callable[[Any, dict[str, Any]], Iterable[Outg
                 return []
             return [dispatch.record(session, message, event_id=event_id) for message in outgoing]
 
+    mark_once_only(wrapper, "processed_events")
     return wrapper
 
 

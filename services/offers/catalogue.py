@@ -26,14 +26,16 @@ from services.common.contracts.offers import (
     OfferOut,
     OfferPreview,
     OfferSnapshot,
+    UpdateReason,
 )
 from services.common.database import utcnow
 from services.common.errors import conflict, forbidden, not_found, validation_error
 from services.common.outbox import emit
-from services.common.school_calendar import SchoolYear
+from services.common.school_calendar import PARIS, SchoolYear
 from services.common.validation import parse
 from services.offers.models import IdempotencyKey, Offer
 from services.offers.offer_mapping import apply, body_of, flat_values
+from services.offers.review_rules import update_reason
 from services.offers.rules import hours_problems, is_past, offer_problems, open_weeks
 
 
@@ -72,6 +74,8 @@ def offer_out(offer: Offer, today: date) -> dict[str, Any]:
             "weeks": sorted(set(college) | set(seconde)),
             "seconde_label": _seconde_label(offer, today),
             "past": is_past(offer.college_weeks, offer.seconde_period, today),
+            "need_to_be_updated": bool(offer.need_to_be_updated),
+            "update_reason": offer.update_reason,
             "created_at": offer.created_at.isoformat(),
             "updated_at": offer.updated_at.isoformat(),
             "published_at": offer.published_at.isoformat() if offer.published_at else None,
@@ -106,6 +110,8 @@ def snapshot(offer: Offer, today: date) -> OfferSnapshot:
             "college_weeks": "all_year" if offer.college_weeks == "all_year" else (college or None),
             "seconde_weeks": seconde,
             "remaining_seats": offer.max_candidates - offer.approved_count,
+            # None on a row not yet flushed (its column default comes with the INSERT)
+            "need_to_be_updated": bool(offer.need_to_be_updated),
         }
     )
 
@@ -170,11 +176,43 @@ def touch(offer: Offer) -> None:
     offer.updated_at = utcnow()
 
 
-def _new_team_offer(team_id: int | None, actor: Actor, body: OfferBody, published: bool) -> Offer:
+def offer_school_year(offer: Offer) -> int:
+    """The school year the offer was published (or last edited) for; of its publication (else
+    creation) day for an offer that does not say."""
+    if offer.school_year is not None:
+        return offer.school_year
+    moment = offer.published_at or offer.created_at
+    return SchoolYear.current(moment.astimezone(PARIS).date()).start_year
+
+
+def reason_to_update(offer: Offer, today: date) -> UpdateReason | None:
+    """Why the offer needs its host's update today (``review_rules``), None when it does not."""
+    return update_reason(
+        school_year=offer_school_year(offer),
+        college_weeks=offer.college_weeks,
+        seconde_period=offer.seconde_period,
+        max_candidates=offer.max_candidates,
+        approved_count=offer.approved_count,
+        today=today,
+    )
+
+
+def recheck_update_need(offer: Offer, today: date) -> None:
+    """After a change of a marked offer: unmarked (back in the search) once no reason is left,
+    else its current reason. Only the review pass marks (and tells the host)."""
+    if not offer.need_to_be_updated:
+        return
+    reason = reason_to_update(offer, today)
+    offer.need_to_be_updated = reason is not None
+    offer.update_reason = reason
+
+
+def _new_team_offer(team_id: int | None, actor: Actor, body: OfferBody, published: bool, today: date) -> Offer:
     """A first version of a team's offer, published now or kept for the host to publish."""
     now = utcnow()
     offer = Offer(
         team_id=team_id,
+        school_year=SchoolYear.current(today).start_year,
         created_by=actor.user_id,
         status="published" if published else "unpublished",
         version=1,
@@ -219,7 +257,7 @@ def create(
                 raise conflict("IDEMPOTENCY_KEY_REUSED", "Cette clé d'idempotence a déjà servi pour une autre offre.")
             return offer_out(session.get(Offer, done.offer_id), today)
     _check(body, today)
-    offer = _new_team_offer(team_id, actor, body, published=published)
+    offer = _new_team_offer(team_id, actor, body, published=published, today=today)
     session.add(offer)
     session.flush()
     if idempotency_key:
@@ -250,7 +288,8 @@ def list_team_offers(
     page: int = 1,
     per_page: int = PER_PAGE,
 ) -> dict[str, Any]:
-    """The team's offers, newest first, one page at a time."""
+    """The team's offers, those to update first (``need_to_be_updated``), then newest first,
+    one page at a time."""
     team_id = require_host(actor)
     query = select(Offer).where(Offer.team_id == team_id, Offer.deleted_at.is_(None))
     if space_id is not None:
@@ -258,7 +297,8 @@ def list_team_offers(
     if status is not None:
         query = query.where(Offer.status == status)
     total = session.scalar(select(func.count()).select_from(query.subquery())) or 0
-    rows = session.scalars(query.order_by(Offer.id.desc()).offset((page - 1) * per_page).limit(per_page)).all()
+    ordered = query.order_by(Offer.need_to_be_updated.desc(), Offer.id.desc())
+    rows = session.scalars(ordered.offset((page - 1) * per_page).limit(per_page)).all()
     return {"results": [offer_out(offer, today) for offer in rows], "total": total, "page": page, "per_page": per_page}
 
 
@@ -290,6 +330,9 @@ def update(
         body = _resolve_references(body, offer.team_id or 0, lookups)
     _check(body, today, offer.approved_count)
     apply(offer, body)
+    # Checked against this school year's weeks: the offer is now this year's.
+    offer.school_year = SchoolYear.current(today).start_year
+    recheck_update_need(offer, today)
     touch(offer)
     emit(session, OFFER_UPDATED, snapshot(offer, today))
     return offer_out(offer, today)
@@ -311,7 +354,7 @@ def delete(session: Session, actor: Actor, offer_id: int) -> None:
 def duplicate(session: Session, actor: Actor, offer_id: int, today: date) -> dict[str, Any]:
     """A new, unpublished offer with the same content, for the host to edit and publish."""
     source = team_offer(session, actor, offer_id)
-    copy = _new_team_offer(source.team_id, actor, parse(OfferBody, body_of(source)), published=False)
+    copy = _new_team_offer(source.team_id, actor, parse(OfferBody, body_of(source)), published=False, today=today)
     session.add(copy)
     session.flush()
     return offer_out(copy, today)
@@ -326,6 +369,8 @@ def publish(session: Session, actor: Actor, offer_id: int, today: date) -> dict[
     _check(parse(OfferBody, body_of(offer)), today, offer.approved_count, hours=False)
     offer.status = "published"
     offer.published_at = utcnow()
+    offer.school_year = SchoolYear.current(today).start_year
+    recheck_update_need(offer, today)
     touch(offer)
     emit(session, OFFER_PUBLISHED, snapshot(offer, today))
     return offer_out(offer, today)

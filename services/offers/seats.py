@@ -18,7 +18,7 @@ from services.common.contracts.conventions import OfferSeatsChanged
 from services.common.contracts.offers import OFFER_UPDATED, OfferForApplication
 from services.common.errors import not_found
 from services.common.outbox import emit
-from services.offers.catalogue import snapshot, touch
+from services.offers.catalogue import recheck_update_need, snapshot, touch
 from services.offers.models import Offer
 from services.offers.offer_mapping import flat_values
 from services.offers.rules import open_weeks
@@ -82,6 +82,8 @@ def apply_seats_changed(session: Session, data: dict[str, Any], today: date) -> 
     if offer.deleted_at is not None:
         # Matching has forgotten the offer: a snapshot newer than its deletion would bring it back.
         return True
+    # A seat freed (a cancelled convention) puts an offer marked « complète » back in the search.
+    recheck_update_need(offer, today)
     touch(offer)
     emit(session, OFFER_UPDATED, snapshot(offer, today))
     return True

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 
 from nameko.rpc import rpc
+from nameko.timer import timer
 from sqlalchemy.orm import Session
 
-from services.common.config import Settings
+from services.common.config import Settings, env_float
 from services.common.contracts.actors import Actor
 from services.common.contracts.conventions import OFFER_SEATS_CHANGED
 from services.common.contracts.events import TEAM_MEMBER_JOINED
@@ -20,14 +22,22 @@ from services.common.redelivery import reliable_handler
 from services.common.rpc import TimedRpcProxy
 from services.common.school_calendar import SchoolYear, today_in_paris
 from services.common.validation import parse
-from services.offers import catalogue, drafts, partner, seats, statistics, team_moves
+from services.offers import catalogue, drafts, partner, review, seats, statistics, team_moves
 from services.offers.models import OutboxMessage, ProcessedEvent
 
 expected = (DomainError,)
 
 
+# How often the review pass runs (seconds): marking an offer a little late only delays its email.
+REVIEW_INTERVAL = env_float("OFFERS_REVIEW_INTERVAL", 3600)
+_log = logging.getLogger(__name__)
+
+
 class OffersService(Pingable):
     name = "offers"
+
+    # The review pass's day: a test moves it forward in a subclass instead of waiting weeks.
+    review_today = staticmethod(today_in_paris)
 
     db = Database("offers", OutboxMessage, ProcessedEvent)
     identity = TimedRpcProxy("identity")
@@ -190,3 +200,19 @@ class OffersService(Pingable):
     def on_team_member_joined(self, session: Session, event: dict[str, Any]) -> None:
         """The offers of the spaces a new member brought along become their new team's."""
         team_moves.apply_member_joined(session, event["data"], today_in_paris())
+
+    # -- offers to update (« à mettre à jour »): past weeks, no seat left, last school year ------
+
+    @timer(interval=REVIEW_INTERVAL)
+    def review_offers_timer(self) -> None:
+        """Every ``OFFERS_REVIEW_INTERVAL`` seconds: see ``review_offers``."""
+        marked = review.run(self.db.transaction, self.review_today())
+        if marked:
+            _log.info("%s offers marked to update", marked)
+
+    @rpc
+    def review_offers(self) -> dict[str, int]:
+        """One review pass now (operators, tests): ``{"marked": n}``, the offers this pass marked
+        « à mettre à jour » (hidden from search, their hosts emailed). Idempotent: an offer is
+        marked once, whichever replica's pass comes first."""
+        return {"marked": review.run(self.db.transaction, self.review_today())}

@@ -28,6 +28,13 @@ from services.common.working_time import day_schedule
 from services.common.working_time import normalize_time as normalize_time
 
 Grade = Literal["quatrieme", "troisieme", "seconde"]
+# Why a published offer needs its host's update (it is hidden from pupils meanwhile).
+UpdateReason = Literal["past_weeks", "no_seats_left", "previous_school_year"]
+UPDATE_REASON_LABELS: dict[str, str] = {
+    "past_weeks": "Toutes les semaines de l'offre sont passées",
+    "no_seats_left": "Toutes les places sont prises",
+    "previous_school_year": "Offre publiée pour l'année scolaire précédente",
+}
 SecondeChoice = Literal["two_weeks", "week_1", "week_2"]
 Weekday = Literal["lundi", "mardi", "mercredi", "jeudi", "vendredi", "samedi"]
 COLLEGE_GRADES = ("quatrieme", "troisieme")
@@ -261,6 +268,16 @@ class OfferOut(OfferBody):
     past: bool = Field(
         description="Toutes les semaines de l'offre sont passées (une offre « toute l'année » ne l'est jamais)."
     )
+    need_to_be_updated: bool = Field(
+        default=False, description="L'offre est à mettre à jour : elle n'apparaît plus dans la recherche des élèves."
+    )
+    update_reason: UpdateReason | None = Field(
+        default=None,
+        description=(
+            "Pourquoi : past_weeks (toutes les semaines sont passées), no_seats_left (toutes les places "
+            "sont prises), previous_school_year (offre publiée pour l'année scolaire précédente)."
+        ),
+    )
     created_at: str
     updated_at: str
     published_at: str | None
@@ -338,6 +355,8 @@ OFFER_PUBLISHED = "offer_published"
 OFFER_UPDATED = "offer_updated"
 OFFER_UNPUBLISHED = "offer_unpublished"
 OFFER_DELETED = "offer_deleted"
+# A published offer just marked « à mettre à jour » (once per marking): its host is told.
+OFFER_NEEDS_UPDATE = "offer_needs_update"
 
 
 def _with_school_list(data: Any) -> Any:
@@ -375,6 +394,8 @@ class OfferSnapshot(EventPayload):
     reserved_qpv: bool
     reserved_school_uai: str | None
     reserved_school_uais: list[str] = Field(default_factory=list)
+    # Marked « à mettre à jour »: matching keeps it out of the search like an unpublished offer.
+    need_to_be_updated: bool = False
 
     @model_validator(mode="before")
     @classmethod
@@ -385,6 +406,17 @@ class OfferSnapshot(EventPayload):
 class OfferDeleted(EventPayload):
     offer_id: int
     version: int
+
+
+class OfferNeedsUpdate(EventPayload):
+    """A team's offer marked « à mettre à jour »: the members notified for its space are told."""
+
+    offer_id: int
+    version: int
+    team_id: int
+    space_id: int | None
+    title: str
+    reason: UpdateReason
 
 
 class OfferForApplication(BaseModel):

@@ -1,0 +1,148 @@
+"""Offers to update, end to end: the offers service's review pass on a day moved forward, matching's
+search, identity's notification settings, the notifications service and the mail outbox, on the real
+broker and the real database (SQLite or PostgreSQL)."""
+
+from __future__ import annotations
+
+import json
+import time
+from datetime import date, timedelta
+from pathlib import Path
+
+import pytest
+from sqlalchemy import func, select, update
+from sqlalchemy.orm import Session, sessionmaker
+
+from services.common.contracts.offers import OFFER_NEEDS_UPDATE
+from services.common.database import create_service_engine
+from services.common.school_calendar import SchoolYear, Week, today_in_paris
+from services.identity.models import NotificationSetting
+from services.identity.service import IdentityService
+from services.matching.service import MatchingService
+from services.notifications.service import NotificationsService
+from services.offers import review, review_offers
+from services.offers.models import OutboxMessage
+from services.offers.service import OffersService
+from tests.integration.test_reminders import wait_for_subject, with_subject
+from tests.support.conventions import actor, call, signup
+from tests.support.mailbox import text_of
+from tests.support.offers import offer_body
+from tests.support.teams import default_space, join_team
+
+pytestmark = pytest.mark.integration
+
+SUBJECT = "Votre offre de stage est à mettre à jour"
+LYON = {"latitude": 45.764, "longitude": 4.8357}
+
+
+class Day:
+    """The review pass's day, moved forward by ``shift``."""
+
+    def __init__(self) -> None:
+        self.shift = timedelta(0)
+
+    def __call__(self) -> date:
+        return today_in_paris() + self.shift
+
+
+@pytest.fixture
+def platform(start_service):
+    day = Day()
+
+    class OffersOnAMovedDay(OffersService):
+        review_today = staticmethod(day)
+
+    identity = start_service(IdentityService)
+    matching = start_service(MatchingService)
+    offers = start_service(OffersOnAMovedDay)
+    start_service(NotificationsService)
+    return identity, offers, matching, day
+
+
+@pytest.fixture
+def identity_db(env):
+    engine = create_service_engine(env["DATABASE_URL_IDENTITY"])
+    yield engine
+    engine.dispose()
+
+
+@pytest.fixture
+def offers_db(env):
+    engine = create_service_engine(env["DATABASE_URL_OFFERS"])
+    yield engine
+    engine.dispose()
+
+
+def found(matching, offer_id: int, present: bool, timeout: float = 10.0) -> bool:
+    """Whether the pupils' search finds the offer, once it agrees with ``present`` (or the timeout)."""
+    deadline = time.monotonic() + timeout
+    while True:
+        ids = [offer["id"] for offer in call(matching, "search_offers", None, LYON)["results"]]
+        if (offer_id in ids) == present or time.monotonic() > deadline:
+            return offer_id in ids
+        time.sleep(0.1)
+
+
+def needs_update_events(offers_db) -> int:
+    with Session(offers_db) as session:
+        return int(session.scalar(select(func.count()).where(OutboxMessage.event_type == OFFER_NEEDS_UPDATE)) or 0)
+
+
+def test_an_offer_whose_weeks_are_over_is_hidden_and_its_hosts_told_once_until_it_is_updated(
+    platform, env, identity_db, offers_db, capsys
+):
+    identity, offers, matching, day = platform
+    state_dir = Path(env["STATE_DIR"])
+    owner, colleague, muted = (signup(identity, "employer") for _ in range(3))
+    for member in (colleague, muted):
+        join_team(identity_db, member["user_id"], owner["team_id"])
+    with Session(identity_db) as session, session.begin():
+        session.execute(
+            update(NotificationSetting)
+            .where(
+                NotificationSetting.user_id == muted["user_id"],
+                NotificationSetting.space_id == default_space(identity_db, owner["team_id"]),
+            )
+            .values(notify=False)
+        )
+    weeks = [str(week) for week in SchoolYear.current(today_in_paris()).college_weeks()[-2:]]
+    ending = call(offers, "create_offer", actor(owner), offer_body(college_weeks=weeks[:1]))
+    lasting = call(offers, "create_offer", actor(owner), offer_body(college_weeks=weeks))
+    assert found(matching, ending["id"], True)
+
+    # The Saturday after the first week: the school year still runs, that offer's weeks are over.
+    day.shift = Week.parse(weeks[0]).friday + timedelta(days=1) - today_in_paris()
+    factory = sessionmaker(offers_db, expire_on_commit=False, info={"outbox_model": OutboxMessage})
+    with factory() as session, session.begin():
+        read_by_another_replica, _ = review.due_offers(session, day())
+    assert [(due.offer_id, due.reason) for due in read_by_another_replica] == [(ending["id"], "past_weeks")]
+
+    assert call(offers, "review_offers") == {"marked": 1}
+    # The other replica, which read the offer as due before this pass, marks nothing: no second email.
+    with factory() as session, session.begin():
+        assert review.mark(session, read_by_another_replica[0], day()) is False
+    assert call(offers, "review_offers") == {"marked": 0}
+    assert review_offers.main([]) == 0  # the operators' command: the same pass, nothing new
+    assert json.loads(capsys.readouterr().out) == {"marked": 0}
+    assert needs_update_events(offers_db) == 1
+
+    for host in (owner, colleague):
+        [email] = wait_for_subject(state_dir, host["email"], SUBJECT, 1)
+        body = text_of(email)
+        assert "Toutes les semaines de l'offre sont passées" in body
+        assert f"http://e1s.test/mon-espace/offres/{ending['id']}" in body
+    assert not found(matching, ending["id"], False)
+    assert found(matching, lasting["id"], True)
+    listing = call(offers, "list_offers", actor(owner))["results"]
+    assert [(offer["id"], offer["need_to_be_updated"], offer["update_reason"]) for offer in listing] == [
+        (ending["id"], True, "past_weeks"),
+        (lasting["id"], False, None),
+    ]
+
+    updated = call(offers, "update_offer", actor(owner), ending["id"], {"college_weeks": weeks[1:]})
+    assert (updated["need_to_be_updated"], updated["update_reason"]) == (False, None)
+    assert found(matching, ending["id"], True)
+    assert call(offers, "review_offers") == {"marked": 0}
+    assert len(with_subject(state_dir, muted["email"], SUBJECT)) == 0
+    for host in (owner, colleague):
+        assert len(with_subject(state_dir, host["email"], SUBJECT)) == 1
