@@ -9,7 +9,6 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from nameko.rpc import rpc
 from nameko.timer import timer
 from sqlalchemy.orm import Session
 
@@ -42,15 +41,14 @@ from services.common.contracts.events import (
     TeamInvitationSent,
     UserSignedUp,
 )
-from services.common.contracts.offers import OFFER_NEEDS_UPDATE, OfferNeedsUpdate
 from services.common.database import Database
-from services.common.entrypoints import Pingable
+from services.common.entrypoints import Pingable, rpc
 from services.common.errors import validation_error
 from services.common.idempotency import once_per_event
 from services.common.identifiers import normalize_phone
 from services.common.redelivery import reliable_handler
 from services.common.rpc import TimedRpcProxy
-from services.notifications import convention_messages, dispatch, messages, offer_messages
+from services.notifications import convention_messages, dispatch, messages
 from services.notifications.convention_messages import Person, people
 from services.notifications.event_handling import recorded_once_per_event
 from services.notifications.models import OutboxMessage, ProcessedEvent
@@ -212,19 +210,7 @@ class NotificationsService(Pingable):
         hosts, heads = self._parties(convention, school_roles=convention_messages.SCHOOL_HEAD_ROLES)
         return convention_messages.convention_awaiting_signatures(self.post.public_url, convention, hosts, heads)
 
-    # -- offers -------------------------------------------------------------------------------
-
-    @reliable_handler("offers", OFFER_NEEDS_UPDATE)
-    @send_after_commit
-    @recorded_once_per_event
-    def on_offer_needs_update(self, event: dict[str, Any]) -> list[OutgoingMessage]:
-        """Tell the members notified for the offer's space that it needs updating, and why."""
-        notice = OfferNeedsUpdate.model_validate(event["data"])
-        return offer_messages.offer_needs_update(self.post.public_url, notice, self._hosts(notice))
-
-    def _hosts(
-        self, event: ApplicationEvent | ConventionEvent | ApplicationsAwaitingHost | OfferNeedsUpdate
-    ) -> list[Person]:
+    def _hosts(self, event: ApplicationEvent | ConventionEvent | ApplicationsAwaitingHost) -> list[Person]:
         return people(self.identity.host_recipients(event.team_id, event.space_id))
 
     def _parties(

@@ -5,7 +5,6 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from nameko.rpc import rpc
 from nameko.timer import timer
 from sqlalchemy.orm import Session
 
@@ -15,8 +14,7 @@ from services.common.contracts.conventions import OFFER_SEATS_CHANGED
 from services.common.contracts.events import TEAM_MEMBER_JOINED
 from services.common.contracts.offers import OfferBody
 from services.common.database import Database, utcnow
-from services.common.entrypoints import Pingable
-from services.common.errors import DomainError
+from services.common.entrypoints import Pingable, rpc
 from services.common.idempotency import once_per_event
 from services.common.redelivery import reliable_handler
 from services.common.rpc import TimedRpcProxy
@@ -24,9 +22,6 @@ from services.common.school_calendar import SchoolYear, today_in_paris
 from services.common.validation import parse
 from services.offers import catalogue, drafts, partner, review, seats, statistics, team_moves
 from services.offers.models import OutboxMessage, ProcessedEvent
-
-expected = (DomainError,)
-
 
 # How often the review pass runs (seconds): marking an offer a little late only delays its email.
 REVIEW_INTERVAL = env_float("OFFERS_REVIEW_INTERVAL", 3600)
@@ -46,18 +41,18 @@ class OffersService(Pingable):
     def _lookups(self) -> catalogue.Lookups:
         return catalogue.Lookups(self.identity.team_spaces, self.matching.unknown_schools)
 
-    @rpc(expected_exceptions=expected)
+    @rpc
     def create_offer(self, actor: dict[str, Any], body: dict[str, Any], idempotency_key: str | None = None) -> dict:
         offer = parse(OfferBody, body)
         with self.db.transaction() as session:
             return catalogue.create(session, Actor(**actor), offer, today_in_paris(), self._lookups(), idempotency_key)
 
-    @rpc(expected_exceptions=expected)
+    @rpc
     def get_offer(self, actor: dict[str, Any], offer_id: int) -> dict[str, Any]:
         with self.db.transaction() as session:
             return catalogue.get(session, Actor(**actor), offer_id, today_in_paris())
 
-    @rpc(expected_exceptions=expected)
+    @rpc
     def list_offers(
         self,
         actor: dict[str, Any],
@@ -71,39 +66,39 @@ class OffersService(Pingable):
                 session, Actor(**actor), today_in_paris(), space_id, status, page, per_page
             )
 
-    @rpc(expected_exceptions=expected)
+    @rpc
     def update_offer(self, actor: dict[str, Any], offer_id: int, patch: dict[str, Any]) -> dict[str, Any]:
         with self.db.transaction() as session:
             return catalogue.update(session, Actor(**actor), offer_id, patch, today_in_paris(), self._lookups())
 
-    @rpc(expected_exceptions=expected)
+    @rpc
     def delete_offer(self, actor: dict[str, Any], offer_id: int) -> None:
         with self.db.transaction() as session:
             catalogue.delete(session, Actor(**actor), offer_id)
 
-    @rpc(expected_exceptions=expected)
+    @rpc
     def duplicate_offer(self, actor: dict[str, Any], offer_id: int) -> dict[str, Any]:
         with self.db.transaction() as session:
             return catalogue.duplicate(session, Actor(**actor), offer_id, today_in_paris())
 
-    @rpc(expected_exceptions=expected)
+    @rpc
     def publish_offer(self, actor: dict[str, Any], offer_id: int) -> dict[str, Any]:
         with self.db.transaction() as session:
             return catalogue.publish(session, Actor(**actor), offer_id, today_in_paris())
 
-    @rpc(expected_exceptions=expected)
+    @rpc
     def unpublish_offer(self, actor: dict[str, Any], offer_id: int) -> dict[str, Any]:
         with self.db.transaction() as session:
             return catalogue.unpublish(session, Actor(**actor), offer_id, today_in_paris())
 
-    @rpc(expected_exceptions=expected)
+    @rpc
     def preview_offer(self, actor: dict[str, Any] | None, offer_id: int) -> dict[str, Any]:
         with self.db.transaction() as session:
             return catalogue.preview(session, Actor(**actor) if actor else None, offer_id, today_in_paris())
 
     # -- drafts (« brouillons ») of the offer form ---------------------------------------------
 
-    @rpc(expected_exceptions=expected)
+    @rpc
     def save_offer_draft(
         self, actor: dict[str, Any], draft_id: int | None, content: dict[str, Any], offer_id: int | None = None
     ) -> dict[str, Any]:
@@ -111,23 +106,23 @@ class OffersService(Pingable):
         with self.db.transaction() as session:
             return drafts.save(session, Actor(**actor), draft_id, content, offer_id, utcnow())
 
-    @rpc(expected_exceptions=expected)
+    @rpc
     def get_offer_draft(self, actor: dict[str, Any], draft_id: int) -> dict[str, Any]:
         with self.db.transaction() as session:
             return drafts.get(session, Actor(**actor), draft_id)
 
-    @rpc(expected_exceptions=expected)
+    @rpc
     def list_offer_drafts(self, actor: dict[str, Any]) -> list[dict[str, Any]]:
         """The team's drafts, the last saved first."""
         with self.db.transaction() as session:
             return drafts.listing(session, Actor(**actor))
 
-    @rpc(expected_exceptions=expected)
+    @rpc
     def delete_offer_draft(self, actor: dict[str, Any], draft_id: int) -> None:
         with self.db.transaction() as session:
             drafts.delete(session, Actor(**actor), draft_id)
 
-    @rpc(expected_exceptions=expected)
+    @rpc
     def submit_offer_draft(self, actor: dict[str, Any], draft_id: int) -> dict[str, Any]:
         """``OfferOut``: a new unpublished offer, or the edited offer; the draft is deleted."""
         with self.db.transaction() as session:
@@ -135,27 +130,27 @@ class OffersService(Pingable):
 
     # -- partner API v2: operators' offers, keyed by their remote_id -----------------------
 
-    @rpc(expected_exceptions=expected)
+    @rpc
     def partner_create(self, operator_id: int, payload: Any) -> dict[str, Any]:
         with self.db.transaction() as session:
             return partner.create(session, operator_id, payload, today_in_paris())
 
-    @rpc(expected_exceptions=expected)
+    @rpc
     def partner_update(self, operator_id: int, remote_id: str, payload: Any) -> dict[str, Any]:
         with self.db.transaction() as session:
             return partner.update(session, operator_id, remote_id, payload, today_in_paris())
 
-    @rpc(expected_exceptions=expected)
+    @rpc
     def partner_destroy(self, operator_id: int, remote_id: str) -> dict[str, Any]:
         with self.db.transaction() as session:
             return partner.destroy(session, operator_id, remote_id, today_in_paris())
 
-    @rpc(expected_exceptions=expected)
+    @rpc
     def partner_index(self, operator_id: int, page: int = 1) -> dict[str, Any]:
         with self.db.transaction() as session:
             return partner.index(session, operator_id, page, today_in_paris(), Settings.from_env().public_url)
 
-    @rpc(expected_exceptions=expected)
+    @rpc
     def partner_search(self, operator_id: int, params: dict[str, Any]) -> dict[str, Any]:
         with self.db.transaction() as session:
             return partner.search(session, operator_id, params, today_in_paris(), Settings.from_env().public_url)
@@ -170,7 +165,7 @@ class OffersService(Pingable):
 
     # -- applications (conventions): what an application reads, and the seats taken ------------
 
-    @rpc(expected_exceptions=expected)
+    @rpc
     def offer_for_application(self, offer_id: int) -> dict[str, Any]:
         """``OfferForApplication`` of any offer (``status`` "deleted" once deleted); 404 when unknown."""
         with self.db.transaction() as session:
@@ -183,13 +178,13 @@ class OffersService(Pingable):
 
     # -- teams and spaces (identity): offers follow the spaces they are filed in ---------------
 
-    @rpc(expected_exceptions=expected)
+    @rpc
     def count_space_offers(self, team_id: int, space_id: int) -> int:
         """How many offers (not deleted, any status) the team has in that space."""
         with self.db.transaction() as session:
             return team_moves.count_space_offers(session, team_id, space_id)
 
-    @rpc(expected_exceptions=expected)
+    @rpc
     def move_space_offers(self, team_id: int, from_space_id: int, to_space_id: int) -> int:
         """Move the team's offers of one space to another (each a new version); how many moved."""
         with self.db.transaction() as session:
