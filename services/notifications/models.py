@@ -9,14 +9,9 @@ from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 from services.common.database import UTCDateTime, utcnow
 from services.common.idempotency import ProcessedEventMixin
-from services.common.outbox import OutboxMessageMixin
 
 
 class Base(DeclarativeBase):
-    pass
-
-
-class OutboxMessage(OutboxMessageMixin, Base):
     pass
 
 

@@ -41,6 +41,7 @@ from services.common.contracts.events import (
     TeamInvitationSent,
     UserSignedUp,
 )
+from services.common.contracts.offers import OFFER_NEEDS_UPDATE, OfferNeedsUpdate
 from services.common.database import Database
 from services.common.entrypoints import Pingable, rpc
 from services.common.errors import validation_error
@@ -48,10 +49,10 @@ from services.common.idempotency import once_per_event
 from services.common.identifiers import normalize_phone
 from services.common.redelivery import reliable_handler
 from services.common.rpc import TimedRpcProxy
-from services.notifications import convention_messages, dispatch, messages
+from services.notifications import convention_messages, dispatch, messages, offer_messages
 from services.notifications.convention_messages import Person, people
 from services.notifications.event_handling import recorded_once_per_event
-from services.notifications.models import OutboxMessage, ProcessedEvent
+from services.notifications.models import ProcessedEvent
 from services.notifications.outgoing import OutgoingMessage
 from services.notifications.postman import Postman, send_after_commit
 
@@ -61,7 +62,8 @@ RETRY_INTERVAL_SECONDS = 30
 class NotificationsService(Pingable):
     name = "notifications"
 
-    db = Database("notifications", OutboxMessage, ProcessedEvent)
+    # No outbox: notifications is the end of every chain of events and publishes none.
+    db = Database("notifications", processed_model=ProcessedEvent)
     post = Postman()
     identity = TimedRpcProxy("identity")
 
@@ -210,7 +212,19 @@ class NotificationsService(Pingable):
         hosts, heads = self._parties(convention, school_roles=convention_messages.SCHOOL_HEAD_ROLES)
         return convention_messages.convention_awaiting_signatures(self.post.public_url, convention, hosts, heads)
 
-    def _hosts(self, event: ApplicationEvent | ConventionEvent | ApplicationsAwaitingHost) -> list[Person]:
+    # -- offers -------------------------------------------------------------------------------
+
+    @reliable_handler("offers", OFFER_NEEDS_UPDATE)
+    @send_after_commit
+    @recorded_once_per_event
+    def on_offer_needs_update(self, event: dict[str, Any]) -> list[OutgoingMessage]:
+        """Tell the members notified for the offer's space that it needs updating, and why."""
+        notice = OfferNeedsUpdate.model_validate(event["data"])
+        return offer_messages.offer_needs_update(self.post.public_url, notice, self._hosts(notice))
+
+    def _hosts(
+        self, event: ApplicationEvent | ConventionEvent | ApplicationsAwaitingHost | OfferNeedsUpdate
+    ) -> list[Person]:
         return people(self.identity.host_recipients(event.team_id, event.space_id))
 
     def _parties(

@@ -12,7 +12,7 @@ from sqlalchemy.orm import sessionmaker
 
 from services.common.database import UnitOfWork, utcnow
 from services.notifications import dispatch, messages
-from services.notifications.models import Delivery, OutboxMessage, ProcessedEvent
+from services.notifications.models import Delivery, ProcessedEvent
 from services.notifications.outgoing import Channel, OutgoingMessage, Status
 from services.notifications.retry_policy import MAX_ATTEMPTS
 from tests.support.databases import DatabaseSet
@@ -58,7 +58,7 @@ def transaction(databases: DatabaseSet) -> dispatch.Transaction:
     factory = sessionmaker(
         databases.engine("notifications"),
         expire_on_commit=False,
-        info={"outbox_model": OutboxMessage, "processed_model": ProcessedEvent},
+        info={"outbox_model": None, "processed_model": ProcessedEvent},
     )
     return UnitOfWork(factory, lambda session: None).transaction
 
@@ -262,3 +262,13 @@ def test_the_delivery_log_is_newest_first_filtered_and_json(
     assert sent_email["sent_at"].endswith("+00:00")
     assert everything[0]["status"] == "pending"
     assert everything[0]["reference"] == "r-2"
+
+
+def test_notifications_has_no_outbox(databases: DatabaseSet) -> None:
+    """Notifications publishes no event: no outbox table to relay, no relay polling it."""
+    from services.notifications.service import NotificationsService
+
+    tables = sa.inspect(databases.engine("notifications")).get_table_names()
+    assert {"deliveries", "processed_events"} <= set(tables)
+    assert "outbox" not in tables
+    assert NotificationsService.db.outbox_model is None
