@@ -94,6 +94,23 @@ def _describe(package: str, version: str, vuln_id: str, aliases: Iterable[str], 
     return f"{package} {version}: {vuln_id}{also}{fixed}"
 
 
+def _unjustified(package: str, version: str, vulns: Iterable[dict], ignored: set[str], fix_key: str) -> list[str]:
+    """The vulnerabilities none of whose ids is justified, once each: one advisory may come under
+    several ids (a PYSEC and its GHSA), linked through their aliases, so an exception naming any of
+    them covers them all."""
+    entries = [(vuln, {vuln["id"].upper(), *(alias.upper() for alias in vuln.get("aliases") or [])}) for vuln in vulns]
+    covered = set(ignored)
+    while grown := {i for _, ids in entries if ids & covered for i in ids} - covered:
+        covered |= grown
+    findings, seen = [], set()
+    for vuln, ids in entries:
+        if ids & (covered | seen):
+            continue
+        seen |= ids
+        findings.append(_describe(package, version, vuln["id"], vuln.get("aliases") or [], vuln.get(fix_key) or []))
+    return findings
+
+
 def read_pip_audit(report: dict, ignored: set[str]) -> tuple[list[str], dict[str, str]]:
     """From pip-audit's JSON: the unjustified vulnerabilities, and the packages it could not look up
     on PyPI (name to installed version). Its other skips (the project itself) are not packages of PyPI."""
@@ -106,10 +123,7 @@ def read_pip_audit(report: dict, ignored: set[str]) -> tuple[list[str], dict[str
             if dependency["skip_reason"].startswith(NOT_ON_PYPI) and match:
                 unlooked[name] = match.group(1)
             continue
-        for vuln in dependency.get("vulns", []):
-            if {vuln["id"].upper(), *(alias.upper() for alias in vuln.get("aliases", []))} & ignored:
-                continue
-            findings.append(_describe(name, version, vuln["id"], vuln.get("aliases", []), vuln.get("fix_versions", [])))
+        findings += _unjustified(name, version, dependency.get("vulns", []), ignored, "fix_versions")
     return findings, unlooked
 
 
@@ -121,14 +135,8 @@ def read_project_json(name: str, installed: str, project: dict, ignored: set[str
             return None
     except InvalidVersion:
         return None
-    findings = []
-    for vuln in project.get("vulnerabilities") or []:
-        if vuln.get("withdrawn"):
-            continue
-        if {vuln["id"].upper(), *(alias.upper() for alias in vuln.get("aliases") or [])} & ignored:
-            continue
-        findings.append(_describe(name, installed, vuln["id"], vuln.get("aliases") or [], vuln.get("fixed_in") or []))
-    return findings
+    current = [vuln for vuln in project.get("vulnerabilities") or [] if not vuln.get("withdrawn")]
+    return _unjustified(name, installed, current, ignored, "fixed_in")
 
 
 def read_npm_audit(report: dict, ignored: set[str]) -> list[str]:

@@ -69,12 +69,13 @@ def test_packages_pypi_did_not_answer_for_are_kept_with_their_installed_release(
     assert unlooked == {"numpy": "2.4.6", "e1s": "0.0.0"}
 
 
-def test_the_project_level_json_audits_only_a_package_at_its_latest_release():
+def test_the_project_level_json_audits_only_a_package_at_its_latest_release_once_per_advisory():
     project = {
         "info": {"version": "2.4.6"},
         "vulnerabilities": [
             {"id": "GHSA-1111-2222-3333", "aliases": ["CVE-2026-1"], "fixed_in": [], "withdrawn": None},
             {"id": "PYSEC-2026-9", "aliases": [], "fixed_in": ["2.4.7"], "withdrawn": "2026-05-01T00:00:00Z"},
+            {"id": "PYSEC-2026-10", "aliases": ["GHSA-1111-2222-3333"], "fixed_in": [], "withdrawn": None},
         ],
     }
     assert audit.read_project_json("numpy", "2.4.6", project, set()) == [
