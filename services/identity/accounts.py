@@ -1,13 +1,18 @@
 """Account use cases: sign-up, confirmation, login, logout, password reset.
 
 Each function works inside the caller's transaction (``session``) and emits its events to
-the outbox, so the change and its event commit together.
+the outbox, so the change and its event commit together. The ones that hash or verify a
+password as the service runs them (``signup_hashed_first``, ``login``,
+``reset_password_hashed_first``) take the transaction factory instead: Argon2 takes tens of
+milliseconds, and a connection held meanwhile queues every other request of the process
+behind it (SQLite gives each process one connection).
 """
 
 from __future__ import annotations
 
 import uuid
 from collections.abc import Callable, Collection
+from contextlib import AbstractContextManager
 from datetime import datetime
 from typing import Any
 
@@ -36,6 +41,10 @@ from services.identity.passwords import hash_password, verify_password
 
 # Argon2 is CPU-bound; the service passes a runner that moves it off the eventlet hub.
 Blocking = Callable[..., Any]
+
+
+# ``UnitOfWork.transaction``: a session committed when its block ends without error.
+Transaction = Callable[[], AbstractContextManager[Session]]
 
 
 def _direct(fn: Callable[..., Any], *args: Any) -> Any:
@@ -84,11 +93,10 @@ def _add_user(
     session: Session,
     *,
     email: str,
-    password: str,
+    password_hash: str,
     role: str,
     now: datetime,
     confirmed: bool,
-    run_blocking: Blocking,
     **profile: Any,
 ) -> User:
     """A new account, flushed (it has its id); 409 ``EMAIL_TAKEN`` when the address has one."""
@@ -97,7 +105,7 @@ def _add_user(
         raise conflict("EMAIL_TAKEN", "Un compte existe déjà avec cette adresse e-mail.")
     user = User(
         email=email,
-        password_hash=run_blocking(hash_password, password),
+        password_hash=password_hash,
         role=role,
         email_confirmed_at=now if confirmed else None,
         created_at=now,
@@ -112,33 +120,56 @@ def _add_user(
     return user
 
 
+def _check_school(request: SignupRequest, school_exists: Callable[[str], bool | None] | None) -> None:
+    if request.school_uai and school_exists is not None and school_exists(request.school_uai) is False:
+        raise validation_error({"school_uai": ["Aucun établissement de l'annuaire n'a ce code UAI."]})
+
+
+def signup_hashed_first(
+    transaction: Transaction,
+    request: SignupRequest,
+    run_blocking: Blocking = _direct,
+    school_exists: Callable[[str], bool | None] | None = None,
+) -> dict[str, Any]:
+    """``signup`` as the service runs it: the schools directory asked and the password hashed
+    before a transaction opens, so neither holds a database connection."""
+    _check_school(request, school_exists)
+    password_hash = run_blocking(hash_password, request.password)
+    with transaction() as session:
+        return signup(session, request, password_hash=password_hash)
+
+
 def signup(
     session: Session,
     request: SignupRequest,
     run_blocking: Blocking = _direct,
     confirmed: bool = False,
     school_exists: Callable[[str], bool | None] | None = None,
+    password_hash: str | None = None,
 ) -> dict[str, Any]:
     """Create an account; an employer gets a team and its default space.
 
     A pupil's or staff member's school must be in the schools directory (``school_exists``,
     None while the directory is empty: the UAI's checksum, already checked, then suffices).
     Sends (through ``user_signed_up``) the confirmation email unless ``confirmed``.
+    ``password_hash``, when given, is ``request.password`` already hashed (see
+    ``signup_hashed_first``); an address that has an account costs the hash all the same, so
+    that the answer takes the time of a real sign-up.
     """
-    if request.school_uai and school_exists is not None and school_exists(request.school_uai) is False:
-        raise validation_error({"school_uai": ["Aucun établissement de l'annuaire n'a ce code UAI."]})
+    _check_school(request, school_exists)
+    if password_hash is None:
+        password_hash = run_blocking(hash_password, request.password)
     now = utcnow()
     owner = session.scalar(select(User).where(User.email == rules.normalize_email(str(request.email))))
     if owner is not None:
-        return _answer_taken_email(session, owner, request, run_blocking, now)
+        return _answer_taken_email(session, owner, request, now)
     user = _add_user(
         session,
         email=str(request.email),
-        password=request.password,
+        password_hash=password_hash,
         role=request.role,
         now=now,
         confirmed=confirmed,
-        run_blocking=run_blocking,
         first_name=request.first_name,
         last_name=request.last_name,
         phone=request.phone,
@@ -167,17 +198,13 @@ def signup(
     return user_out(user)
 
 
-def _answer_taken_email(
-    session: Session, owner: User, request: SignupRequest, run_blocking: Blocking, now: datetime
-) -> dict[str, Any]:
+def _answer_taken_email(session: Session, owner: User, request: SignupRequest, now: datetime) -> dict[str, Any]:
     """A sign-up with an address that has an account: its owner is emailed (someone tried to
     create an account with it: log in, or choose a new password), and the caller gets the
     answer of a new account, so that signing up tells nobody who has an account.
 
-    The answer's ids are the next ones the tables would give; no account is created. The
-    password is hashed all the same, so that the answer takes the time of a real sign-up.
+    The answer's ids are the next ones the tables would give; no account is created.
     """
-    run_blocking(hash_password, request.password)
     emit(
         session,
         events.SIGNUP_ON_TAKEN_EMAIL,
@@ -237,11 +264,10 @@ def create_operator(
     user = _add_user(
         session,
         email=str(request.email),
-        password=password,
+        password_hash=run_blocking(hash_password, password),
         role=OPERATOR_ROLE,
         now=now,
         confirmed=True,
-        run_blocking=run_blocking,
         # The display name stands in for a person's name in emails (password reset).
         first_name=request.name,
         last_name="",
@@ -259,11 +285,10 @@ def create_admin(
     user = _add_user(
         session,
         email=str(request.email),
-        password=password,
+        password_hash=run_blocking(hash_password, password),
         role=ADMIN_ROLE,
         now=utcnow(),
         confirmed=True,
-        run_blocking=run_blocking,
         first_name=request.name,
         last_name="",
         academy=request.academy,
@@ -312,7 +337,7 @@ def confirm_email_and_log_in(session: Session, token: str, secret_key: str, ip: 
 
 
 def login(
-    session: Session,
+    transaction: Transaction,
     email: str,
     password: str,
     secret_key: str,
@@ -330,31 +355,49 @@ def login(
     failures. A password reset clears the account's count. ``roles``, when given, are the only
     ones that may log in here (the partner API admits operators): any other account gets the
     answer of a wrong password, and counts as a failure.
+
+    Two short transactions around the verification, which holds no connection: the first
+    reads the account and its wait; the second looks again (limits, account, hash: another
+    login or a reset may have come meanwhile) and records the outcome, a failure included,
+    before the refusal is raised.
     """
     email = rules.normalize_email(email)
-    now = utcnow()
-    user = session.scalar(select(User).where(User.email == email))
-    nonce = devices.known_device(secret_key, device, user.id) if user is not None else None
-    retry_after = _login_wait(session, email, ip, nonce, now)
+    with transaction() as session:
+        user = session.scalar(select(User).where(User.email == email))
+        seen_hash = user.password_hash if user is not None else None
+        nonce = devices.known_device(secret_key, device, user.id) if user is not None else None
+        retry_after = _login_wait(session, email, ip, nonce, utcnow())
     if retry_after is not None:
         raise rate_limited(retry_after, "Trop de tentatives de connexion. Réessayez plus tard.")
-    if (
-        not run_blocking(verify_password, user.password_hash if user else None, password)
-        or user is None
-        or (roles is not None and user.role not in roles)
-    ):
-        _count_login_failure(session, email, ip, nonce, now)
-        raise DomainError("INVALID_CREDENTIALS", "Adresse électronique ou mot de passe incorrect.", 401)
-    if user.email_confirmed_at is None:
-        raise DomainError(
-            "EMAIL_NOT_CONFIRMED",
-            "Confirmez d'abord votre adresse e-mail grâce au lien reçu par e-mail.",
-            403,
-        )
-    session.execute(delete(LoginFailure).where(LoginFailure.email == email))
-    opened = open_session(session, user, secret_key, ip, now)
-    opened["device"] = device if nonce is not None and device else devices.new_device_token(secret_key, user.id)
-    return opened
+    verified = run_blocking(verify_password, seen_hash, password)
+    failure: DomainError | None = None
+    with transaction() as session:
+        now = utcnow()
+        user = session.scalar(select(User).where(User.email == email))
+        # Guesses verified side by side are answered only while the limit still allows them.
+        retry_after = _login_wait(session, email, ip, nonce, now)
+        if retry_after is not None:
+            failure = rate_limited(retry_after, "Trop de tentatives de connexion. Réessayez plus tard.")
+        elif (
+            not verified
+            or user is None
+            or user.password_hash != seen_hash
+            or (roles is not None and user.role not in roles)
+        ):
+            _count_login_failure(session, email, ip, nonce, now)
+            failure = DomainError("INVALID_CREDENTIALS", "Adresse électronique ou mot de passe incorrect.", 401)
+        elif user.email_confirmed_at is None:
+            failure = DomainError(
+                "EMAIL_NOT_CONFIRMED",
+                "Confirmez d'abord votre adresse e-mail grâce au lien reçu par e-mail.",
+                403,
+            )
+        else:
+            session.execute(delete(LoginFailure).where(LoginFailure.email == email))
+            opened = open_session(session, user, secret_key, ip, now)
+            opened["device"] = device if nonce is not None and device else devices.new_device_token(secret_key, user.id)
+            return opened
+    raise failure
 
 
 def _login_wait(session: Session, email: str, ip: str | None, nonce: str | None, now: datetime) -> int | None:
@@ -444,15 +487,31 @@ def request_password_reset(session: Session, email: str) -> None:
     )
 
 
-def reset_password(session: Session, request: PasswordResetConfirm, run_blocking: Blocking = _direct) -> list[str]:
+def reset_password_hashed_first(
+    transaction: Transaction, request: PasswordResetConfirm, run_blocking: Blocking = _direct
+) -> list[str]:
+    """``reset_password`` as the service runs it: the new password hashed before a
+    transaction opens, so the hash holds no database connection."""
+    password_hash = run_blocking(hash_password, request.password)
+    with transaction() as session:
+        return reset_password(session, request, password_hash=password_hash)
+
+
+def reset_password(
+    session: Session,
+    request: PasswordResetConfirm,
+    run_blocking: Blocking = _direct,
+    password_hash: str | None = None,
+) -> list[str]:
     """Set a new password from a reset link; every open session of the account ends.
+    ``password_hash``, when given, is ``request.password`` already hashed.
 
     Returns the ids of the ended sessions.
     """
     record = _use_token(session, request.token, "reset")
     user = session.get(User, record.user_id)
     assert user is not None
-    user.password_hash = run_blocking(hash_password, request.password)
+    user.password_hash = password_hash if password_hash is not None else run_blocking(hash_password, request.password)
     # Following the emailed link proves the address too.
     if user.email_confirmed_at is None:
         user.email_confirmed_at = utcnow()

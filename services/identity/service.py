@@ -55,8 +55,9 @@ class IdentityService(Pingable):
         Limited by email address and by client address ``ip`` (429)."""
         request = parse(SignupRequest, body)
         self._count_request(rules.SIGNUP_PER_EMAIL, rules.SIGNUP_PER_ADDRESS, str(request.email), ip)
-        with self.db.transaction() as session:
-            return accounts.signup(session, request, tpool.execute, school_exists=self.matching.school_exists)
+        return accounts.signup_hashed_first(
+            self.db.transaction, request, tpool.execute, school_exists=self.matching.school_exists
+        )
 
     @rpc
     def confirm_email(self, body: dict[str, Any], ip: str | None = None) -> dict[str, Any]:
@@ -110,23 +111,9 @@ class IdentityService(Pingable):
         self, body: dict[str, Any], ip: str | None, roles: tuple[str, ...] | None = None, device: str | None = None
     ) -> dict[str, Any]:
         request = parse(LoginRequest, body)
-        # A refused login still records its failure: commit, then raise.
-        failure: DomainError | None = None
-        with self.db.transaction() as session:
-            try:
-                return accounts.login(
-                    session,
-                    request.email,
-                    request.password,
-                    secret_key(),
-                    ip,
-                    tpool.execute,
-                    roles=roles,
-                    device=device,
-                )
-            except DomainError as exc:
-                failure = exc
-        raise failure
+        return accounts.login(
+            self.db.transaction, request.email, request.password, secret_key(), ip, tpool.execute, roles, device
+        )
 
     @rpc
     def count_partner_call(self, operator_id: int) -> int | None:
@@ -172,8 +159,8 @@ class IdentityService(Pingable):
         """Returns the ended sessions, so the calling gateway refuses them at once; unknown
         tokens are limited by ``ip`` (429)."""
         request = parse(PasswordResetConfirm, body)
-        with self._guessing_limited(ip), self.db.transaction() as session:
-            return accounts.reset_password(session, request, tpool.execute)
+        with self._guessing_limited(ip):
+            return accounts.reset_password_hashed_first(self.db.transaction, request, tpool.execute)
 
     @rpc
     def get_user(self, user_id: int) -> dict[str, Any]:
