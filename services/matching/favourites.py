@@ -19,6 +19,7 @@ from services.common.reservations import Audience
 from services.matching import favourite_rules as rules
 from services.matching.models import Favourite, OfferProjection, School
 from services.matching.offer_index import IndexedOffer, visible_to
+from services.matching.offer_projection import pupil_status
 from services.matching.offer_search import found, pupil_audience
 
 # A page of results asks about its own offers: far fewer.
@@ -55,7 +56,7 @@ def add(session: Session, actor: Actor, offer_id: int, today: date) -> dict[str,
     row = session.get(OfferProjection, offer_id)
     offer = _offer(row)
     audience, school = _audience(session, actor)
-    if row is None or offer is None or not rules.may_add(row.status, visible_to(offer, audience)):
+    if row is None or offer is None or not rules.may_add(pupil_status(row), visible_to(offer, audience)):
         raise rules.unknown_offer()
     # Two clicks at once: the unique pair keeps one row, the second insert does nothing.
     insert = upsert_insert(session)
@@ -67,7 +68,7 @@ def add(session: Session, actor: Actor, offer_id: int, today: date) -> dict[str,
     added_at = session.scalar(
         select(Favourite.created_at).where(Favourite.pupil_id == actor.user_id, Favourite.offer_id == offer_id)
     )
-    return _shown(offer, row.status, audience, school, added_at, today)
+    return _shown(offer, pupil_status(row), audience, school, added_at, today)
 
 
 def remove(session: Session, actor: Actor, offer_id: int) -> None:
@@ -101,7 +102,7 @@ def listing(session: Session, actor: Actor, page: int, per_page: int, today: dat
     for favourite, row in rows:
         offer = _offer(row)
         if offer is not None and rules.is_listed(row.status):
-            results.append(_shown(offer, row.status, audience, school, favourite.created_at, today))
+            results.append(_shown(offer, pupil_status(row), audience, school, favourite.created_at, today))
     return {"total": total, "page": page, "per_page": per_page, "results": results}
 
 

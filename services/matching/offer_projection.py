@@ -23,6 +23,7 @@ from services.matching.offer_index import IndexedOffer, OfferIndex
 
 PUBLISHED = "published"
 DELETED = "deleted"
+NEEDS_UPDATE = "need_to_be_updated"
 # Any constant: the key of the advisory lock that orders the projection's writers.
 _LOCK_KEY = 4_402_117
 
@@ -70,11 +71,17 @@ def changes_since(session: Session, seq: int, batch: int = 2000) -> Iterator[Off
         seq = rows[-1].seq
 
 
+def pupil_status(row: OfferProjection) -> str:
+    """The offer's status as pupils meet it: a published offer marked « à mettre à jour »
+    (``need_to_be_updated``) is hidden like an unpublished one until its host updates it."""
+    if row.status == PUBLISHED and row.snapshot is not None and row.snapshot.get("need_to_be_updated"):
+        return NEEDS_UPDATE
+    return row.status
+
+
 def apply_to_index(index: OfferIndex, row: OfferProjection) -> None:
-    """Make the index agree with one projection row: published offers in, the others out, and
-    so are offers marked « à mettre à jour » (``need_to_be_updated``) until their host updates them."""
-    snapshot = OfferSnapshot.model_validate(row.snapshot) if row.snapshot is not None else None
-    if row.status == PUBLISHED and snapshot is not None and not snapshot.need_to_be_updated:
-        index.upsert(IndexedOffer.from_snapshot(snapshot))
+    """Make the index agree with one projection row: offers pupils can find in, the others out."""
+    if pupil_status(row) == PUBLISHED and row.snapshot is not None:
+        index.upsert(IndexedOffer.from_snapshot(OfferSnapshot.model_validate(row.snapshot)))
     else:
         index.remove(row.offer_id)

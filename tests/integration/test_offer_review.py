@@ -33,6 +33,7 @@ pytestmark = pytest.mark.integration
 
 SUBJECT = "Votre offre de stage est à mettre à jour"
 LYON = {"latitude": 45.764, "longitude": 4.8357}
+PUPIL = {"user_id": 7_420_001, "role": "student", "team_id": None, "school_uai": None, "grade": "troisieme"}
 
 
 class Day:
@@ -83,6 +84,10 @@ def found(matching, offer_id: int, present: bool, timeout: float = 10.0) -> bool
         time.sleep(0.1)
 
 
+def favourites(matching) -> list[dict]:
+    return call(matching, "list_favourites", PUPIL, {})["results"]
+
+
 def needs_update_events(offers_db) -> int:
     with Session(offers_db) as session:
         return int(session.scalar(select(func.count()).where(OutboxMessage.event_type == OFFER_NEEDS_UPDATE)) or 0)
@@ -109,6 +114,7 @@ def test_an_offer_whose_weeks_are_over_is_hidden_and_its_hosts_told_once_until_i
     ending = call(offers, "create_offer", actor(owner), offer_body(college_weeks=weeks[:1]))
     lasting = call(offers, "create_offer", actor(owner), offer_body(college_weeks=weeks))
     assert found(matching, ending["id"], True)
+    call(matching, "add_favourite", PUPIL, ending["id"])
 
     # The Saturday after the first week: the school year still runs, that offer's weeks are over.
     day.shift = Week.parse(weeks[0]).friday + timedelta(days=1) - today_in_paris()
@@ -132,6 +138,7 @@ def test_an_offer_whose_weeks_are_over_is_hidden_and_its_hosts_told_once_until_i
         assert "Toutes les semaines de l'offre sont passées" in body
         assert f"http://e1s.test/mon-espace/offres/{ending['id']}" in body
     assert not found(matching, ending["id"], False)
+    assert [(offer["id"], offer["available"]) for offer in favourites(matching)] == [(ending["id"], False)]
     assert found(matching, lasting["id"], True)
     listing = call(offers, "list_offers", actor(owner))["results"]
     assert [(offer["id"], offer["need_to_be_updated"], offer["update_reason"]) for offer in listing] == [
@@ -142,6 +149,7 @@ def test_an_offer_whose_weeks_are_over_is_hidden_and_its_hosts_told_once_until_i
     updated = call(offers, "update_offer", actor(owner), ending["id"], {"college_weeks": weeks[1:]})
     assert (updated["need_to_be_updated"], updated["update_reason"]) == (False, None)
     assert found(matching, ending["id"], True)
+    assert [(offer["id"], offer["available"]) for offer in favourites(matching)] == [(ending["id"], True)]
     assert call(offers, "review_offers") == {"marked": 0}
     assert len(with_subject(state_dir, muted["email"], SUBJECT)) == 0
     for host in (owner, colleague):
