@@ -156,6 +156,8 @@ def nameko_config(process: str) -> dict:
         # Workers per container: enough for concurrent requests without starving the DB.
         "max_workers": int(os.environ.get("MAX_WORKERS", "20")),
         "parent_calls_tracked": 10,
+        # Read by ``TimedRpcProxy``: how long a caller (the gateway above all) waits for a service.
+        "RPC_TIMEOUT": settings.rpc_timeout,
     }
     if process == "gateway":
         config["WEB_SERVER_ADDRESS"] = f"{os.environ.get('GATEWAY_HOST', '0.0.0.0')}:{settings.gateway_port}"  # noqa: S104 - a container listens on all its interfaces
