@@ -42,6 +42,15 @@ def _offer_url(offer_id: int) -> str:
     return f"{MY_OFFERS}/{offer_id}"
 
 
+def _status(offer: Mapping[str, Any]) -> tuple[str, str, str | None]:
+    """The offer's status label and DSFR badge kind, and why it is « à mettre à jour » (French)
+    when the review pass marked it: that status then comes before any other."""
+    if offer.get("need_to_be_updated"):
+        return "à mettre à jour", "error", UPDATE_REASON_LABELS.get(offer.get("update_reason") or "")
+    status, badge = offer_form.offer_status(offer)
+    return status, badge, None
+
+
 def _client_error(exc: DomainError) -> bool:
     return exc.status < 500
 
@@ -84,10 +93,7 @@ class OfferPages:
                 group_of(draft["content"].get("space_id")).setdefault("drafts", []).append(draft)
         # The offers to update come first (the listing's order), each with its reason.
         for offer in offers:
-            status, badge = offer_form.offer_status(offer)
-            reason = UPDATE_REASON_LABELS.get(offer["update_reason"] or "") if offer["need_to_be_updated"] else None
-            if reason:
-                status, badge = "à mettre à jour", "error"
+            status, badge, reason = _status(offer)
             applications = counts.get(str(offer["id"])) or {}
             group_of(offer["space_id"])["offers"].append(
                 {
@@ -336,7 +342,7 @@ class OfferPages:
         offer_reply = self.offers.get_offer.call_async(current.actor, offer_id)
         preview = self.offers.preview_offer(current.actor, offer_id)
         offer = offer_reply.result()
-        status, badge = offer_form.offer_status(offer)
+        status, badge, reason = _status(offer)
         sector = BY_CODE.get(preview["sector"])
         reserved = preview["reserved_for"]
         uais = reserved.get("school_uais") or ([reserved["school_uai"]] if reserved.get("school_uai") else [])
@@ -346,6 +352,7 @@ class OfferPages:
             preview=preview,
             status_label=status,
             status_badge=badge,
+            update_label=reason,
             sector_name=sector.name if sector else preview["sector"],
             weeks=offer_form.college_week_labels(preview["college_weeks"]),
             college_grades=offer_form.college_grades_label(preview["grades"]),

@@ -64,6 +64,10 @@ def test_an_offer_with_no_seat_left_comes_first_in_the_host_s_offers_with_its_re
     assert page.index("Atelier complet") < page.index("Atelier ouvert")
     assert "Toutes les places sont prises" in page
     assert page.count("à mettre à jour") == 1
+    # the page the email links to says why too
+    offer_page = browser.get(f"/mon-espace/offres/{full_id}").text
+    assert "Toutes les places sont prises" in offer_page
+    assert "Toutes les places sont prises" not in browser.get(f"/mon-espace/offres/{newer_id}").text
 
     deadline = time.monotonic() + 15
     while not (told := [m for m in messages_to(stack.state_dir, email) if str(m["Subject"]) == SUBJECT]):
