@@ -84,11 +84,11 @@ class GatewayService(
     name = "gateway"
 
     auth = Authenticator()
-    identity = TimedRpcProxy("identity")
-    offers = TimedRpcProxy("offers")
-    matching = TimedRpcProxy("matching")
-    conventions = TimedRpcProxy("conventions")
-    notifications = TimedRpcProxy("notifications")
+    identity = TimedRpcProxy("identity", fail_fast=True)
+    offers = TimedRpcProxy("offers", fail_fast=True)
+    matching = TimedRpcProxy("matching", fail_fast=True)
+    conventions = TimedRpcProxy("conventions", fail_fast=True)
+    notifications = TimedRpcProxy("notifications", fail_fast=True)
 
     # Each instance's own queue, gone with it: a revocation matters only to a running gateway.
     # ``revoke`` adds to a set in memory and cannot wait on anything: the redelivery wrapper

@@ -35,7 +35,8 @@ ALLOWED = {200, 201, 403, 404, 429, 503}
 RECOVERY_SECONDS = 60.0  # a process's start on a busy machine (2 s when quiet)
 HELD_DOWN = "identity"
 """Restarted late, as after a crash loop has grown its backoff, so that the clients' calls
-outlive the gateway's deadline and answer 503."""
+answer 503: at once while it has no process, at the gateway's deadline for a call sent just
+before the kill."""
 
 
 @dataclass
@@ -74,6 +75,7 @@ class Load:
             body = {"email": email, "password": PASSWORD, "first_name": "Léa", "last_name": "Roux", "role": "employer"}
             created = self.call("signup", "POST", f"{url}/api/v1/auth/signup", json=body)
             if created is None or created.status_code != 201:
+                eventlet.sleep(0.1)  # a 503 for a service that is down comes at once
                 continue
             self.signed_up.append(email)
             self.call("login", "POST", f"{url}/api/v1/auth/login", json={"email": email, "password": PASSWORD})
@@ -156,7 +158,7 @@ def test_each_process_killed_in_turn_comes_back_while_clients_get_503s_and_nothi
     assert load.without_retry_after == 0
     assert set(load.refused) <= {"gateway"}  # only the gateway's own gap refuses connections
     # Restarted within the gateway's deadline, a service answers the calls that waited in its
-    # queue; the one held down longer made clients wait for a 503.
+    # queue; the one held down longer answered 503 meanwhile.
     assert load.statuses["signup", 503] + load.statuses["login", 503] > 0, load.statuses
     assert load.signed_up, load.statuses
 
