@@ -7,23 +7,14 @@ run at any time, beside the timers of every replica: an offer is marked (and its
 
 from __future__ import annotations
 
-import json
 import sys
 
-from nameko.standalone.rpc import ClusterRpcProxy
-
-from services.common.config import amqp_uri, env_float
+from services.common.pass_command import run_pass
 
 
 def main(argv: list[str]) -> int:
     """Run the pass; 2 on a usage error."""
-    if argv:
-        print("usage: python -m services.offers.review_offers", file=sys.stderr)
-        return 2
-    with ClusterRpcProxy({"AMQP_URI": amqp_uri()}, timeout=env_float("RPC_TIMEOUT", 60.0)) as cluster:
-        counts = cluster.offers.review_offers()
-    print(json.dumps(counts, sort_keys=True))
-    return 0
+    return run_pass(argv, "offers", "review_offers", "services.offers.review_offers")
 
 
 if __name__ == "__main__":

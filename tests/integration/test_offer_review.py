@@ -6,65 +6,50 @@ from __future__ import annotations
 
 import json
 import time
-from datetime import date, timedelta
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
-from sqlalchemy import func, select, update
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from services.common.contracts.offers import OFFER_NEEDS_UPDATE
 from services.common.database import create_service_engine
 from services.common.school_calendar import SchoolYear, Week, today_in_paris
-from services.identity.models import NotificationSetting
 from services.identity.service import IdentityService
 from services.matching.service import MatchingService
 from services.notifications.service import NotificationsService
 from services.offers import review, review_offers
 from services.offers.models import OutboxMessage
 from services.offers.service import OffersService
-from tests.integration.test_reminders import wait_for_subject, with_subject
+from tests.integration.test_reminders import identity_db, wait_for_subject, with_subject
 from tests.support.conventions import actor, call, signup
 from tests.support.mailbox import text_of
 from tests.support.offers import offer_body
-from tests.support.teams import default_space, join_team
+from tests.support.teams import default_space, join_team, mute
 
 pytestmark = pytest.mark.integration
+__all__ = ["identity_db"]  # the fixture, used by name
 
 SUBJECT = "Votre offre de stage est à mettre à jour"
 LYON = {"latitude": 45.764, "longitude": 4.8357}
 PUPIL = {"user_id": 7_420_001, "role": "student", "team_id": None, "school_uai": None, "grade": "troisieme"}
 
 
-class Day:
-    """The review pass's day, moved forward by ``shift``."""
-
-    def __init__(self) -> None:
-        self.shift = timedelta(0)
-
-    def __call__(self) -> date:
-        return today_in_paris() + self.shift
-
-
 @pytest.fixture
 def platform(start_service):
-    day = Day()
+    """Identity, matching, notifications, and offers whose review pass runs on ``day[0]`` (today
+    until the test moves it: the weeks pass without waiting for them)."""
+    day = [today_in_paris()]
 
     class OffersOnAMovedDay(OffersService):
-        review_today = staticmethod(day)
+        review_today = staticmethod(lambda: day[0])
 
     identity = start_service(IdentityService)
     matching = start_service(MatchingService)
     offers = start_service(OffersOnAMovedDay)
     start_service(NotificationsService)
     return identity, offers, matching, day
-
-
-@pytest.fixture
-def identity_db(env):
-    engine = create_service_engine(env["DATABASE_URL_IDENTITY"])
-    yield engine
-    engine.dispose()
 
 
 @pytest.fixture
@@ -101,15 +86,7 @@ def test_an_offer_whose_weeks_are_over_is_hidden_and_its_hosts_told_once_until_i
     owner, colleague, muted = (signup(identity, "employer") for _ in range(3))
     for member in (colleague, muted):
         join_team(identity_db, member["user_id"], owner["team_id"])
-    with Session(identity_db) as session, session.begin():
-        session.execute(
-            update(NotificationSetting)
-            .where(
-                NotificationSetting.user_id == muted["user_id"],
-                NotificationSetting.space_id == default_space(identity_db, owner["team_id"]),
-            )
-            .values(notify=False)
-        )
+    mute(identity_db, muted["user_id"], default_space(identity_db, owner["team_id"]))
     weeks = [str(week) for week in SchoolYear.current(today_in_paris()).college_weeks()[-2:]]
     ending = call(offers, "create_offer", actor(owner), offer_body(college_weeks=weeks[:1]))
     lasting = call(offers, "create_offer", actor(owner), offer_body(college_weeks=weeks))
@@ -117,16 +94,16 @@ def test_an_offer_whose_weeks_are_over_is_hidden_and_its_hosts_told_once_until_i
     call(matching, "add_favourite", PUPIL, ending["id"])
 
     # The Saturday after the first week: the school year still runs, that offer's weeks are over.
-    day.shift = Week.parse(weeks[0]).friday + timedelta(days=1) - today_in_paris()
+    day[0] = Week.parse(weeks[0]).friday + timedelta(days=1)
     factory = sessionmaker(offers_db, expire_on_commit=False, info={"outbox_model": OutboxMessage})
     with factory() as session, session.begin():
-        read_by_another_replica, _ = review.due_offers(session, day())
+        read_by_another_replica, _ = review.due_offers(session, day[0])
     assert [(due.offer_id, due.reason) for due in read_by_another_replica] == [(ending["id"], "past_weeks")]
 
     assert call(offers, "review_offers") == {"marked": 1}
     # The other replica, which read the offer as due before this pass, marks nothing: no second email.
     with factory() as session, session.begin():
-        assert review.mark(session, read_by_another_replica[0], day()) is False
+        assert review.mark(session, read_by_another_replica[0], day[0]) is False
     assert call(offers, "review_offers") == {"marked": 0}
     assert review_offers.main([]) == 0  # the operators' command: the same pass, nothing new
     assert json.loads(capsys.readouterr().out) == {"marked": 0}

@@ -23,7 +23,7 @@ from services.common.errors import DomainError
 from services.conventions import reminder_pass, run_reminders
 from services.conventions.models import OutboxMessage
 from services.conventions.service import EXPIRY_DAYS, ConventionsService
-from services.identity.models import NotificationSetting, User
+from services.identity.models import User
 from services.identity.service import IdentityService
 from services.matching.service import MatchingService
 from services.notifications.service import NotificationsService
@@ -31,7 +31,7 @@ from services.offers.service import OffersService
 from tests.support.conventions import HOST_PART, SCHOOL_PART, actor, application_body, call, college_week, signup
 from tests.support.mailbox import messages_to, text_of, token_in, wait_for_mail_containing
 from tests.support.offers import offer_body
-from tests.support.teams import default_space, join_team
+from tests.support.teams import default_space, join_team, mute
 
 pytestmark = pytest.mark.integration
 
@@ -136,15 +136,7 @@ def test_hosts_notified_for_the_space_are_reminded_once_a_week_then_the_applicat
     owner, colleague, muted = (signup(identity, "employer") for _ in range(3))
     for member in (colleague, muted):
         join_team(identity_db, member["user_id"], owner["team_id"])
-    with Session(identity_db) as session, session.begin():
-        session.execute(
-            update(NotificationSetting)
-            .where(
-                NotificationSetting.user_id == muted["user_id"],
-                NotificationSetting.space_id == default_space(identity_db, owner["team_id"]),
-            )
-            .values(notify=False)
-        )
+    mute(identity_db, muted["user_id"], default_space(identity_db, owner["team_id"]))
     first, second = published_offer(offers, owner), published_offer(offers, owner)
     zoe, leo = signup(identity, "student"), signup(identity, "student")
     waiting = call(conventions, "apply", actor(zoe), first["id"], application_body())

@@ -21,3 +21,13 @@ def default_space(engine: Engine, team_id: int) -> int:
     """The id of the team's default space."""
     with Session(engine) as session:
         return session.scalars(select(Space.id).where(Space.team_id == team_id, Space.is_default)).one()
+
+
+def mute(engine: Engine, user_id: int, space_id: int) -> None:
+    """``user_id`` is no longer notified for ``space_id`` (their setting in « Mon équipe »)."""
+    with Session(engine) as session, session.begin():
+        session.execute(
+            update(NotificationSetting)
+            .where(NotificationSetting.user_id == user_id, NotificationSetting.space_id == space_id)
+            .values(notify=False)
+        )
