@@ -28,7 +28,7 @@ from gateway.partner import PartnerRoutes
 from gateway.partner_offer_routes import PartnerOfferRoutes
 from gateway.pupil_pages import PupilPages
 from gateway.resource_pages import ResourcePages
-from gateway.routing import Call, json_response, route
+from gateway.routing import Call, route, unknown_route_response
 from gateway.school_convention_pages import SchoolConventionPages
 from gateway.school_routes import SchoolRoutes
 from gateway.school_staff_pages import SchoolStaffPages
@@ -193,4 +193,4 @@ class GatewayService(
 
     @http("GET,POST,PUT,PATCH,DELETE", "/api/<path:rest>")
     def unknown_api_route(self, request: Request, rest: str) -> Response:
-        return json_response({"code": "NOT_FOUND", "message": f"Aucune route ne correspond à /api/{rest}."}, 404)
+        return unknown_route_response(request)

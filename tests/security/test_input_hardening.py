@@ -64,6 +64,16 @@ def test_an_id_that_cannot_exist_is_a_not_found_page(stack):
         assert "Introuvable" in answer.text
 
 
+def test_a_route_under_another_method_is_not_allowed_and_an_unknown_one_not_found(stack, host_auth):
+    wrong_method = requests.delete(f"{stack.url}/api/v1/me", headers=host_auth, timeout=10)
+    assert wrong_method.status_code == 405, wrong_method.text
+    assert wrong_method.headers["Allow"] == "GET"
+    assert wrong_method.json()["code"] == "METHOD_NOT_ALLOWED"
+    assert "DELETE" in wrong_method.json()["message"]
+    unknown = requests.get(f"{stack.url}/api/v1/nulle-part", headers=host_auth, timeout=10)
+    assert (unknown.status_code, unknown.json()["code"]) == (404, "NOT_FOUND")
+
+
 @pytest.mark.parametrize("page", [BEYOND_64_BITS, str(2**62), "1000001", "0", "-1", "1.5"])
 def test_a_page_out_of_bounds_is_refused_in_french(stack, host_auth, page):
     for path in LISTS:
