@@ -17,7 +17,7 @@ from urllib.parse import quote, unquote, urlencode
 from werkzeug.wrappers import Response
 
 from gateway import offer_form, web_session
-from gateway.application_pages import phone_text
+from gateway.application_pages import phone_text, positive_int
 from gateway.offer_form import STEP_TITLES, STEPS, Step
 from gateway.page_routing import FORM_SUMMARY, FormErrors, Page, page, safe_next
 from services.common.contracts.offers import UPDATE_REASON_LABELS
@@ -69,10 +69,7 @@ class OfferPages:
     @page("GET", MY_OFFERS, "Mes offres : les offres et les brouillons de l'équipe, par espace", **HOST)
     def my_offers_page(self, current: Page) -> Response:
         actor = current.actor
-        try:
-            page_number = max(1, int(current.args.get("page") or 1))
-        except ValueError:
-            page_number = 1
+        page_number = positive_int(current.args.get("page")) or 1
         # Three questions that do not depend on each other: asked at once, answered in one wait.
         listing_reply = self.offers.list_offers.call_async(actor, None, None, page_number, PER_PAGE)
         team_reply = self.identity.get_team.call_async(actor)
