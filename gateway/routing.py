@@ -106,11 +106,6 @@ class Call:
     _confirmation_asked: bool = field(default=False, init=False)
 
     @property
-    def client_ip(self) -> str | None:
-        forwarded = self.request.headers.get("X-Forwarded-For")
-        return forwarded.split(",")[0].strip() if forwarded else self.request.remote_addr
-
-    @property
     def claims(self) -> SessionClaims:
         assert self.user is not None, "route declared without auth"
         return self.user
