@@ -7,7 +7,11 @@ database chosen by ``TEST_DATABASE``: ``sqlite`` (default, files in a temporary 
 
 from __future__ import annotations
 
+import os
 import warnings
+
+# Set before any service module is imported, and inherited by the platforms the e2e tests start.
+os.environ.setdefault("PASSWORD_HASHING", "fast")
 
 with warnings.catch_warnings():
     # eventlet announces its own deprecation at import (see services/__init__.py)
@@ -18,7 +22,6 @@ with warnings.catch_warnings():
 
 eventlet.monkey_patch()
 
-import os
 import uuid
 from collections.abc import Callable, Iterator
 from pathlib import Path

@@ -63,11 +63,20 @@ def secret_problem(key: str | None) -> str | None:
     return None
 
 
+def password_hashing() -> str:
+    """``PASSWORD_HASHING``: ``standard`` (argon2-cffi's defaults, the default) or ``fast``
+    (the test suite's lightest Argon2id, never in production)."""
+    return os.environ.get("PASSWORD_HASHING", "standard").strip().lower() or "standard"
+
+
 def check_production_settings() -> None:
-    """Raise ``ConfigurationError`` when production runs with a default or placeholder secret."""
+    """Raise ``ConfigurationError`` when production runs with a default or placeholder secret,
+    or with the test suite's password hashing."""
     if not production():
         return
     problem = secret_problem(os.environ.get("SECRET_KEY"))
+    if problem is None and password_hashing() != "standard":
+        problem = "PASSWORD_HASHING must be standard (fast is for the test suite only)"
     if problem is not None:
         raise ConfigurationError(f"refusing to start in production (E1S_ENV=production): {problem}")
 

@@ -155,6 +155,7 @@ def test_an_empty_setting_trusts_no_proxy(proxies):
 def production(monkeypatch: pytest.MonkeyPatch, tmp_path):
     monkeypatch.setenv("STATE_DIR", str(tmp_path))
     monkeypatch.setenv("E1S_ENV", "production")
+    monkeypatch.delenv("PASSWORD_HASHING", raising=False)  # the suite's fast hashing is refused there
     return monkeypatch
 
 
@@ -178,6 +179,13 @@ def test_production_starts_with_a_secret_from_the_environment(production, tmp_pa
     config.check_production_settings()
     assert config.secret_key() == "k" * 48
     assert not (tmp_path / "secret_key").exists()
+
+
+def test_production_refuses_the_test_suite_s_fast_password_hashing(production):
+    production.setenv("SECRET_KEY", "k" * 48)
+    production.setenv("PASSWORD_HASHING", "fast")
+    with pytest.raises(config.ConfigurationError, match="PASSWORD_HASHING must be standard"):
+        config.check_production_settings()
 
 
 def test_outside_production_a_local_secret_is_generated(monkeypatch: pytest.MonkeyPatch, tmp_path):
