@@ -32,6 +32,7 @@ import pytest
 from services.common import broker
 from services.common.config import SERVICES
 from tests.support.databases import DatabaseSet
+from tests.support.stack import Stack, private_stack
 
 SHARED_DATA = Path(__file__).resolve().parents[2] / "shared" / "data"
 
@@ -108,3 +109,11 @@ def shared_data() -> Path:
     if not SHARED_DATA.is_dir():
         pytest.skip(f"reference data not found at {SHARED_DATA} (the shared/ folder beside the checkout)")
     return SHARED_DATA
+
+
+@pytest.fixture(scope="session")
+def stack(tmp_path_factory: pytest.TempPathFactory, amqp_uri: str) -> Iterator[Stack]:
+    """One running platform (the six processes, as ``make run`` starts them) for the session's
+    end-to-end and security tests, on its own vhost and databases."""
+    with private_stack(amqp_uri, tmp_path_factory.mktemp("e2e"), "e2e", {"RPC_TIMEOUT": "10"}) as running:
+        yield running
