@@ -181,21 +181,26 @@ def signup(
     if user.role == teams.HOST_ROLE:
         teams.found_team(session, user, rules.DEFAULT_SPACE_NAME, now)
     if not confirmed:
-        token = _issue_one_time_token(session, user, "confirm", now)
-        emit(
-            session,
-            events.USER_SIGNED_UP,
-            events.UserSignedUp(
-                user_id=user.id,
-                email=user.email,
-                first_name=user.first_name,
-                last_name=user.last_name,
-                role=user.role,
-                confirmation_token=token,
-            ),
-        )
+        _send_confirmation(session, user, now)
     session.flush()
     return user_out(user)
+
+
+def _send_confirmation(session: Session, user: User, now: datetime) -> None:
+    """A new confirmation link (the previous one stops working), emailed through ``user_signed_up``."""
+    token = _issue_one_time_token(session, user, "confirm", now)
+    emit(
+        session,
+        events.USER_SIGNED_UP,
+        events.UserSignedUp(
+            user_id=user.id,
+            email=user.email,
+            first_name=user.first_name,
+            last_name=user.last_name,
+            role=user.role,
+            confirmation_token=token,
+        ),
+    )
 
 
 def _answer_taken_email(session: Session, owner: User, request: SignupRequest, now: datetime) -> dict[str, Any]:
@@ -238,19 +243,7 @@ def resend_confirmation(session: Session, email: str) -> None:
     user = session.scalar(select(User).where(User.email == rules.normalize_email(email)))
     if user is None or user.email_confirmed_at is not None:
         return
-    token = _issue_one_time_token(session, user, "confirm", utcnow())
-    emit(
-        session,
-        events.USER_SIGNED_UP,
-        events.UserSignedUp(
-            user_id=user.id,
-            email=user.email,
-            first_name=user.first_name,
-            last_name=user.last_name,
-            role=user.role,
-            confirmation_token=token,
-        ),
-    )
+    _send_confirmation(session, user, utcnow())
 
 
 def create_operator(
