@@ -28,7 +28,7 @@ from werkzeug.wrappers import Request, Response
 
 from gateway import errors, observability
 from gateway.errors import ErrorFormat
-from gateway.web_server import http
+from gateway.web_server import MAX_BODY_BYTES, http
 from services.common.errors import DomainError, not_found
 from services.common.session_tokens import SessionClaims
 from services.common.staff_confirmation import TEACHER_ROLE
@@ -44,8 +44,6 @@ MAX_ID = 2**63 - 1
 # Beyond any list's last page (100 per page at most), and small enough that the offset
 # (page - 1) × per_page stays a 64-bit integer.
 MAX_PAGE = 1_000_000
-# A drawn signature (2 MB of PNG or JPEG) in base64 inside JSON, with room to spare.
-MAX_BODY_BYTES = 4 * 1024 * 1024
 # No body the API takes is nested deeper; a deeper one would exhaust the parser's stack.
 MAX_JSON_DEPTH = 32
 

@@ -35,7 +35,10 @@ from werkzeug.wrappers import Response
 
 _log = logging.getLogger(__name__)
 
-BUFFERED_BODY_LIMIT = 4 * 1024 * 1024 + 1
+MAX_BODY_BYTES = 4 * 1024 * 1024
+"""The largest request body the gateway takes (``routing`` answers 413 beyond it): a drawn
+signature (2 MB of PNG or JPEG) in base64 inside JSON, with room to spare."""
+BUFFERED_BODY_LIMIT = MAX_BODY_BYTES + 1
 """Bodies declared longer are not read here (the routes answer 413 from the declared length);
 an undeclared (chunked) one is read up to this and the route sees it is too long."""
 
