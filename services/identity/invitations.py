@@ -77,17 +77,7 @@ def resend(session: Session, actor: Actor, invitation_id: int, now: datetime) ->
     pending (answered, withdrawn), as withdrawing; an expired one may be resent.
     """
     member = teams.member_or_404(session, actor)
-    invitation = session.scalar(
-        select(TeamInvitation)
-        .where(
-            TeamInvitation.id == invitation_id,
-            TeamInvitation.team_id == teams.team_of(member),
-            TeamInvitation.status == "pending",
-        )
-        .with_for_update()
-    )
-    if invitation is None:
-        raise not_found(UNKNOWN_INVITATION)
+    invitation = _pending_of_team(session, member, invitation_id)
     token, invitation.token_hash = rules.new_token()
     invitation.sent_at = now
     invitation.sendings += 1
@@ -136,6 +126,13 @@ def joining_effect(session: Session, email: str, team_id: int) -> tuple[team_rul
 def withdraw(session: Session, actor: Actor, invitation_id: int, now: datetime) -> None:
     """Withdraw a pending invitation of the caller's team (any member may): its link stops working."""
     member = teams.member_or_404(session, actor)
+    invitation = _pending_of_team(session, member, invitation_id)
+    invitation.status = "withdrawn"
+    invitation.answered_at = now
+
+
+def _pending_of_team(session: Session, member: User, invitation_id: int) -> TeamInvitation:
+    """A pending invitation of ``member``'s team, locked; 404 for another team's or an answered one."""
     invitation = session.scalar(
         select(TeamInvitation)
         .where(
@@ -147,8 +144,7 @@ def withdraw(session: Session, actor: Actor, invitation_id: int, now: datetime) 
     )
     if invitation is None:
         raise not_found(UNKNOWN_INVITATION)
-    invitation.status = "withdrawn"
-    invitation.answered_at = now
+    return invitation
 
 
 def _invitee(session: Session, actor: Actor) -> User:
