@@ -1,15 +1,55 @@
-"""The RabbitMQ side of start-up: reachability and the vhost named in ``AMQP_URI``."""
+"""The RabbitMQ side of start-up: reachability, the vhost named in ``AMQP_URI``, and the type
+of the services' durable queues (``AMQP_QUEUE_TYPE``)."""
 
 from __future__ import annotations
 
+import os
 import shutil
 import subprocess
+from typing import Any
 from urllib.parse import quote, unquote, urlparse, urlunparse
 
 import requests
-from kombu import Connection
+from kombu import Connection, Queue
+
+from services.common.config import ConfigurationError
 
 DEFAULT_TEST_BROKER = "amqp://guest:guest@localhost:5672/"
+
+QUEUE_TYPES = ("classic", "quorum")
+
+UNLIMITED_DELIVERIES = 1_000_000
+"""``x-delivery-limit`` of a quorum queue whose messages may come back any number of times:
+RabbitMQ 4 drops a message after 20 returns by default (3.x has no default), and ``-1``, its
+"no limit", is not understood the same way by 3.x."""
+
+
+def queue_type() -> str:
+    """``AMQP_QUEUE_TYPE``: ``classic`` (the default, one broker node) or ``quorum`` (replicated
+    on a cluster: production). Other queues (RPC replies, broadcast) stay classic: they are
+    exclusive or auto-delete, which a quorum queue cannot be."""
+    value = os.environ.get("AMQP_QUEUE_TYPE", "").strip().lower() or "classic"
+    if value not in QUEUE_TYPES:
+        raise ConfigurationError(f"AMQP_QUEUE_TYPE={value!r}: expected one of {', '.join(QUEUE_TYPES)}")
+    return value
+
+
+def durable_queue_arguments(delivery_limit: int = UNLIMITED_DELIVERIES, **quorum_arguments: Any) -> dict[str, Any]:
+    """The ``queue_arguments`` of a durable queue of the services under ``AMQP_QUEUE_TYPE``: none
+    for a classic queue; for a quorum queue its type, ``delivery_limit`` (returns after which the
+    broker takes a message away) and ``quorum_arguments`` (``x-...`` arguments of quorum queues only)."""
+    if queue_type() == "classic":
+        return {}
+    return {"x-queue-type": "quorum", "x-delivery-limit": delivery_limit, **quorum_arguments}
+
+
+def with_queue_type(queue: Queue, delivery_limit: int = UNLIMITED_DELIVERIES, **quorum_arguments: Any) -> Queue:
+    """``queue`` (changed in place, before it is declared) with ``durable_queue_arguments``, when it
+    is durable and neither exclusive nor auto-delete: the others stay classic whatever the setting."""
+    if queue.durable and not queue.exclusive and not queue.auto_delete:
+        arguments = durable_queue_arguments(delivery_limit, **quorum_arguments)
+        queue.queue_arguments = {**(queue.queue_arguments or {}), **arguments}
+    return queue
 
 
 def vhost_of(uri: str) -> str:
@@ -88,3 +128,34 @@ def delete_vhost(uri: str, management_url: str = "http://localhost:15672") -> No
         pass
     if shutil.which("rabbitmqctl"):
         subprocess.run(["rabbitmqctl", "-q", "delete_vhost", vhost], capture_output=True, check=False)
+
+
+def queue_types(uri: str, management_url: str = "http://localhost:15672") -> dict[str, str]:
+    """``{queue name: type}`` of every queue of the URI's vhost (``classic``, ``quorum``, ...): what
+    to look at before moving a platform to quorum queues (README, Capacity plan).
+
+    Uses the management API when it answers, else ``rabbitmqctl`` on a local broker.
+    """
+    vhost = vhost_of(uri)
+    parsed = urlparse(uri)
+    auth = (unquote(parsed.username or "guest"), unquote(parsed.password or "guest"))
+    try:
+        response = requests.get(
+            f"{management_url}/api/queues/{requests.utils.quote(vhost, safe='')}",
+            params={"columns": "name,type"},
+            auth=auth,
+            timeout=3,
+        )
+        if response.status_code == 200:
+            return {queue["name"]: queue["type"] for queue in response.json()}
+    except requests.RequestException:
+        pass
+    if not shutil.which("rabbitmqctl"):
+        raise RuntimeError("neither the management API nor rabbitmqctl answered")
+    listed = subprocess.run(
+        ["rabbitmqctl", "-q", "list_queues", "-p", vhost, "--no-table-headers", "name", "type"],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    return dict(line.rsplit("\t", 1) for line in listed.stdout.splitlines() if "\t" in line)

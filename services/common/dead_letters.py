@@ -22,8 +22,10 @@ from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
 from typing import Any
 
+from amqp.exceptions import NotFound
 from kombu import Connection, Queue
 
+from services.common import broker
 from services.common.config import SERVICES, amqp_uri
 
 QUEUE_PREFIX = "dead-letters-"
@@ -58,7 +60,10 @@ def queue_name(service: str) -> str:
 
 
 def _queue(service: str) -> Queue:
-    return Queue(queue_name(service), exchange="", routing_key=queue_name(service), durable=True)
+    # Of the type of AMQP_QUEUE_TYPE, with no delivery limit: listing returns every letter to
+    # the queue, which a quorum queue counts as a delivery.
+    queue = Queue(queue_name(service), exchange="", routing_key=queue_name(service), durable=True)
+    return broker.with_queue_type(queue)
 
 
 def _connection(uri: str) -> Connection:
@@ -99,7 +104,12 @@ def _letters(connection: Connection, service: str) -> Iterable[tuple[DeadLetter,
     """Each waiting dead letter with its message, unacknowledged: what is not acked goes back
     to the queue, in order, when the channel closes."""
     queue = _queue(service)(connection.default_channel)
-    queue.declare()
+    try:
+        # Passive: reading works whatever AMQP_QUEUE_TYPE the command runs with (declaring a
+        # quorum queue as classic, or the reverse, is refused by the broker).
+        queue.queue_declare(passive=True)
+    except NotFound:  # no letter was ever stored for this service
+        return
     while (message := queue.get(no_ack=False)) is not None:
         yield DeadLetter(**message.decode()), message
 

@@ -15,8 +15,13 @@ Neither kind of failure may loop for ever nor lose the event: an error a retry w
 change, and a "transient" one still there after ``MAX_ATTEMPTS`` deliveries (a poisoned
 payload that makes another service fail on every call), put the event on the service's
 dead-letter queue (``services.common.dead_letters``), logged with its id, to be read and
-replayed once mended. Attempts are counted per process (classic queues count no deliveries):
-a restart starts the count again, which only delays the dead-lettering.
+replayed once mended. On a classic queue attempts are counted per process (a classic queue
+counts no deliveries): a restart starts the count again, which only delays the dead-lettering.
+On a quorum queue (``AMQP_QUEUE_TYPE=quorum``) the broker counts the returns of a message
+(``x-delivery-count``), across restarts and replicas, and the count starts from it; the queue's
+``x-delivery-limit`` (``delivery_limit()``) is set well above ``MAX_ATTEMPTS`` so that the broker
+never drops an event before the handler has dead-lettered it (RabbitMQ 4 drops after 20 by
+default, with no dead-letter route: lost).
 """
 
 from __future__ import annotations
@@ -28,11 +33,11 @@ from typing import Any
 
 import eventlet
 from kombu.exceptions import OperationalError as BrokerUnavailable
-from nameko.events import event_handler
+from nameko.events import EventHandler
 from nameko.exceptions import RemoteError, UnknownService
 from sqlalchemy import exc as db_errors
 
-from services.common import dead_letters
+from services.common import broker, dead_letters
 from services.common.errors import DomainError
 
 _log = logging.getLogger(__name__)
@@ -44,7 +49,12 @@ MAX_ATTEMPTS = 30
 """Deliveries of one event to one handler before a transient error dead-letters it: with the
 pause, about a minute, longer than a service's restart or a database's failover."""
 
-# (handler, event id) -> failed deliveries so far, in this process
+DELIVERY_LIMIT_FACTOR = 4
+"""A quorum handler queue's ``x-delivery-limit`` is this many times ``MAX_ATTEMPTS``: room for the
+returns the handler does not see fail (a process stopped or killed holding prefetched events,
+which RabbitMQ before 4.3 counts too)."""
+
+# (handler, event id) -> failed deliveries so far, in this process (or as the broker counted them)
 _attempts: dict[tuple[str, str], int] = {}
 
 Handler = Callable[[Any, dict[str, Any]], Any]
@@ -73,6 +83,11 @@ def is_transient(error: BaseException) -> bool:
     )
 
 
+def _attempt_key(handler: Callable[..., Any], event: dict[str, Any]) -> tuple[str, str]:
+    # The entrypoint's method and the function it wraps share their __qualname__ (functools.wraps).
+    return handler.__qualname__, str(event.get("event_id"))
+
+
 def requeue_while_unavailable(handler: Handler, source: str = "", event_type: str = "") -> Handler:
     """Raise (for ``requeue_on_error=True`` to requeue the event) only what may pass, at most
     ``MAX_ATTEMPTS`` times; dead-letter the rest.
@@ -82,11 +97,11 @@ def requeue_while_unavailable(handler: Handler, source: str = "", event_type: st
 
     @functools.wraps(handler)
     def wrapper(self: Any, event: dict[str, Any]) -> Any:
-        key = (handler.__qualname__, str(event.get("event_id")))
+        key = _attempt_key(handler, event)
+        attempts = _attempts.get(key, 0) + 1  # this delivery's number, known before it runs
         try:
             result = handler(self, event)
         except Exception as error:
-            attempts = _attempts.get(key, 0) + 1
             if is_transient(error) and attempts < MAX_ATTEMPTS:
                 _attempts[key] = attempts
                 _log.warning(
@@ -128,13 +143,40 @@ def requeues_while_unavailable(handler: Callable[..., Any]) -> bool:
     return getattr(handler, _MARK, False) is True
 
 
+def delivery_limit() -> int:
+    """``x-delivery-limit`` of a quorum handler queue (see ``DELIVERY_LIMIT_FACTOR``)."""
+    return DELIVERY_LIMIT_FACTOR * MAX_ATTEMPTS
+
+
+class ReliableEventHandler(EventHandler):
+    """nameko's ``EventHandler`` whose durable queue has the type of ``AMQP_QUEUE_TYPE``
+    (``services.common.broker``), and whose attempts count from the broker's on a quorum queue.
+
+    A broadcast handler without reliable delivery has an exclusive, auto-delete queue: it stays
+    classic (a quorum queue can be neither).
+    """
+
+    def setup(self) -> None:
+        super().setup()
+        broker.with_queue_type(self.queue, delivery_limit=delivery_limit())
+
+    def handle_message(self, body: Any, message: Any) -> None:
+        # Only a quorum queue sets the header: the returns of this message so far, counted by the
+        # broker whichever process or replica failed on it.
+        returned = (message.headers or {}).get("x-delivery-count")
+        if isinstance(returned, int) and returned > 0 and isinstance(body, dict):
+            key = _attempt_key(getattr(self.container.service_cls, self.method_name), body)
+            _attempts[key] = max(_attempts.get(key, 0), returned)
+        super().handle_message(body, message)
+
+
 def reliable_handler(source: str, event_type: str, **options: Any) -> Callable[[Handler], Any]:
-    """``@event_handler(source, event_type, **options)`` whose event is redelivered while what it
-    needs is away; ``options`` are the other arguments of nameko's ``event_handler``
-    (``handler_type``, ``reliable_delivery``)."""
+    """``@event_handler(source, event_type, **options)`` (``ReliableEventHandler``) whose event is
+    redelivered while what it needs is away; ``options`` are the other arguments of nameko's
+    ``event_handler`` (``handler_type``, ``reliable_delivery``)."""
 
     def decorate(handler: Handler) -> Any:
-        return event_handler(source, event_type, requeue_on_error=True, **options)(
+        return ReliableEventHandler.decorator(source, event_type, requeue_on_error=True, **options)(
             requeue_while_unavailable(handler, source, event_type)
         )
 
