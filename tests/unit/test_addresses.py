@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import json
 import logging
-import statistics
 import threading
 import time
 from collections.abc import Iterator
@@ -130,20 +129,16 @@ def test_locate_gives_the_commune_centre_or_a_neighbour_sharing_the_postal_code(
     assert offline.locate("1 rue Nulle", "99999", "Nullepart") is None
 
 
-def test_coverage_and_speed_of_the_offline_index(offline):
+def test_coverage_of_the_offline_index(offline):
     coverage = read_coverage(offline.cache_file)
     assert coverage["communes"] > 34_000
     # GeoNames lists places of 500+ inhabitants: ~42 % of the communes, ~90 % of the population.
     assert coverage["communes_with_centre"] / coverage["communes"] > 0.40
     assert coverage["population_with_centre"] / coverage["population"] > 0.88
-    queries = ["ly", "lyon", "sa", "saint", "saint d", "la", "6", "69", "13008", "le mans", "chateauneuf"] * 10
-    durations = []
-    for query in queries:
-        started = time.perf_counter()
-        offline.suggest(query)
-        durations.append(time.perf_counter() - started)
-    assert statistics.median(durations) < 0.005
-    assert max(durations) < 0.1
+    # Every short query answers. Its speed is not asserted: a timed assertion fails on a busy
+    # CI machine, and timings belong in bench/.
+    for query in ["ly", "lyon", "sa", "saint", "saint d", "la", "6", "69", "13008", "le mans", "chateauneuf"]:
+        assert offline.suggest(query), query
 
 
 def test_the_index_is_kept_under_the_state_folder_named_after_the_packages_versions(offline, tmp_path, monkeypatch):
