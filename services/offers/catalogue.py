@@ -1,6 +1,8 @@
 """Offer use cases of a host's team: publish, read, edit, duplicate, unpublish, delete.
 
-Each function works in the caller's transaction and emits the change's event to the outbox.
+Each function works through the caller's unit of work (``unit_of_work``: its repositories, in
+its transaction) and emits the change's event with it; none queries a database, so the unit
+tests run them on an in-memory unit of work (``tests/unit/test_offer_use_cases.py``).
 """
 
 from __future__ import annotations
@@ -10,9 +12,6 @@ import json
 from collections.abc import Callable
 from datetime import date
 from typing import Any, NamedTuple
-
-from sqlalchemy import func, select
-from sqlalchemy.orm import Session
 
 from services.common.contracts.actors import Actor
 from services.common.contracts.offers import (
@@ -30,13 +29,13 @@ from services.common.contracts.offers import (
 )
 from services.common.database import utcnow
 from services.common.errors import conflict, forbidden, not_found, validation_error
-from services.common.outbox import emit
 from services.common.school_calendar import PARIS, SchoolYear
 from services.common.validation import parse
 from services.offers.models import IdempotencyKey, Offer
 from services.offers.offer_mapping import apply, body_of, flat_values
 from services.offers.review_rules import update_reason
 from services.offers.rules import hours_problems, is_past, offer_problems, open_weeks
+from services.offers.unit_of_work import OffersUnitOfWork
 
 
 class Lookups(NamedTuple):
@@ -156,7 +155,7 @@ def _is_member(actor: Actor | None, offer: Offer) -> bool:
     return actor is not None and actor.is_host and offer.team_id is not None and actor.team_id == offer.team_id
 
 
-def team_offer(session: Session, actor: Actor, offer_id: int, *, lock: bool = False) -> Offer:
+def team_offer(uow: OffersUnitOfWork, actor: Actor, offer_id: int, *, lock: bool = False) -> Offer:
     """The caller's team's offer; 404 for anyone else, pupils and school staff included.
 
     Another team's offer is "not found", never "forbidden": its existence is not told, and
@@ -164,7 +163,7 @@ def team_offer(session: Session, actor: Actor, offer_id: int, *, lock: bool = Fa
     ``lock`` (for a change): the row is locked until commit on PostgreSQL, so a concurrent
     change (a seat count from conventions) waits and the two get distinct versions.
     """
-    offer = session.get(Offer, offer_id, with_for_update=True if lock else None)
+    offer = uow.offers.get(offer_id, lock=lock)
     if offer is None or offer.deleted_at is not None or not _is_member(actor, offer):
         raise not_found("Offre introuvable.")
     return offer
@@ -230,7 +229,7 @@ def _request_hash(body: OfferBody) -> str:
 
 
 def create(
-    session: Session,
+    uow: OffersUnitOfWork,
     actor: Actor,
     body: OfferBody,
     today: date,
@@ -249,19 +248,18 @@ def create(
     # Asked before the first query: no database connection is held during the RPC.
     body = _resolve_references(body, team_id, lookups)
     if idempotency_key:
-        done = session.scalar(
-            select(IdempotencyKey).where(IdempotencyKey.scope == scope, IdempotencyKey.key == idempotency_key)
-        )
+        done = uow.idempotency_keys.find(scope, idempotency_key)
         if done is not None:
             if done.request_hash != request_hash:
                 raise conflict("IDEMPOTENCY_KEY_REUSED", "Cette clé d'idempotence a déjà servi pour une autre offre.")
-            return offer_out(session.get(Offer, done.offer_id), today)
+            answered = uow.offers.get(done.offer_id)
+            assert answered is not None  # offers are never removed, only marked deleted
+            return offer_out(answered, today)
     _check(body, today)
     offer = _new_team_offer(team_id, actor, body, published=published, today=today)
-    session.add(offer)
-    session.flush()
+    uow.offers.add(offer)
     if idempotency_key:
-        session.add(
+        uow.idempotency_keys.add(
             IdempotencyKey(
                 scope=scope,
                 key=idempotency_key,
@@ -271,16 +269,17 @@ def create(
             )
         )
     if published:
-        emit(session, OFFER_PUBLISHED, snapshot(offer, today))
+        uow.emit(OFFER_PUBLISHED, snapshot(offer, today))
     return offer_out(offer, today)
 
 
-def get(session: Session, actor: Actor, offer_id: int, today: date) -> dict[str, Any]:
-    return offer_out(team_offer(session, actor, offer_id), today)
+def get(uow: OffersUnitOfWork, actor: Actor, offer_id: int, today: date) -> dict[str, Any]:
+    """One of the team's offers (``OfferOut``); 404 otherwise (``team_offer``)."""
+    return offer_out(team_offer(uow, actor, offer_id), today)
 
 
 def list_team_offers(
-    session: Session,
+    uow: OffersUnitOfWork,
     actor: Actor,
     today: date,
     space_id: int | None = None,
@@ -291,14 +290,7 @@ def list_team_offers(
     """The team's offers, those to update first (``need_to_be_updated``), then newest first,
     one page at a time."""
     team_id = require_host(actor)
-    query = select(Offer).where(Offer.team_id == team_id, Offer.deleted_at.is_(None))
-    if space_id is not None:
-        query = query.where(Offer.space_id == space_id)
-    if status is not None:
-        query = query.where(Offer.status == status)
-    total = session.scalar(select(func.count()).select_from(query.subquery())) or 0
-    ordered = query.order_by(Offer.need_to_be_updated.desc(), Offer.id.desc())
-    rows = session.scalars(ordered.offset((page - 1) * per_page).limit(per_page)).all()
+    rows, total = uow.offers.team_page(team_id, space_id=space_id, status=status, page=page, per_page=per_page)
     return {"results": [offer_out(offer, today) for offer in rows], "total": total, "page": page, "per_page": per_page}
 
 
@@ -321,10 +313,10 @@ def _merged(offer: Offer, patch: dict[str, Any]) -> dict[str, Any]:
 
 
 def update(
-    session: Session, actor: Actor, offer_id: int, patch: dict[str, Any], today: date, lookups: Lookups
+    uow: OffersUnitOfWork, actor: Actor, offer_id: int, patch: dict[str, Any], today: date, lookups: Lookups
 ) -> dict[str, Any]:
     """Change any part of an offer; the whole result is validated as a new offer would be."""
-    offer = team_offer(session, actor, offer_id, lock=True)
+    offer = team_offer(uow, actor, offer_id, lock=True)
     body = parse(OfferBody, _merged(offer, patch))
     if "space_id" in patch or "reserved_for" in patch:
         body = _resolve_references(body, offer.team_id or 0, lookups)
@@ -334,13 +326,13 @@ def update(
     offer.school_year = SchoolYear.current(today).start_year
     recheck_update_need(offer, today)
     touch(offer)
-    emit(session, OFFER_UPDATED, snapshot(offer, today))
+    uow.emit(OFFER_UPDATED, snapshot(offer, today))
     return offer_out(offer, today)
 
 
-def delete(session: Session, actor: Actor, offer_id: int) -> None:
+def delete(uow: OffersUnitOfWork, actor: Actor, offer_id: int) -> None:
     """Remove an offer, unless pupils were already approved for it."""
-    offer = team_offer(session, actor, offer_id, lock=True)
+    offer = team_offer(uow, actor, offer_id, lock=True)
     if offer.approved_count > 0:
         raise conflict(
             "OFFER_HAS_APPROVED_PUPILS",
@@ -348,21 +340,20 @@ def delete(session: Session, actor: Actor, offer_id: int) -> None:
         )
     offer.deleted_at = utcnow()
     touch(offer)
-    emit(session, OFFER_DELETED, OfferDeleted(offer_id=offer.id, version=offer.version))
+    uow.emit(OFFER_DELETED, OfferDeleted(offer_id=offer.id, version=offer.version))
 
 
-def duplicate(session: Session, actor: Actor, offer_id: int, today: date) -> dict[str, Any]:
+def duplicate(uow: OffersUnitOfWork, actor: Actor, offer_id: int, today: date) -> dict[str, Any]:
     """A new, unpublished offer with the same content, for the host to edit and publish."""
-    source = team_offer(session, actor, offer_id)
+    source = team_offer(uow, actor, offer_id)
     copy = _new_team_offer(source.team_id, actor, parse(OfferBody, body_of(source)), published=False, today=today)
-    session.add(copy)
-    session.flush()
+    uow.offers.add(copy)
     return offer_out(copy, today)
 
 
-def publish(session: Session, actor: Actor, offer_id: int, today: date) -> dict[str, Any]:
+def publish(uow: OffersUnitOfWork, actor: Actor, offer_id: int, today: date) -> dict[str, Any]:
     """Show the offer to pupils again; its weeks must still be ahead."""
-    offer = team_offer(session, actor, offer_id, lock=True)
+    offer = team_offer(uow, actor, offer_id, lock=True)
     if offer.status == "published":
         raise conflict("ALREADY_PUBLISHED", "Cette offre est déjà publiée.")
     # Offers stored before the working-time rules applied to them can still be republished.
@@ -372,24 +363,24 @@ def publish(session: Session, actor: Actor, offer_id: int, today: date) -> dict[
     offer.school_year = SchoolYear.current(today).start_year
     recheck_update_need(offer, today)
     touch(offer)
-    emit(session, OFFER_PUBLISHED, snapshot(offer, today))
+    uow.emit(OFFER_PUBLISHED, snapshot(offer, today))
     return offer_out(offer, today)
 
 
-def unpublish(session: Session, actor: Actor, offer_id: int, today: date) -> dict[str, Any]:
+def unpublish(uow: OffersUnitOfWork, actor: Actor, offer_id: int, today: date) -> dict[str, Any]:
     """Hide the offer from pupils; the team keeps it."""
-    offer = team_offer(session, actor, offer_id, lock=True)
+    offer = team_offer(uow, actor, offer_id, lock=True)
     if offer.status != "published":
         raise conflict("NOT_PUBLISHED", "Cette offre n'est pas publiée.")
     offer.status = "unpublished"
     touch(offer)
-    emit(session, OFFER_UNPUBLISHED, snapshot(offer, today))
+    uow.emit(OFFER_UNPUBLISHED, snapshot(offer, today))
     return offer_out(offer, today)
 
 
-def preview(session: Session, actor: Actor | None, offer_id: int, today: date) -> dict[str, Any]:
+def preview(uow: OffersUnitOfWork, actor: Actor | None, offer_id: int, today: date) -> dict[str, Any]:
     """A published offer for anyone; the team's own offers in any status."""
-    offer = session.get(Offer, offer_id)
+    offer = uow.offers.get(offer_id)
     if offer is None or offer.deleted_at is not None:
         raise not_found("Offre introuvable.")
     if offer.status != "published" and not _is_member(actor, offer):

@@ -3,7 +3,8 @@
 A draft survives reloads and going back through the form's steps; submitting it validates
 it as a new offer would be and turns it into an unpublished offer (the host then presses
 « Publier »), or applies it to the offer it edits. A team's drafts are shared by its
-members and hidden from everyone else (404), as its offers are.
+members and hidden from everyone else (404), as its offers are. Like ``catalogue``, the use
+cases work through the caller's unit of work (``unit_of_work``).
 """
 
 from __future__ import annotations
@@ -12,7 +13,7 @@ import json
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import update
 from sqlalchemy.orm import Session
 
 from services.common.contracts.actors import Actor
@@ -21,6 +22,7 @@ from services.common.errors import not_found, validation_error
 from services.common.validation import parse
 from services.offers import catalogue
 from services.offers.models import OfferDraft
+from services.offers.unit_of_work import OffersUnitOfWork
 
 
 def content_problem(content: Any) -> str | None:
@@ -44,17 +46,17 @@ def draft_out(draft: OfferDraft) -> dict[str, Any]:
     ).model_dump(mode="json")
 
 
-def _team_draft(session: Session, actor: Actor, draft_id: int, *, lock: bool = False) -> OfferDraft:
+def _team_draft(uow: OffersUnitOfWork, actor: Actor, draft_id: int, *, lock: bool = False) -> OfferDraft:
     """The caller's team's draft; 404 for anyone else (as ``catalogue.team_offer``)."""
     team_id = catalogue.require_host(actor)
-    draft = session.get(OfferDraft, draft_id, with_for_update=True if lock else None)
+    draft = uow.drafts.get(draft_id, lock=lock)
     if draft is None or draft.team_id != team_id:
         raise not_found("Brouillon introuvable.")
     return draft
 
 
 def save(
-    session: Session, actor: Actor, draft_id: int | None, content: Any, offer_id: int | None, now: datetime
+    uow: OffersUnitOfWork, actor: Actor, draft_id: int | None, content: Any, offer_id: int | None, now: datetime
 ) -> dict[str, Any]:
     """Create a draft (``draft_id`` None) or replace the content of one of the team's drafts.
 
@@ -66,39 +68,35 @@ def save(
     if problem is not None:
         raise validation_error({"content": [problem]})
     if draft_id is not None:
-        draft = _team_draft(session, actor, draft_id, lock=True)
+        draft = _team_draft(uow, actor, draft_id, lock=True)
         draft.content = content
         draft.updated_at = now
         return draft_out(draft)
     if offer_id is not None:
-        offer = catalogue.team_offer(session, actor, offer_id)
+        offer = catalogue.team_offer(uow, actor, offer_id)
         if not content:
             content = catalogue.body_of(offer)
     draft = OfferDraft(
         team_id=team_id, created_by=actor.user_id, offer_id=offer_id, content=content, created_at=now, updated_at=now
     )
-    session.add(draft)
-    session.flush()
+    uow.drafts.add(draft)
     return draft_out(draft)
 
 
-def get(session: Session, actor: Actor, draft_id: int) -> dict[str, Any]:
-    return draft_out(_team_draft(session, actor, draft_id))
+def get(uow: OffersUnitOfWork, actor: Actor, draft_id: int) -> dict[str, Any]:
+    """One of the team's drafts (``OfferDraftOut``); 404 otherwise."""
+    return draft_out(_team_draft(uow, actor, draft_id))
 
 
-def listing(session: Session, actor: Actor) -> list[dict[str, Any]]:
+def listing(uow: OffersUnitOfWork, actor: Actor) -> list[dict[str, Any]]:
     """The team's drafts, the last saved first."""
     team_id = catalogue.require_host(actor)
-    drafts = session.scalars(
-        select(OfferDraft)
-        .where(OfferDraft.team_id == team_id)
-        .order_by(OfferDraft.updated_at.desc(), OfferDraft.id.desc())
-    ).all()
-    return [draft_out(draft) for draft in drafts]
+    return [draft_out(draft) for draft in uow.drafts.of_team(team_id)]
 
 
-def delete(session: Session, actor: Actor, draft_id: int) -> None:
-    session.delete(_team_draft(session, actor, draft_id, lock=True))
+def delete(uow: OffersUnitOfWork, actor: Actor, draft_id: int) -> None:
+    """Delete one of the team's drafts; 404 otherwise."""
+    uow.drafts.remove(_team_draft(uow, actor, draft_id, lock=True))
 
 
 def _whole_patch(body: OfferBody) -> dict[str, Any]:
@@ -113,19 +111,21 @@ def _whole_patch(body: OfferBody) -> dict[str, Any]:
     return patch
 
 
-def submit(session: Session, actor: Actor, draft_id: int, today: date, lookups: catalogue.Lookups) -> dict[str, Any]:
+def submit(
+    uow: OffersUnitOfWork, actor: Actor, draft_id: int, today: date, lookups: catalogue.Lookups
+) -> dict[str, Any]:
     """Validate the draft as ``create_offer`` does, make it an offer, and delete it.
 
     Without ``offer_id``: a new offer, unpublished. With it: that offer takes every field of
     the draft. Invalid content is a 422 naming each field, and nothing changes.
     """
-    draft = _team_draft(session, actor, draft_id, lock=True)
+    draft = _team_draft(uow, actor, draft_id, lock=True)
     body = parse(OfferBody, draft.content)
     if draft.offer_id is None:
-        answer = catalogue.create(session, actor, body, today, lookups, published=False)
+        answer = catalogue.create(uow, actor, body, today, lookups, published=False)
     else:
-        answer = catalogue.update(session, actor, draft.offer_id, _whole_patch(body), today, lookups)
-    session.delete(draft)
+        answer = catalogue.update(uow, actor, draft.offer_id, _whole_patch(body), today, lookups)
+    uow.drafts.remove(draft)
     return answer
 
 

@@ -12,29 +12,26 @@ import logging
 from datetime import date
 from typing import Any
 
-from sqlalchemy.orm import Session
-
 from services.common.contracts.conventions import OfferSeatsChanged
 from services.common.contracts.offers import OFFER_UPDATED, OfferForApplication
 from services.common.errors import not_found
-from services.common.outbox import emit
 from services.offers.catalogue import recheck_update_need, snapshot, touch
-from services.offers.models import Offer
 from services.offers.offer_mapping import flat_values
 from services.offers.rules import open_weeks
+from services.offers.unit_of_work import OffersUnitOfWork
 
 _log = logging.getLogger(__name__)
 
 DELETED = "deleted"
 
 
-def offer_for_application(session: Session, offer_id: int, today: date) -> dict[str, Any]:
+def offer_for_application(uow: OffersUnitOfWork, offer_id: int, today: date) -> dict[str, Any]:
     """The ``OfferForApplication`` of any offer, deleted ones included (status ``deleted``).
 
     Conventions decides what an application to an unpublished or deleted offer means, so
     every stored offer is answered; only an unknown id is ``NOT_FOUND``.
     """
-    offer = session.get(Offer, offer_id)
+    offer = uow.offers.get(offer_id)
     if offer is None:
         raise not_found(f"Offre introuvable (n° {offer_id}).")
     _, seconde_weeks = open_weeks(offer.college_weeks, offer.seconde_period, today)
@@ -48,7 +45,7 @@ def offer_for_application(session: Session, offer_id: int, today: date) -> dict[
     ).model_dump(mode="json")
 
 
-def apply_seats_changed(session: Session, data: dict[str, Any], today: date) -> bool:
+def apply_seats_changed(uow: OffersUnitOfWork, data: dict[str, Any], today: date) -> bool:
     """Store an offer's approved count unless a newer one is stored; True when applied.
 
     A changed count makes a new version of the offer, whose snapshot (``remaining_seats``)
@@ -57,7 +54,7 @@ def apply_seats_changed(session: Session, data: dict[str, Any], today: date) -> 
     change = OfferSeatsChanged.model_validate(data)
     # Locked (on PostgreSQL) so that two counts of one offer handled at once are applied
     # one after the other: each sees the sequence the other stored.
-    offer = session.get(Offer, change.offer_id, with_for_update=True)
+    offer = uow.offers.get(change.offer_id, lock=True)
     if offer is None:
         _log.warning("seat count for unknown offer %s ignored", change.offer_id)
         return False
@@ -85,5 +82,5 @@ def apply_seats_changed(session: Session, data: dict[str, Any], today: date) -> 
     # A seat freed (a cancelled convention) puts an offer marked « complète » back in the search.
     recheck_update_need(offer, today)
     touch(offer)
-    emit(session, OFFER_UPDATED, snapshot(offer, today))
+    uow.emit(OFFER_UPDATED, snapshot(offer, today))
     return True

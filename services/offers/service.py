@@ -22,6 +22,7 @@ from services.common.school_calendar import SchoolYear, today_in_paris
 from services.common.validation import parse
 from services.offers import catalogue, drafts, partner, review, seats, statistics, team_moves
 from services.offers.models import OutboxMessage, ProcessedEvent
+from services.offers.unit_of_work import SqlUnitOfWork, opened
 
 # How often the review pass runs (seconds): marking an offer a little late only delays its email.
 REVIEW_INTERVAL = env_float("OFFERS_REVIEW_INTERVAL", 3600)
@@ -44,13 +45,13 @@ class OffersService(Pingable):
     @rpc
     def create_offer(self, actor: dict[str, Any], body: dict[str, Any], idempotency_key: str | None = None) -> dict:
         offer = parse(OfferBody, body)
-        with self.db.transaction() as session:
-            return catalogue.create(session, Actor(**actor), offer, today_in_paris(), self._lookups(), idempotency_key)
+        with opened(self.db.transaction) as uow:
+            return catalogue.create(uow, Actor(**actor), offer, today_in_paris(), self._lookups(), idempotency_key)
 
     @rpc
     def get_offer(self, actor: dict[str, Any], offer_id: int) -> dict[str, Any]:
-        with self.db.transaction() as session:
-            return catalogue.get(session, Actor(**actor), offer_id, today_in_paris())
+        with opened(self.db.transaction) as uow:
+            return catalogue.get(uow, Actor(**actor), offer_id, today_in_paris())
 
     @rpc
     def list_offers(
@@ -61,40 +62,38 @@ class OffersService(Pingable):
         page: int = 1,
         per_page: int = catalogue.PER_PAGE,
     ) -> dict[str, Any]:
-        with self.db.transaction() as session:
-            return catalogue.list_team_offers(
-                session, Actor(**actor), today_in_paris(), space_id, status, page, per_page
-            )
+        with opened(self.db.transaction) as uow:
+            return catalogue.list_team_offers(uow, Actor(**actor), today_in_paris(), space_id, status, page, per_page)
 
     @rpc
     def update_offer(self, actor: dict[str, Any], offer_id: int, patch: dict[str, Any]) -> dict[str, Any]:
-        with self.db.transaction() as session:
-            return catalogue.update(session, Actor(**actor), offer_id, patch, today_in_paris(), self._lookups())
+        with opened(self.db.transaction) as uow:
+            return catalogue.update(uow, Actor(**actor), offer_id, patch, today_in_paris(), self._lookups())
 
     @rpc
     def delete_offer(self, actor: dict[str, Any], offer_id: int) -> None:
-        with self.db.transaction() as session:
-            catalogue.delete(session, Actor(**actor), offer_id)
+        with opened(self.db.transaction) as uow:
+            catalogue.delete(uow, Actor(**actor), offer_id)
 
     @rpc
     def duplicate_offer(self, actor: dict[str, Any], offer_id: int) -> dict[str, Any]:
-        with self.db.transaction() as session:
-            return catalogue.duplicate(session, Actor(**actor), offer_id, today_in_paris())
+        with opened(self.db.transaction) as uow:
+            return catalogue.duplicate(uow, Actor(**actor), offer_id, today_in_paris())
 
     @rpc
     def publish_offer(self, actor: dict[str, Any], offer_id: int) -> dict[str, Any]:
-        with self.db.transaction() as session:
-            return catalogue.publish(session, Actor(**actor), offer_id, today_in_paris())
+        with opened(self.db.transaction) as uow:
+            return catalogue.publish(uow, Actor(**actor), offer_id, today_in_paris())
 
     @rpc
     def unpublish_offer(self, actor: dict[str, Any], offer_id: int) -> dict[str, Any]:
-        with self.db.transaction() as session:
-            return catalogue.unpublish(session, Actor(**actor), offer_id, today_in_paris())
+        with opened(self.db.transaction) as uow:
+            return catalogue.unpublish(uow, Actor(**actor), offer_id, today_in_paris())
 
     @rpc
     def preview_offer(self, actor: dict[str, Any] | None, offer_id: int) -> dict[str, Any]:
-        with self.db.transaction() as session:
-            return catalogue.preview(session, Actor(**actor) if actor else None, offer_id, today_in_paris())
+        with opened(self.db.transaction) as uow:
+            return catalogue.preview(uow, Actor(**actor) if actor else None, offer_id, today_in_paris())
 
     # -- drafts (« brouillons ») of the offer form ---------------------------------------------
 
@@ -103,30 +102,30 @@ class OffersService(Pingable):
         self, actor: dict[str, Any], draft_id: int | None, content: dict[str, Any], offer_id: int | None = None
     ) -> dict[str, Any]:
         """``OfferDraftOut``: a new draft (``draft_id`` None; of ``offer_id`` when given) or new content."""
-        with self.db.transaction() as session:
-            return drafts.save(session, Actor(**actor), draft_id, content, offer_id, utcnow())
+        with opened(self.db.transaction) as uow:
+            return drafts.save(uow, Actor(**actor), draft_id, content, offer_id, utcnow())
 
     @rpc
     def get_offer_draft(self, actor: dict[str, Any], draft_id: int) -> dict[str, Any]:
-        with self.db.transaction() as session:
-            return drafts.get(session, Actor(**actor), draft_id)
+        with opened(self.db.transaction) as uow:
+            return drafts.get(uow, Actor(**actor), draft_id)
 
     @rpc
     def list_offer_drafts(self, actor: dict[str, Any]) -> list[dict[str, Any]]:
         """The team's drafts, the last saved first."""
-        with self.db.transaction() as session:
-            return drafts.listing(session, Actor(**actor))
+        with opened(self.db.transaction) as uow:
+            return drafts.listing(uow, Actor(**actor))
 
     @rpc
     def delete_offer_draft(self, actor: dict[str, Any], draft_id: int) -> None:
-        with self.db.transaction() as session:
-            drafts.delete(session, Actor(**actor), draft_id)
+        with opened(self.db.transaction) as uow:
+            drafts.delete(uow, Actor(**actor), draft_id)
 
     @rpc
     def submit_offer_draft(self, actor: dict[str, Any], draft_id: int) -> dict[str, Any]:
         """``OfferOut``: a new unpublished offer, or the edited offer; the draft is deleted."""
-        with self.db.transaction() as session:
-            return drafts.submit(session, Actor(**actor), draft_id, today_in_paris(), self._lookups())
+        with opened(self.db.transaction) as uow:
+            return drafts.submit(uow, Actor(**actor), draft_id, today_in_paris(), self._lookups())
 
     # -- partner API v2: operators' offers, keyed by their remote_id -----------------------
 
@@ -152,8 +151,12 @@ class OffersService(Pingable):
 
     @rpc
     def partner_search(self, operator_id: int, params: dict[str, Any]) -> dict[str, Any]:
+        """Matching's index finds the page's offers (asked before the transaction: no connection
+        is held during the call); their content is read here."""
+        page = params.get("page") or 1
+        found = self.matching.partner_search_ids({**params, "page": page, "per_page": partner.PER_PAGE})
         with self.db.transaction() as session:
-            return partner.search(session, operator_id, params, today_in_paris(), Settings.from_env().public_url)
+            return partner.search(session, operator_id, found, page, today_in_paris(), Settings.from_env().public_url)
 
     # -- administrators' figures -----------------------------------------------------------------
 
@@ -168,13 +171,13 @@ class OffersService(Pingable):
     @rpc
     def offer_for_application(self, offer_id: int) -> dict[str, Any]:
         """``OfferForApplication`` of any offer (``status`` "deleted" once deleted); 404 when unknown."""
-        with self.db.transaction() as session:
-            return seats.offer_for_application(session, offer_id, today_in_paris())
+        with opened(self.db.transaction) as uow:
+            return seats.offer_for_application(uow, offer_id, today_in_paris())
 
     @reliable_handler("conventions", OFFER_SEATS_CHANGED)
     @once_per_event
     def on_offer_seats_changed(self, session: Session, event: dict[str, Any]) -> None:
-        seats.apply_seats_changed(session, event["data"], today_in_paris())
+        seats.apply_seats_changed(SqlUnitOfWork(session), event["data"], today_in_paris())
 
     # -- teams and spaces (identity): offers follow the spaces they are filed in ---------------
 
