@@ -20,8 +20,8 @@ QUEUE_TYPES = ("classic", "quorum")
 
 UNLIMITED_DELIVERIES = 1_000_000
 """``x-delivery-limit`` of a quorum queue whose messages may come back any number of times:
-RabbitMQ 4 drops a message after 20 returns by default (3.x has no default), and ``-1``, its
-"no limit", is not understood the same way by 3.x."""
+RabbitMQ 4 drops a message after 20 returns by default (3.x has no default); a large number
+means the same to both."""
 
 
 def queue_type() -> str:
@@ -34,21 +34,21 @@ def queue_type() -> str:
     return value
 
 
-def durable_queue_arguments(delivery_limit: int = UNLIMITED_DELIVERIES, **quorum_arguments: Any) -> dict[str, Any]:
+def durable_queue_arguments(delivery_limit: int = UNLIMITED_DELIVERIES) -> dict[str, Any]:
     """The ``queue_arguments`` of a durable queue of the services under ``AMQP_QUEUE_TYPE``: none
-    for a classic queue; for a quorum queue its type, ``delivery_limit`` (returns after which the
-    broker takes a message away) and ``quorum_arguments`` (``x-...`` arguments of quorum queues only)."""
+    for a classic queue; for a quorum queue its type and ``delivery_limit``, the returns after
+    which the broker drops a message. Both are fixed when the queue is first declared: the broker
+    refuses a declaration that differs (README, Capacity plan)."""
     if queue_type() == "classic":
         return {}
-    return {"x-queue-type": "quorum", "x-delivery-limit": delivery_limit, **quorum_arguments}
+    return {"x-queue-type": "quorum", "x-delivery-limit": delivery_limit}
 
 
-def with_queue_type(queue: Queue, delivery_limit: int = UNLIMITED_DELIVERIES, **quorum_arguments: Any) -> Queue:
+def with_queue_type(queue: Queue, delivery_limit: int = UNLIMITED_DELIVERIES) -> Queue:
     """``queue`` (changed in place, before it is declared) with ``durable_queue_arguments``, when it
     is durable and neither exclusive nor auto-delete: the others stay classic whatever the setting."""
     if queue.durable and not queue.exclusive and not queue.auto_delete:
-        arguments = durable_queue_arguments(delivery_limit, **quorum_arguments)
-        queue.queue_arguments = {**(queue.queue_arguments or {}), **arguments}
+        queue.queue_arguments = {**(queue.queue_arguments or {}), **durable_queue_arguments(delivery_limit)}
     return queue
 
 

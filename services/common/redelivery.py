@@ -19,7 +19,7 @@ replayed once mended. On a classic queue attempts are counted per process (a cla
 counts no deliveries): a restart starts the count again, which only delays the dead-lettering.
 On a quorum queue (``AMQP_QUEUE_TYPE=quorum``) the broker counts the returns of a message
 (``x-delivery-count``), across restarts and replicas, and the count starts from it; the queue's
-``x-delivery-limit`` (``delivery_limit()``) is set well above ``MAX_ATTEMPTS`` so that the broker
+``x-delivery-limit`` (``DELIVERY_LIMIT``) is set well above ``MAX_ATTEMPTS`` so that the broker
 never drops an event before the handler has dead-lettered it (RabbitMQ 4 drops after 20 by
 default, with no dead-letter route: lost).
 """
@@ -49,10 +49,13 @@ MAX_ATTEMPTS = 30
 """Deliveries of one event to one handler before a transient error dead-letters it: with the
 pause, about a minute, longer than a service's restart or a database's failover."""
 
-DELIVERY_LIMIT_FACTOR = 4
-"""A quorum handler queue's ``x-delivery-limit`` is this many times ``MAX_ATTEMPTS``: room for the
-returns the handler does not see fail (a process stopped or killed holding prefetched events,
-which RabbitMQ before 4.3 counts too)."""
+DELIVERY_LIMIT = 120
+"""``x-delivery-limit`` of a quorum handler queue: returns of one event after which the broker
+drops it. Four times ``MAX_ATTEMPTS``, room for the returns the handler does not see fail (a
+process stopped or killed holding prefetched events, which RabbitMQ before 4.3 counts too).
+A number, not computed from ``MAX_ATTEMPTS``: a queue's arguments are fixed when it is first
+declared, and the broker refuses a declaration with another value (like a change of type,
+README's Capacity plan); ``MAX_ATTEMPTS`` may change below it (``tests/unit/test_queue_types.py``)."""
 
 # (handler, event id) -> failed deliveries so far, in this process (or as the broker counted them)
 _attempts: dict[tuple[str, str], int] = {}
@@ -143,11 +146,6 @@ def requeues_while_unavailable(handler: Callable[..., Any]) -> bool:
     return getattr(handler, _MARK, False) is True
 
 
-def delivery_limit() -> int:
-    """``x-delivery-limit`` of a quorum handler queue (see ``DELIVERY_LIMIT_FACTOR``)."""
-    return DELIVERY_LIMIT_FACTOR * MAX_ATTEMPTS
-
-
 class ReliableEventHandler(EventHandler):
     """nameko's ``EventHandler`` whose durable queue has the type of ``AMQP_QUEUE_TYPE``
     (``services.common.broker``), and whose attempts count from the broker's on a quorum queue.
@@ -158,7 +156,7 @@ class ReliableEventHandler(EventHandler):
 
     def setup(self) -> None:
         super().setup()
-        broker.with_queue_type(self.queue, delivery_limit=delivery_limit())
+        broker.with_queue_type(self.queue, delivery_limit=DELIVERY_LIMIT)
 
     def handle_message(self, body: Any, message: Any) -> None:
         # Only a quorum queue sets the header: the returns of this message so far, counted by the
