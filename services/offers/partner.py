@@ -29,8 +29,8 @@ from services.common.sectors import SECTORS
 from services.common.text import fold
 from services.offers.catalogue import snapshot, touch
 from services.offers.models import Offer
-from services.offers.offer_mapping import COLUMN_OF
-from services.offers.partner_payload import UNSET, check
+from services.offers.offer_mapping import apply, body_of
+from services.offers.partner_payload import Command, PartnerOfferBody, command_of
 from services.offers.rules import open_weeks
 
 PER_PAGE = 30
@@ -131,49 +131,30 @@ def _page(
     }
 
 
-# The v2 payload's names (as ``partner_payload.check`` gives them) in the offer's body: the one
-# mapping (``offer_mapping``) says where each is stored.
-_BODY_PATHS: dict[str, tuple[str, ...]] = {
-    "title": ("title",),
-    "description": ("description",),
-    "sector": ("sector",),
-    "employer_name": ("employer", "name"),
-    "employer_description": ("employer", "description"),
-    "employer_website": ("employer", "website"),
-    "is_public": ("employer", "is_public"),
-    "street": ("place", "street"),
-    "zipcode": ("place", "zipcode"),
-    "city": ("place", "city"),
-    "latitude": ("place", "latitude"),
-    "longitude": ("place", "longitude"),
-    "max_candidates": ("max_candidates",),
-    "grades": ("grades",),
-    "seconde_period": ("seconde_period",),
-    "college_weeks": ("college_weeks",),
-    "daily_hours": ("daily_hours",),
-    "lunch_break": ("lunch_break",),
-    "rep": ("reserved_for", "rep"),
-    "qpv": ("reserved_for", "qpv"),
-}
-# What only partners' offers have (hosts describe accessibility in workspace_accessibility).
-_PARTNER_ONLY = ("remote_id", "permalink", "handicap_accessible")
+def _store(offer: Offer, body: PartnerOfferBody) -> None:
+    """The command's content in the row, through the one mapping of hosts' offers too."""
+    apply(offer, body)
+    offer.lunch_break = body.lunch_break or ""  # the column keeps "" for none
+    offer.remote_id, offer.permalink = body.remote_id, body.permalink
+    offer.handicap_accessible = body.handicap_accessible
 
 
-def _apply(offer: Offer, values: dict[str, Any]) -> None:
-    for name, value in values.items():
-        if name in _BODY_PATHS:
-            setattr(offer, COLUMN_OF[_BODY_PATHS[name]], value)
-        elif name in _PARTNER_ONLY:
-            setattr(offer, name, value)
-
-
-def _set_publication(offer: Offer, published_at: Any) -> None:
-    if published_at is UNSET:
+def _set_publication(offer: Offer, command: Command) -> None:
+    """``published_at`` null unpublishes, an instant publishes then; absent changes nothing."""
+    if not command.says_publication:
         return
+    published_at = command.body.published_at
     if published_at is None:
         offer.status, offer.published_at = "unpublished", None
     else:
         offer.status, offer.published_at = "published", published_at
+
+
+def _stored(offer: Offer) -> dict[str, Any]:
+    """The offer as a v1 command's fields, for a change to start from."""
+    body = body_of(offer)
+    body.update(remote_id=offer.remote_id, permalink=offer.permalink, handicap_accessible=offer.handicap_accessible)
+    return body
 
 
 def _find(session: Session, operator_id: int, remote_id: str, include_destroyed: bool = False) -> Offer:
@@ -189,20 +170,20 @@ def _find(session: Session, operator_id: int, remote_id: str, include_destroyed:
 
 
 def create(session: Session, operator_id: int, payload: Any, today: date) -> dict[str, Any]:
-    """A new offer of the operator; its ``remote_id`` must be new for that operator."""
-    values = check(payload, creating=True, today=today)
-    taken = session.scalar(
-        select(Offer.id).where(Offer.operator_id == operator_id, Offer.remote_id == values["remote_id"])
-    )
+    """A new offer of the operator (the v1 command of its payload); its ``remote_id`` must be
+    new for that operator."""
+    command = command_of(payload, None, today)
+    remote_id = command.body.remote_id
+    taken = session.scalar(select(Offer.id).where(Offer.operator_id == operator_id, Offer.remote_id == remote_id))
     if taken is not None:
-        raise partner_errors.duplicate_api(f"api with this remote_id ({values['remote_id']}) already exists")
+        raise partner_errors.duplicate_api(f"api with this remote_id ({remote_id}) already exists")
     now = utcnow()
     offer = Offer(
         created_by=operator_id, operator_id=operator_id, status="published", version=1, created_at=now,
-        updated_at=now, published_at=now, approved_count=0, daily_hours={}, lunch_break="", employer_siret=None,
+        updated_at=now, published_at=now, approved_count=0,
     )  # fmt: skip
-    _apply(offer, values)
-    _set_publication(offer, values.pop("published_at"))
+    _store(offer, command.body)
+    _set_publication(offer, command)
     session.add(offer)
     session.flush()
     if offer.status == "published":
@@ -213,12 +194,12 @@ def create(session: Session, operator_id: int, payload: Any, today: date) -> dic
 def update(session: Session, operator_id: int, remote_id: str, payload: Any, today: date) -> dict[str, Any]:
     """Change the given fields; ``published_at: null`` unpublishes, a date republishes."""
     offer = _find(session, operator_id, remote_id)
-    values = check(payload, creating=False, today=today)
-    if "remote_id" in values and values["remote_id"] != remote_id:
+    command = command_of(payload, _stored(offer), today, offer.approved_count)
+    if command.body.remote_id != remote_id:
         raise partner_errors.validation_error({"remote_id": ["cannot be changed"]})
     was_published = offer.status == "published"
-    _apply(offer, values)
-    _set_publication(offer, values.pop("published_at", UNSET))
+    _store(offer, command.body)
+    _set_publication(offer, command)
     touch(offer)
     if offer.status == "published":
         emit(session, OFFER_UPDATED if was_published else OFFER_PUBLISHED, snapshot(offer, today))

@@ -1,32 +1,103 @@
-"""The partner API v2 offer payload, checked as the national platform checks it.
+"""The partner API v2 offer payload, turned into the v1 command: ``PartnerOfferBody``.
 
-Messages are the national API's own English texts ("Missing title"): existing partner
-clients may display or match them. No storage and no bus here.
+``PartnerOfferBody`` is ``OfferBody`` (the body hosts send through /api/v1 and the web form,
+with all its checks, and ``rules.offer_problems`` after it) plus what only partners' offers
+carry. Three parts of a host's offer do not exist in the national API, so a partner's offer
+goes without them: the employer's SIRET, the daily hours (optional) and the lunch break
+(optional). Errors come back in v1's terms; ``partner_translation`` gives them the national
+API's codes, fields and messages. No storage and no bus here.
 """
 
 from __future__ import annotations
 
-import re
-from datetime import date, datetime
-from typing import Any
+from datetime import date
+from typing import Annotated, Any, NamedTuple
+
+from pydantic import AfterValidator, AwareDatetime, Field, HttpUrl, TypeAdapter, ValidationError, field_validator
+from pydantic_core import PydanticCustomError
 
 from services.common import partner_errors
-from services.common.contracts.offers import COLLEGE_GRADES, SECTOR_PATTERN, normalize_time
+from services.common.contracts.offers import COLLEGE_GRADES, DailyHours, Employer, OfferBody
+from services.common.errors import DomainError
 from services.common.school_calendar import SchoolYear, Week
-from services.offers.rules import college_week_problems
+from services.common.validation import unstorable_values
+from services.offers.partner_translation import (
+    BAD_WEEK_FORMAT,
+    MIXED_GRADES,
+    SECONDE_WEEKS_MISSING,
+    V1_PATH,
+    v2_fields,
+    v2_fields_of,
+)
+from services.offers.rules import offer_problems
 
-REQUIRED = ("title", "description", "employer_name", "employer_description", "street", "zipcode", "city",
-            "remote_id", "permalink")  # fmt: skip
 GRADES = ("quatrieme", "troisieme", "seconde")
-DAYS = ("lundi", "mardi", "mercredi", "jeudi", "vendredi", "samedi")
-LIMITS = {"title": 150, "description": 1500, "employer_name": 150, "employer_description": 1500, "street": 300,
-          "city": 150, "remote_id": 200, "permalink": 500, "employer_website": 500, "lunch_break": 250}  # fmt: skip
-_URL = re.compile(r"^https?://\S+$")
-_UNSET = object()
+_URL = TypeAdapter(HttpUrl)
+# What a partner's offer is when the payload that creates it does not say (the national API's defaults).
+CREATION_DEFAULTS: dict[str, Any] = {
+    "max_candidates": 1,
+    "is_public": False,
+    "rep": False,
+    "qpv": False,
+    "handicap_accessible": False,
+    "grades": ["troisieme"],
+}
+
+
+def _url_text(value: str) -> str:
+    """An address checked as v1 checks one (``HttpUrl``), kept as the partner wrote it: the
+    national API answers it unchanged (``http://google.fr``, not ``http://google.fr/``)."""
+    try:
+        _URL.validate_python(value)
+    except ValidationError:
+        raise PydanticCustomError("url_parsing", "Adresse web invalide.") from None
+    return value
+
+
+UrlText = Annotated[str, Field(max_length=500), AfterValidator(_url_text)]
+
+
+class PartnerEmployer(Employer):
+    """The employer of a partner's offer: no SIRET (the national API has none), a description."""
+
+    siret: None = None  # type: ignore[assignment]
+    description: str = Field(min_length=1, max_length=1500)
+    website: UrlText | None = None  # type: ignore[assignment]
+
+    @field_validator("siret")
+    @classmethod
+    def _siret(cls, value: None) -> None:  # type: ignore[override]
+        return value
+
+
+class PartnerOfferBody(OfferBody):
+    """A partner's offer as the v1 command, with the fields only partners' offers have."""
+
+    employer: PartnerEmployer
+    daily_hours: DailyHours = Field(default_factory=dict)
+    lunch_break: str | None = Field(default=None, min_length=8, max_length=250)  # type: ignore[assignment]
+    remote_id: str = Field(min_length=1, max_length=200)
+    permalink: UrlText
+    handicap_accessible: bool = False
+    # Absent: published now; null: unpublished; an instant: published then.
+    published_at: AwareDatetime | None = None
+
+
+class Command(NamedTuple):
+    """The checked command and whether the payload said anything of publication."""
+
+    body: PartnerOfferBody
+    says_publication: bool
 
 
 def _blank(value: Any) -> bool:
     return value is None or (isinstance(value, str) and not value.strip())
+
+
+def _put(body: dict[str, Any], path: tuple[str, ...], value: Any) -> None:
+    for key in path[:-1]:
+        body = body.setdefault(key, {})
+    body[path[-1]] = value
 
 
 def _weeks(raw: Any) -> list[Week]:
@@ -37,138 +108,84 @@ def _weeks(raw: Any) -> list[Week]:
         try:
             weeks.append(Week.parse(str(text)))
         except ValueError:
-            raise partner_errors.bad_argument(f"bad week format: {text}, expecting ISO 8601 format") from None
+            raise partner_errors.bad_argument(BAD_WEEK_FORMAT.format(week=text)) from None
     return sorted(set(weeks))
 
 
-def check(payload: Any, creating: bool, today: date) -> dict[str, Any]:
-    """The checked fields of ``payload`` (``{"internship_offer": {...}}``'s inside).
+def _grades_and_weeks(grades: Any, raw_weeks: Any, today: date) -> dict[str, Any]:
+    """The v1 ``grades``, ``college_weeks`` and ``seconde_period`` of v2's grades and weeks.
 
-    Raises the national API's errors: VALIDATION_ERROR (field → messages), BAD_ARGUMENT
-    (a week's format), WRONG_PARAMS (grades that mix collège and lycée, a seconde offer
-    without both weeks of the period).
+    Raises what the national API checks before anything else of the offer: the weeks' format
+    and presence, grades mixing collège and lycée, a seconde offer without both weeks of the
+    period (v1's form may take either week alone; the national API may not).
+    """
+    if not isinstance(grades, list) or any(grade not in GRADES for grade in grades):
+        # v1 names the unknown grade; the weeks wait for grades it can read.
+        return {"grades": grades}
+    if "seconde" in grades and any(grade in COLLEGE_GRADES for grade in grades):
+        raise partner_errors.wrong_params(MIXED_GRADES)
+    weeks = _weeks(raw_weeks)
+    if "seconde" in grades:
+        period = SchoolYear.current(today).seconde
+        if [period.week_1, period.week_2] != weeks:
+            raise partner_errors.wrong_params(SECONDE_WEEKS_MISSING)
+        return {"grades": grades, "seconde_period": "two_weeks", "college_weeks": None}
+    return {"grades": grades, "seconde_period": None, "college_weeks": [str(week) for week in weeks]}
+
+
+def _validated(body: dict[str, Any]) -> PartnerOfferBody:
+    try:
+        command = PartnerOfferBody.model_validate(body)
+    except ValidationError as exc:
+        raise partner_errors.validation_error(v2_fields_of(exc)) from None
+    unstorable = unstorable_values(command)
+    if unstorable:
+        raise partner_errors.validation_error(v2_fields(unstorable))
+    return command
+
+
+def command_of(payload: Any, stored: dict[str, Any] | None, today: date, approved: int = 0) -> Command:
+    """The v1 command of ``payload`` (``{"internship_offer": {...}}``'s inside).
+
+    ``stored``: None to create; to update, the offer's v1 body (``offer_mapping.body_of``)
+    and its partner fields, which the payload's fields replace; ``approved``: its pupils
+    already approved (its seats may not go below). Raises the national API's
+    errors, in its order: VALIDATION_ERROR for the fields one by one, then BAD_ARGUMENT or
+    WRONG_PARAMS for the weeks and grades, then VALIDATION_ERROR for v1's rules
+    (``rules.offer_problems``: past weeks, reservations that do not fit the grades...).
     """
     if not isinstance(payload, dict) or not payload:
         raise partner_errors.bad_payload()
-    problems: dict[str, list[str]] = {}
-    values: dict[str, Any] = {}
+    creating = stored is None
+    given = {**CREATION_DEFAULTS, **payload} if creating else payload
+    body: dict[str, Any] = {} if stored is None else dict(stored)
+    for part in ("employer", "place", "reserved_for"):
+        body[part] = dict(body.get(part) or {})
+    for name, path in V1_PATH.items():
+        if name in given:
+            _put(body, path, given[name])
+    # Sent empty, or stored empty (a partner's offer without a lunch break): none.
+    if _blank(body["employer"].get("website")):
+        body["employer"]["website"] = None
+    if _blank(body.get("lunch_break")):
+        body["lunch_break"] = None
+    if "coordinates" in given:
+        coordinates = given["coordinates"] if isinstance(given["coordinates"], dict) else {}
+        body["place"]["latitude"] = coordinates.get("latitude")
+        body["place"]["longitude"] = coordinates.get("longitude")
 
-    def given(name: str) -> bool:
-        return name in payload
-
-    for name in REQUIRED:
-        if creating or given(name):
-            value = payload.get(name)
-            if _blank(value):
-                message = "doit être rempli(e)" if name == "employer_description" else f"Missing {name}"
-                problems.setdefault(name, []).append(message)
-            else:
-                values[name] = str(value).strip()
-    for name, limit in LIMITS.items():
-        if name in values and len(values[name]) > limit:
-            problems.setdefault(name, []).append(
-                f"{name.replace('_', ' ').capitalize()} too long, allowed up to {limit} chars"
-            )
-    if "zipcode" in values and not re.fullmatch(r"\d{5}", values["zipcode"]):
-        problems.setdefault("zipcode", []).append("is invalid")
-    elif "zipcode" in problems:
-        problems["zipcode"].append("is invalid")
-    if "permalink" in values and not _URL.match(values["permalink"]):
-        problems.setdefault("permalink", []).append("is invalid")
-
-    if creating or given("coordinates"):
-        coordinates = payload.get("coordinates")
+    weeks_error: DomainError | None = None
+    if creating or "grades" in given or "weeks" in given:
+        grades = given.get("grades") or (body.get("grades") if not creating else None) or ["troisieme"]
         try:
-            latitude, longitude = float(coordinates["latitude"]), float(coordinates["longitude"])
-            if not (-90 <= latitude <= 90 and -180 <= longitude <= 180):
-                raise ValueError
-            values["latitude"], values["longitude"] = latitude, longitude
-        except (TypeError, KeyError, ValueError):
-            problems.setdefault("coordinates", []).append("Missing coordinates")
-    if creating or given("sector_uuid"):
-        sector = payload.get("sector_uuid")
-        if _blank(sector) or not re.fullmatch(SECTOR_PATTERN, str(sector)):
-            problems.setdefault("sector", []).append("Missing sector")
-        else:
-            values["sector"] = str(sector)
-    for name in ("employer_website", "lunch_break"):
-        if given(name):
-            values[name] = None if _blank(payload[name]) else str(payload[name]).strip()
-    if values.get("employer_website") and not _URL.match(values["employer_website"]):
-        problems.setdefault("employer_website", []).append("is invalid")
-    if creating or given("max_candidates"):
-        raw = payload.get("max_candidates", 1)
-        if not isinstance(raw, int) or isinstance(raw, bool) or not 1 <= raw <= 6000:
-            problems.setdefault("max_candidates", []).append("must be between 1 and 6000")
-        else:
-            values["max_candidates"] = raw
-    for name in ("is_public", "rep", "qpv", "handicap_accessible"):
-        if creating or given(name):
-            raw = payload.get(name, False)
-            if not isinstance(raw, bool):
-                problems.setdefault(name, []).append("must be true or false")
-            else:
-                values[name] = raw
-    if given("daily_hours"):
-        values["daily_hours"] = _daily_hours(payload["daily_hours"], problems)
-    if creating or given("published_at"):
-        values["published_at"] = _published_at(payload.get("published_at", _UNSET), problems)
+            body.update(_grades_and_weeks(grades, given.get("weeks"), today))
+        except DomainError as exc:  # told once the fields one by one are right
+            weeks_error = exc
+            body.setdefault("grades", ["troisieme"])
+    command = _validated(body)
+    if weeks_error is not None:
+        raise weeks_error
+    problems = offer_problems(command, today, approved)
     if problems:
-        raise partner_errors.validation_error(problems)
-
-    if creating or given("grades") or given("weeks"):
-        grades = payload.get("grades") or ["troisieme"]
-        if not isinstance(grades, list) or any(grade not in GRADES for grade in grades):
-            raise partner_errors.validation_error({"grades": ["must be among quatrieme, troisieme, seconde"]})
-        if "seconde" in grades and any(grade in COLLEGE_GRADES for grade in grades):
-            raise partner_errors.wrong_params("Grades must be either college or lycee, not both")
-        weeks = _weeks(payload.get("weeks"))
-        values["grades"] = sorted(set(grades), key=GRADES.index)
-        year = SchoolYear.current(today)
-        if "seconde" in grades:
-            period = year.seconde
-            if [period.week_1, period.week_2] != weeks:
-                raise partner_errors.wrong_params("All mandatory weeks must be included for seconde grade")
-            values["seconde_period"], values["college_weeks"] = "two_weeks", None
-        else:
-            messages = college_week_problems([str(week) for week in weeks], year, today)
-            if messages:
-                raise partner_errors.validation_error({"weeks": messages})
-            values["seconde_period"], values["college_weeks"] = None, [str(week) for week in weeks]
-    return values
-
-
-def _daily_hours(raw: Any, problems: dict[str, list[str]]) -> dict[str, list[str]]:
-    hours: dict[str, list[str]] = {}
-    if not isinstance(raw, dict):
-        problems.setdefault("daily_hours", []).append("is invalid")
-        return hours
-    for day, span in raw.items():
-        try:
-            if day not in DAYS or not isinstance(span, list) or len(span) != 2:
-                raise ValueError
-            start, end = normalize_time(str(span[0])), normalize_time(str(span[1]))
-            if start >= end:
-                raise ValueError
-            hours[day] = [start, end]
-        except ValueError:
-            problems.setdefault("daily_hours", []).append(f"{day}: is invalid")
-    return hours
-
-
-def _published_at(raw: Any, problems: dict[str, list[str]]) -> datetime | object | None:
-    """``_UNSET`` when absent (publish now), None to unpublish, else the given instant."""
-    if raw is _UNSET or raw is None:
-        return raw
-    try:
-        instant = datetime.fromisoformat(str(raw).replace("Z", "+00:00"))
-    except ValueError:
-        problems.setdefault("published_at", []).append("is invalid")
-        return None
-    if instant.tzinfo is None:
-        problems.setdefault("published_at", []).append("must have a time zone")
-        return None
-    return instant
-
-
-UNSET = _UNSET
+        raise partner_errors.validation_error(v2_fields(problems))
+    return Command(command, "published_at" in payload)
