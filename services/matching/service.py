@@ -19,7 +19,15 @@ from services.common.idempotency import idempotent_by_design, once_per_event
 from services.common.redelivery import reliable_handler
 from services.common.school_calendar import today_in_paris
 from services.common.validation import parse
-from services.matching import favourites, highlighting, offer_projection, offer_search, offer_views, schools
+from services.matching import (
+    favourites,
+    highlighting,
+    offer_projection,
+    offer_search,
+    offer_views,
+    partner_search,
+    schools,
+)
 from services.matching.index_provider import OfferIndexProvider
 from services.matching.models import OutboxMessage, ProcessedEvent
 
@@ -92,6 +100,12 @@ class MatchingService(Pingable):
         with self.db.transaction() as session:
             caller = Actor(**actor) if actor else None
             return offer_search.search(session, self.offer_index, caller, query, today_in_paris())
+
+    @rpc
+    def partner_search_ids(self, params: dict[str, Any]) -> dict[str, Any]:
+        """``{total, offer_ids}``: the page of the partner API v2's search, as ids in the answer's
+        order (``partner_search``); the offers service answers with their content."""
+        return partner_search.search_ids(self.offer_index, parse(partner_search.PartnerSearch, params))
 
     # -- the pupils' favourite offers (« Mes offres favorites ») -------------------------
 

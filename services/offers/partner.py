@@ -10,7 +10,7 @@ import math
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import Select, String, cast, func, select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from services.common import partner_errors
@@ -22,11 +22,9 @@ from services.common.contracts.offers import (
     OfferDeleted,
 )
 from services.common.database import utcnow
-from services.common.geography import bounding_box, distance_km
 from services.common.outbox import emit
 from services.common.school_calendar import PARIS, Week, french_date
 from services.common.sectors import SECTORS
-from services.common.text import fold
 from services.offers.catalogue import snapshot, touch
 from services.offers.models import Offer
 from services.offers.offer_mapping import apply, body_of
@@ -34,7 +32,6 @@ from services.offers.partner_payload import Command, PartnerOfferBody, command_o
 from services.offers.rules import open_weeks
 
 PER_PAGE = 30
-SEARCH_RADIUS_METERS = 60_000
 _SECTOR_NAMES = {sector.code: sector.name for sector in SECTORS}
 
 
@@ -230,65 +227,15 @@ def index(session: Session, operator_id: int, page: int, today: date, public_url
     return _page(list(offers), total, page, base, today, public_url, operator_id)
 
 
-def _point(params: dict[str, Any]) -> tuple[float, float] | None:
-    if params.get("latitude") is None or params.get("longitude") is None:
-        return None
-    return params["latitude"], params["longitude"]
-
-
-def _narrowed(params: dict[str, Any], columns: list[Any]) -> Select[Any]:
-    """``columns`` of the published offers the database can tell apart: of the grade, inside
-    the box of the radius around the point."""
-    query = select(*columns).where(Offer.status == "published", Offer.deleted_at.is_(None))
-    if params.get("grade"):
-        # ``grades`` is a JSON list of known names: its text holds the quoted name.
-        query = query.where(cast(Offer.grades, String).like(f'%"{params["grade"]}"%'))
-    point = _point(params)
-    if point is not None:
-        box = bounding_box(*point, (params.get("radius") or SEARCH_RADIUS_METERS) / 1000)
-        query = query.where(Offer.latitude.between(box.min_latitude, box.max_latitude))
-        if box.min_longitude is not None and box.max_longitude is not None:
-            query = query.where(Offer.longitude.between(box.min_longitude, box.max_longitude))
-    return query
-
-
-def _found_ids(session: Session, params: dict[str, Any]) -> list[int]:
-    """The ids of the published offers near the point or with the keyword, in the answer's
-    order: nearest first around a point (ties by id), else by id.
-
-    Only ids, coordinates and, for a keyword, the three searched texts are read, a batch at
-    a time, of the offers the database narrowed (``_narrowed``); never whole offers.
-    """
-    wanted = fold(params["keyword"]).split() if params.get("keyword") else []
-    columns: list[Any] = [Offer.id, Offer.latitude, Offer.longitude]
-    if wanted:
-        columns += [Offer.title, Offer.description, Offer.employer_name]
-    point, radius = _point(params), params.get("radius") or SEARCH_RADIUS_METERS
-    found: list[tuple[float, int]] = []
-    for row in session.execute(_narrowed(params, columns).order_by(Offer.id).execution_options(yield_per=1000)):
-        if wanted:
-            text = fold(f"{row.title} {row.description} {row.employer_name}")
-            if not all(word in text for word in wanted):
-                continue
-        distance = distance_km(*point, row.latitude, row.longitude) * 1000 if point else 0.0
-        if distance <= radius:
-            found.append((distance, row.id))
-    if point:
-        found.sort(key=lambda pair: pair[0])  # stable: equal distances stay by id
-    return [offer_id for _, offer_id in found]
-
-
-def search(session: Session, operator_id: int, params: dict[str, Any], today: date, public_url: str) -> dict[str, Any]:
-    """Published offers of every host and partner: near a point, of a grade, with a keyword."""
-    page = params.get("page") or 1
-    if params.get("keyword") or _point(params) is not None:
-        ids = _found_ids(session, params)
-        total, chunk = len(ids), ids[(page - 1) * PER_PAGE : page * PER_PAGE]
-    else:
-        # By grade or nothing: the database counts and pages.
-        query = _narrowed(params, [Offer.id])
-        total = session.scalar(select(func.count()).select_from(query.subquery())) or 0
-        chunk = list(session.scalars(query.order_by(Offer.id).offset((page - 1) * PER_PAGE).limit(PER_PAGE)))
-    loaded = {offer.id: offer for offer in session.scalars(select(Offer).where(Offer.id.in_(chunk)))} if chunk else {}
+def search(
+    session: Session, operator_id: int, found: dict[str, Any], page: int, today: date, public_url: str
+) -> dict[str, Any]:
+    """A page of the partner search: ``found`` is matching's answer (``partner_search_ids``:
+    the total and the page's offer ids in order); only the page's offers are loaded. An offer
+    deleted or unpublished since matching last heard of it is left out of the page."""
+    ids = [int(offer_id) for offer_id in found["offer_ids"]]
+    query = select(Offer).where(Offer.id.in_(ids), Offer.status == "published", Offer.deleted_at.is_(None))
+    loaded = {offer.id: offer for offer in session.scalars(query)} if ids else {}
+    offers = [loaded[offer_id] for offer_id in ids if offer_id in loaded]
     base = f"{public_url}/api/v2/internship_offers/search"
-    return _page([loaded[offer_id] for offer_id in chunk], total, page, base, today, public_url, operator_id)
+    return _page(offers, int(found["total"]), page, base, today, public_url, operator_id)

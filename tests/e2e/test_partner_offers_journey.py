@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import time
 from pathlib import Path
 from typing import Any
 
@@ -37,6 +38,19 @@ def same_shape(answer: Any, expected: Any, where: str = "") -> None:
             same_shape(item, expected[0], f"{where}[]")
     elif expected is not None and answer is not None:
         assert isinstance(answer, type(expected)) or (isinstance(expected, float) and isinstance(answer, int)), where
+
+
+def searched(url: str, params: dict[str, Any], headers: dict[str, str], total: int) -> requests.Response:
+    """The search's answer once it counts ``total`` offers: matching's index follows the
+    offers' events, a moment after each change."""
+    deadline = time.monotonic() + 10
+    while True:
+        answer = requests.get(url, params=params, headers=headers, timeout=10)
+        if answer.status_code != 200 or answer.json()["pagination"]["totalInternshipOffers"] == total:
+            return answer
+        if time.monotonic() > deadline:
+            return answer
+        time.sleep(0.1)
 
 
 def test_login_create_index_update_search_unpublish_destroy(stack):
@@ -74,7 +88,7 @@ def test_login_create_index_update_search_unpublish_destroy(stack):
     same_shape(updated.json(), sample("update/ok.json"))
     assert updated.json()["title"] == "hellow"
 
-    found = requests.get(f"{offers}/search", params={"keyword": "hellow"}, headers=headers, timeout=10)
+    found = searched(f"{offers}/search", {"keyword": "hellow"}, headers, total=1)
     assert found.status_code == 200
     same_shape(found.json(), sample("search/success.json"))
     assert [o["remote_id"] for o in found.json()["internshipOffers"]] == ["offre-1"]
@@ -83,7 +97,7 @@ def test_login_create_index_update_search_unpublish_destroy(stack):
         f"{offers}/offre-1", json={"internship_offer": {"published_at": None}}, headers=headers, timeout=10
     )
     assert hidden.json()["published_at"] is None
-    after = requests.get(f"{offers}/search", params={"keyword": "hellow"}, headers=headers, timeout=10).json()
+    after = searched(f"{offers}/search", {"keyword": "hellow"}, headers, total=0).json()
     assert after["pagination"]["totalInternshipOffers"] == 0
 
     destroyed = requests.delete(f"{offers}/offre-1", headers=headers, timeout=10)

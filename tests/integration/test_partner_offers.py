@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import time
+
 import pytest
 from nameko.testing.services import entrypoint_hook
 
 from services.common.errors import DomainError
+from services.matching.service import MatchingService
 from services.offers.service import OffersService
 from tests.support.partner import partner_payload, seconde_weeks
 
@@ -16,12 +19,24 @@ OPERATOR, OTHER = 501, 502
 
 @pytest.fixture
 def offers(start_service):
+    start_service(MatchingService)  # the search asks its offer index
     return start_service(OffersService)
 
 
 def call(container, method, *args):
     with entrypoint_hook(container, method) as hook:
         return hook(*args)
+
+
+def searched(container, params, remote_ids, timeout=10.0):
+    """The search's answer once it finds ``remote_ids``: matching's index follows the offers'
+    events, a moment after the change."""
+    deadline = time.monotonic() + timeout
+    while True:
+        found = call(container, "partner_search", OTHER, params)
+        if [offer["remote_id"] for offer in found["internshipOffers"]] == remote_ids or time.monotonic() > deadline:
+            return found
+        time.sleep(0.05)
 
 
 def error_of(container, method, *args) -> DomainError:
@@ -91,14 +106,19 @@ def test_update_unpublish_index_search_destroy(offers):
     assert item["sector"] == "Informatique et réseaux"  # s31, by its French name
     assert item["weeks"].startswith("du ") and item["url"].endswith(f"utm_source=operator-{OPERATOR}")
 
+    # Once matching has heard of the three changes: offre-1 is unpublished, out of the search.
+    assert [o["remote_id"] for o in searched(offers, {}, ["offre-2"])["internshipOffers"]] == ["offre-2"]
     found = call(offers, "partner_search", OTHER, {"latitude": 48.85, "longitude": 2.35, "keyword": "DEUXIEME"})
-    assert [o["remote_id"] for o in found["internshipOffers"]] == ["offre-2"]  # offre-1 is unpublished
+    assert [o["remote_id"] for o in found["internshipOffers"]] == ["offre-2"]
+    assert found["pagination"]["totalInternshipOffers"] == 1
+    assert found["internshipOffers"][0]["url"].endswith(f"utm_source=operator-{OTHER}")
     far = call(offers, "partner_search", OTHER, {"latitude": 43.6, "longitude": 1.44})
     assert far["pagination"]["totalInternshipOffers"] == 0
-    # The grade is asked of the database (a JSON list's text): both kinds of database answer alike.
+    # Without a place: by grade, by keyword, or every offer, by id.
     of_grade = {grade: call(offers, "partner_search", OTHER, {"grade": grade}) for grade in ("troisieme", "seconde")}
     assert [o["remote_id"] for o in of_grade["troisieme"]["internshipOffers"]] == ["offre-2"]
     assert of_grade["seconde"]["pagination"]["totalInternshipOffers"] == 0
+    assert call(offers, "partner_search", OTHER, {"keyword": "hellow"})["pagination"]["totalInternshipOffers"] == 0
 
     destroyed = call(offers, "partner_destroy", OPERATOR, "offre-2")
     assert destroyed["remote_id"] == "offre-2"
