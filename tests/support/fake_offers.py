@@ -60,7 +60,7 @@ class _Table(Generic[Row]):
             # execution context, which none of these defaults reads.
             setattr(row, column.key, default.arg(None) if default.is_callable else default.arg)
         self._last_id += 1
-        row.id = self._last_id  # type: ignore[misc]
+        row.id = self._last_id
         self.rows[row.id] = row
 
     def delete(self, row: Row) -> None:
