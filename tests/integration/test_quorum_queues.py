@@ -8,6 +8,7 @@ import time
 from collections.abc import Callable, Iterator
 from typing import Any
 
+import eventlet
 import pytest
 from nameko.events import BROADCAST
 from nameko.exceptions import RemoteError
@@ -38,6 +39,7 @@ def amqp_uri(amqp_uri: str) -> Iterator[str]:
 class Seen:
     applied: list[str] = []  # noqa: RUF012 - shared with the running container on purpose
     flaky_deliveries = 0
+    mended = False
 
 
 class QuorumProbe:
@@ -55,11 +57,12 @@ class QuorumProbe:
         data = event["data"]
         if "email" not in data:
             raise KeyError("email")  # poisoned: no retry changes it
-        if data.get("flaky"):
+        if data.get("flaky") and not Seen.mended:
             Seen.flaky_deliveries += 1
-            # As a restart or another replica would: this process forgets its count, so only the
-            # broker's x-delivery-count can end the loop.
-            redelivery._attempts.clear()
+            # As a restart or another replica would: this process forgets its count before the next
+            # delivery (once the wrapper has noted this failure and paused), so only the broker's
+            # x-delivery-count can end the loop.
+            eventlet.spawn(redelivery._attempts.clear)
             raise RemoteError("OperationalError", "the other service's database is away")
         Seen.applied.append(event["event_id"])
 
@@ -102,6 +105,12 @@ def test_quorum_queues_carry_rpc_events_and_dead_letters(
         [_, letter] = wait_for_letters(2)
         assert (letter.event_id, letter.attempts, Seen.flaky_deliveries) == (flaky, MAX_ATTEMPTS, MAX_ATTEMPTS)
         assert letter.error.startswith("RemoteError")
+
+        Seen.mended = True
+        with entrypoint_waiter(container, "on_user_signed_up"):
+            assert [replayed.event_id for replayed in dead_letters.replay(SERVICE, flaky)] == [flaky]
+        assert Seen.applied == [applied, revoked, flaky]
+        assert [letter.event_id for letter in dead_letters.listing(SERVICE)] == [poisoned]
 
         types = broker.queue_types(amqp_uri)
 
