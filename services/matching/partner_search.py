@@ -9,15 +9,20 @@ lycées (its answer flags them: ``rep``, ``qpv``), not those reserved to named s
 
 from __future__ import annotations
 
+import math
 from typing import Any, Literal
 
 from pydantic import BaseModel, Field
 
+from services.common.geography import EARTH_RADIUS_KM
 from services.common.reservations import Audience
-from services.matching.offer_index import OfferIndex, SearchQuery, keyword_words, matches_words, visible_to
+from services.matching.offer_index import OfferIndex, SearchQuery
 
 PARTNER_AUDIENCE = Audience(rep=True, qpv=True)
 DEFAULT_RADIUS_METERS = 60_000
+NORTH_POLE = (90.0, 0.0)
+# Farther than any place from any other (half the circumference is the most there is).
+WHOLE_EARTH_KM = math.pi * EARTH_RADIUS_KM + 1
 
 
 class PartnerSearch(BaseModel):
@@ -34,31 +39,24 @@ class PartnerSearch(BaseModel):
 
 def search_ids(index: OfferIndex, query: PartnerSearch) -> dict[str, Any]:
     """``{"total": n, "offer_ids": [...]}``: the ids of the page, nearest first around a point
-    (ties by id), else by id."""
+    (ties by id); without one, every findable offer from north to south (nearest the North
+    Pole first: the index ranks by distance, and its search stays a few masks and no scan
+    of every offer in Python)."""
     if query.latitude is not None and query.longitude is not None:
-        page = index.search(
-            SearchQuery(
-                latitude=query.latitude,
-                longitude=query.longitude,
-                radius_km=(query.radius or DEFAULT_RADIUS_METERS) / 1000,
-                grade=query.grade,
-                keyword=query.keyword,
-                page=query.page,
-                per_page=query.per_page,
-            ),
-            PARTNER_AUDIENCE,
-        )
-        return {"total": page.total, "offer_ids": [offer.offer_id for _, offer in page.results]}
-    # No place: every findable offer of the grade and keyword. The index's search ranks by
-    # distance only, so its offers are read one by one (memory, no database).
-    words = keyword_words(query.keyword)
-    ids = sorted(
-        offer.offer_id
-        for offer in index.offers()
-        if offer.remaining_seats > 0
-        and (query.grade is None or query.grade in offer.grades)
-        and visible_to(offer, PARTNER_AUDIENCE)
-        and matches_words(offer, words)
+        latitude, longitude = query.latitude, query.longitude
+        radius_km = (query.radius or DEFAULT_RADIUS_METERS) / 1000
+    else:
+        latitude, longitude, radius_km = NORTH_POLE[0], NORTH_POLE[1], WHOLE_EARTH_KM
+    page = index.search(
+        SearchQuery(
+            latitude=latitude,
+            longitude=longitude,
+            radius_km=radius_km,
+            grade=query.grade,
+            keyword=query.keyword,
+            page=query.page,
+            per_page=query.per_page,
+        ),
+        PARTNER_AUDIENCE,
     )
-    start = (query.page - 1) * query.per_page
-    return {"total": len(ids), "offer_ids": ids[start : start + query.per_page]}
+    return {"total": page.total, "offer_ids": [offer.offer_id for _, offer in page.results]}

@@ -40,7 +40,10 @@ def test_around_a_place_nearest_first_within_the_radius(index):
     assert search_ids(index, paged) == {"total": 4, "offer_ids": [5]}
 
 
-def test_without_a_place_every_findable_offer_by_id(index):
-    assert search_ids(index, PartnerSearch()) == {"total": 5, "offer_ids": [1, 3, 4, 5, 8]}
+def test_without_a_place_every_findable_offer_from_north_to_south(index):
+    assert search_ids(index, PartnerSearch()) == {"total": 5, "offer_ids": [1, 5, 8, 4, 3]}
     assert search_ids(index, PartnerSearch(keyword="MÉCANIQUE garage")) == {"total": 1, "offer_ids": [5]}
-    assert search_ids(index, PartnerSearch(grade="troisieme", page=2, per_page=2)) == {"total": 4, "offer_ids": [4, 5]}
+    assert search_ids(index, PartnerSearch(grade="troisieme", page=2, per_page=2)) == {"total": 4, "offer_ids": [4, 3]}
+    overseas = offer(9, -21.1151, 55.5364)  # La Réunion: the antipodes are within reach too
+    index.upsert(overseas)
+    assert search_ids(index, PartnerSearch())["offer_ids"][-1] == 9
