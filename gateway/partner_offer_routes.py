@@ -64,6 +64,12 @@ class PartnerOfferRoutes:
         OFFERS + "/search",
         summary="Rechercher parmi toutes les offres publiées",
         query=PartnerSearchQuery,
+        description=(
+            "Les offres que les élèves peuvent trouver (publiées, à jour, avec des places), y compris celles "
+            "réservées aux collèges REP/REP+ ou aux lycées en QPV (rep, qpv). Autour d'un point (latitude, "
+            "longitude, radius en mètres, 60 000 par défaut) : les plus proches d'abord ; sans point : du nord "
+            "au sud. Une offre créée ou modifiée y paraît un instant après."
+        ),
     )
     def partner_search(self, call: Call) -> dict[str, Any]:
         return self.offers.partner_search(call.claims.user_id, call.query.model_dump())
