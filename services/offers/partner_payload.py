@@ -28,6 +28,7 @@ from services.offers.partner_translation import (
     V1_PATH,
     v2_fields,
     v2_fields_of,
+    v2_messages,
 )
 from services.offers.rules import offer_problems
 
@@ -102,7 +103,7 @@ def _put(body: dict[str, Any], path: tuple[str, ...], value: Any) -> None:
 
 def _weeks(raw: Any) -> list[Week]:
     if not isinstance(raw, list) or not raw:
-        raise partner_errors.validation_error({"weeks": ["Missing weeks"]})
+        raise partner_errors.validation_error({"weeks": list(v2_messages("weeks", "missing", ""))})
     weeks = []
     for text in raw:
         try:

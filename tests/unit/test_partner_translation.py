@@ -97,6 +97,7 @@ def test_the_wrong_params_samples_replay_byte_for_byte(shared_data):
     one_week = refused(partner_payload(grades=["seconde"], weeks=seconde_weeks()[:1]))
     assert v2_answer(one_week) == sample(shared_data, "create/unprocessable_entity_missing_mandatory_weeks.json")
     assert refused([]).code == refused({}).code == "BAD_PAYLOAD"
+    assert refused(partner_payload(weeks=[])).fields == {"weeks": ["Missing weeks"]}
 
 
 def test_v1_rules_apply_to_partners_under_v2_fields():
