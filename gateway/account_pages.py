@@ -9,6 +9,7 @@ from werkzeug.wrappers import Response
 
 from gateway import web_session
 from gateway.client_address import client_address
+from gateway.error_statuses import is_server_side, status_of
 from gateway.page_routing import ROLE_HOME, FormErrors, Page, form_dict, page, safe_next
 from services.common.contracts.identity import PASSWORD_MIN_LENGTH
 from services.common.errors import DomainError
@@ -48,7 +49,7 @@ def _logged_in(current: Page, login: dict[str, Any], target: str, flash: str | N
 def signup_errors(exc: DomainError) -> FormErrors:
     """A refused sign-up as its form shows it (an address already taken said at its field);
     a service that did not answer goes on to the error page."""
-    if exc.status >= 500:
+    if is_server_side(exc):
         raise exc
     errors = FormErrors.of(exc)
     if exc.code == "EMAIL_TAKEN":
@@ -84,7 +85,7 @@ class AccountPages:
     def audience_login_page(self, current: Page) -> Response:
         audience = current.call.path["audience"]
         if audience not in AUDIENCES:
-            raise DomainError("NOT_FOUND", "Cette page n'existe pas.", 404)
+            raise DomainError("NOT_FOUND", "Cette page n'existe pas.")
         return self._login(current, audience)
 
     def _login(self, current: Page, audience: str | None) -> Response:
@@ -106,7 +107,7 @@ class AccountPages:
                         web_session.device_token(current.call.request),
                     )
                 except DomainError as exc:
-                    if exc.status >= 500:
+                    if is_server_side(exc):
                         raise
                     errors = FormErrors(exc.message)
                 else:
@@ -155,10 +156,10 @@ class AccountPages:
         try:
             login = self.identity.confirm_email_and_log_in({"token": token}, client_address(current.call.request))
         except DomainError as exc:
-            if exc.status >= 500:
+            if is_server_side(exc):
                 raise
             return current.render(
-                "confirm_failed.html", status=exc.status if exc.status in (404, 410) else 400, error=exc
+                "confirm_failed.html", status=status_of(exc) if status_of(exc) in (404, 410) else 400, error=exc
             )
         confirmed = "Votre adresse électronique est confirmée : vous êtes connecté."
         return _logged_in(current, login, _home_of(login["user"]["role"]), confirmed)
@@ -177,7 +178,7 @@ class AccountPages:
                         {"email": values["email"]}, client_address(current.call.request)
                     )
                 except DomainError as exc:
-                    if exc.status != 429:
+                    if status_of(exc) != 429:
                         raise
                     errors = FormErrors(exc.message)
                     return current.render("password_forgotten.html", status=429, values=values, errors=errors)
@@ -204,7 +205,7 @@ class AccountPages:
                     client_address(current.call.request),
                 )
             except DomainError as exc:
-                if exc.status >= 500:
+                if is_server_side(exc):
                     raise
                 errors = FormErrors.of(exc)
             else:
@@ -234,11 +235,11 @@ class AccountPages:
 
     @page("GET", "/<path:unknown>", "Toute autre adresse : la page « Page introuvable »")
     def unknown_page(self, current: Page) -> Response:
-        raise DomainError("NOT_FOUND", "Cette page n'existe pas.", 404)
+        raise DomainError("NOT_FOUND", "Cette page n'existe pas.")
 
     @page("GET", "/<legal_page>", "Accessibilité, mentions légales, données personnelles")
     def legal_page(self, current: Page) -> Response:
         name = current.call.path["legal_page"]
         if name not in LEGAL_PAGES:
-            raise DomainError("NOT_FOUND", "Cette page n'existe pas.", 404)
+            raise DomainError("NOT_FOUND", "Cette page n'existe pas.")
         return current.render(f"legal/{name}.html", title=LEGAL_PAGES[name])

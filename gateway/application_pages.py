@@ -19,6 +19,7 @@ from zoneinfo import ZoneInfo
 import phonenumbers
 from werkzeug.wrappers import Response
 
+from gateway.error_statuses import is_server_side, status_of
 from gateway.page_routing import FormErrors, Page, page
 from services.common.errors import DomainError
 from services.common.school_calendar import Week, french_date
@@ -253,7 +254,7 @@ class ApplicationPages:
         try:
             outcome = self.conventions.reject_applications(current.actor, {"ids": ids, "reason": reason})
         except DomainError as exc:
-            if exc.status != 422:
+            if status_of(exc) != 422:
                 raise
             return self._list(current, listed, FormErrors.of(exc), reason, ids, status=422)
         message, kind = bulk_reject_message(outcome)
@@ -310,7 +311,7 @@ class ApplicationPages:
                 try:
                     self.conventions.act_on_application(current.actor, application_id, "reject", {"reason": reason})
                 except DomainError as exc:
-                    if exc.status != 422:
+                    if status_of(exc) != 422:
                         return self._refused_action(current, here, exc)
                     return self._show(current, application_id, FormErrors.of(exc), reason, status=422)
                 return current.redirect(here, REFUSED)
@@ -328,7 +329,7 @@ class ApplicationPages:
     @staticmethod
     def _refused_action(current: Page, here: str, exc: DomainError) -> Response:
         # A conflict (already answered, no seat left) is told on the application's page.
-        if exc.status in (409, 422):
+        if status_of(exc) in (409, 422):
             return current.redirect(here, exc.message, kind="error")
         raise exc
 
@@ -338,7 +339,7 @@ class ApplicationPages:
             try:
                 application = self.conventions.act_on_application(current.actor, application_id, "read", {})
             except DomainError as exc:
-                if exc.status != 409:
+                if status_of(exc) != 409:
                     raise
                 # Answered by a teammate meanwhile: show it as it is now.
                 application = self.conventions.get_application(current.actor, application_id)
@@ -367,6 +368,6 @@ class ApplicationPages:
         try:
             return self.matching.get_school(uai)  # type: ignore[no-any-return]
         except DomainError as exc:
-            if exc.status >= 500:
+            if is_server_side(exc):
                 raise
             return None

@@ -28,6 +28,7 @@ from gateway.application_pages import (
     phone_text,
     positive_int,
 )
+from gateway.error_statuses import is_server_side, status_of
 from gateway.page_routing import FormErrors, Page, page
 from services.common.contracts.conventions import HOST_FIELDS
 from services.common.errors import DomainError
@@ -283,9 +284,9 @@ def save_part(current: Page, here: str, save: Callable[[], Response]) -> Respons
     try:
         return save()
     except DomainError as exc:
-        if exc.status == 409:
+        if status_of(exc) == 409:
             return current.redirect(here, exc.message, kind="error")
-        if exc.status != 422:
+        if status_of(exc) != 422:
             raise
         return FormErrors.of(exc)
 
@@ -397,7 +398,7 @@ class ConventionPages:
             try:
                 highlighted = self.conventions.get_convention(current.actor, featured)
             except DomainError as exc:
-                if exc.status != 404:
+                if status_of(exc) != 404:
                     raise
         args = {"convention": str(featured) if featured else ""}
         return current.render(
@@ -479,14 +480,14 @@ class ConventionPages:
             here = f"/signer-la-convention?token={quote(token, safe='')}" if token else "/signer-la-convention"
             return current.redirect(here, NEEDS_JAVASCRIPT, kind="warning")
         if not token:
-            problem = DomainError("LINK_INCOMPLETE", LINK_INCOMPLETE, 400)
+            problem = DomainError("LINK_INCOMPLETE", LINK_INCOMPLETE)
             return current.render("conventions/link_failed.html", status=400, error=problem)
         try:
             convention = self.conventions.convention_for_link(token)
         except DomainError as exc:
-            if exc.status >= 500:
+            if is_server_side(exc):
                 raise
-            status = exc.status if exc.status in (404, 410) else 400
+            status = status_of(exc) if status_of(exc) in (404, 410) else 400
             return current.render("conventions/link_failed.html", status=status, error=exc)
         return current.render(
             "conventions/legal_representative.html",
@@ -507,7 +508,7 @@ class ConventionPages:
         try:
             user = self.identity.get_user(current.user.user_id)
         except DomainError as exc:
-            if exc.status >= 500:
+            if is_server_side(exc):
                 raise
             return ""
         return phone_text(user.get("phone"))

@@ -89,7 +89,7 @@ def pdf_response(document: dict[str, Any]) -> Response:
         content = base64.b64decode(document["pdf_base64"], validate=True)
     except (KeyError, binascii.Error, ValueError):
         raise DomainError(
-            "PDF_UNAVAILABLE", "Le PDF de la convention n'a pas pu être lu. Réessayez plus tard.", 503
+            "PDF_UNAVAILABLE", "Le PDF de la convention n'a pas pu être lu. Réessayez plus tard."
         ) from None
     filename = str(document.get("filename") or "convention.pdf")
     fallback = _ascii_filename(filename)

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from typing import Any, Literal
 
+from gateway.error_statuses import status_of
 from services.common import partner_errors
 from services.common.errors import DomainError
 
@@ -24,11 +25,11 @@ _V2_BAD_PAYLOAD = ("MALFORMED_JSON", "BAD_REQUEST")
 def render(exc: DomainError, error_format: ErrorFormat = "v1") -> tuple[int, dict[str, Any]]:
     """The status and JSON body answering ``exc`` on a route of ``error_format``."""
     if error_format == "v1":
-        return exc.status, exc.to_body()
-    if exc.status == 429:
+        return status_of(exc), exc.to_body()
+    if status_of(exc) == 429:
         return 429, {"error": partner_errors.TOO_MANY_REQUESTS_MESSAGE}
     if exc.code == "VALIDATION_ERROR":
         return 400, {"code": exc.code, "error": exc.fields or {}}
     if exc.code in _V2_BAD_PAYLOAD:
         return 422, {"code": "BAD_PAYLOAD", "error": exc.message}
-    return exc.status, {"code": exc.code, "error": exc.message}
+    return status_of(exc), {"code": exc.code, "error": exc.message}

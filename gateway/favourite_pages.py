@@ -14,6 +14,7 @@ from typing import Any
 from werkzeug.wrappers import Response
 
 from gateway.application_pages import Pagination, positive_int
+from gateway.error_statuses import status_of
 from gateway.favourites import MY_FAVOURITES
 from gateway.page_routing import Page, page, safe_next
 from gateway.search_pages import card
@@ -76,7 +77,7 @@ class FavouritePages:
             else:
                 self.matching.remove_favourite(current.actor, offer_id)
         except DomainError as exc:
-            if exc.status != 404:
+            if status_of(exc) != 404:
                 raise
             return current.redirect(back, exc.message, kind="error")
         return current.redirect(back, added_text(added["title"]) if action == "add" else REMOVED)

@@ -119,5 +119,5 @@ class LookupRoutes:
             raise validation_error({"siret": [INVALID_SIRET]})
         found = self.lookups.companies.find(siret)
         if found is None:
-            raise DomainError("COMPANY_NOT_FOUND", COMPANY_NOT_FOUND, 404)
+            raise DomainError("COMPANY_NOT_FOUND", COMPANY_NOT_FOUND)
         return found.to_dict()

@@ -18,6 +18,7 @@ from werkzeug.wrappers import Response
 
 from gateway import offer_form, web_session
 from gateway.application_pages import phone_text, positive_int
+from gateway.error_statuses import status_of
 from gateway.offer_form import STEP_TITLES, STEPS, Step
 from gateway.page_routing import FORM_SUMMARY, FormErrors, Page, page, safe_next
 from services.common.contracts.offers import UPDATE_REASON_LABELS
@@ -52,7 +53,7 @@ def _status(offer: Mapping[str, Any]) -> tuple[str, str, str | None]:
 
 
 def _client_error(exc: DomainError) -> bool:
-    return exc.status < 500
+    return status_of(exc) < 500
 
 
 class OfferPages:
@@ -367,7 +368,7 @@ class OfferPages:
         try:
             self.offers.publish_offer(current.actor, offer_id)
         except DomainError as exc:
-            if not _client_error(exc) or exc.status == 404:
+            if not _client_error(exc) or status_of(exc) == 404:
                 raise
             return current.redirect(self._back(current, offer_id), _reason(exc), kind="error")
         return current.redirect(self._back(current, offer_id), "Votre offre est publiée : les élèves peuvent la voir.")
@@ -378,7 +379,7 @@ class OfferPages:
         try:
             self.offers.unpublish_offer(current.actor, offer_id)
         except DomainError as exc:
-            if not _client_error(exc) or exc.status == 404:
+            if not _client_error(exc) or status_of(exc) == 404:
                 raise
             return current.redirect(self._back(current, offer_id), exc.message, kind="error")
         return current.redirect(
@@ -414,7 +415,7 @@ class OfferPages:
             try:
                 self.offers.delete_offer(current.actor, offer_id)
             except DomainError as exc:
-                if not _client_error(exc) or exc.status == 404:
+                if not _client_error(exc) or status_of(exc) == 404:
                     raise
                 return current.redirect(_offer_url(offer_id), exc.message, kind="error")
             return current.redirect(MY_OFFERS, f"L'offre « {offer['title']} » est supprimée.")

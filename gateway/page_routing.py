@@ -22,6 +22,7 @@ from werkzeug.datastructures import MultiDict
 from werkzeug.wrappers import Response
 
 from gateway import web_session
+from gateway.error_statuses import status_of
 from gateway.routing import Call, check_path_ids, route
 from gateway.web_session import CSRF_FIELD, SAFE_METHODS
 from services.common.errors import DEFAULT_VALIDATION_MESSAGE, DomainError
@@ -217,15 +218,16 @@ def page(
                         return current.redirect(f"{login_path}?suite={quote(target, safe='/')}")
                     if user.role not in roles:
                         raise DomainError(
-                            "FORBIDDEN", f"Cette page est réservée {ROLE_NAMES.get(roles[0], '')}.".strip(), 403
+                            "FORBIDDEN", f"Cette page est réservée {ROLE_NAMES.get(roles[0], '')}.".strip()
                         )
                 response = handler(service, current)
             except DomainError as exc:
-                response = current.render("error.html", status=exc.status, error=exc)
+                status = status_of(exc)
+                response = current.render("error.html", status=status, error=exc, error_status=status)
             except Exception:
                 _log.exception("unexpected error on page %s", rule, extra={"request_id": call.request_id})
-                unexpected = DomainError("INTERNAL_ERROR", "Une erreur inattendue s'est produite.", 500)
-                response = current.render("error.html", status=500, error=unexpected)
+                unexpected = DomainError("INTERNAL_ERROR", "Une erreur inattendue s'est produite.")
+                response = current.render("error.html", status=500, error=unexpected, error_status=500)
             if user is not None:
                 # Personal data: neither shared caches nor the browser's back-forward cache keep it.
                 response.headers["Cache-Control"] = "no-store"
@@ -248,7 +250,7 @@ def _browser_user(service: Any, request: Any) -> SessionClaims | None:
     try:
         return service.auth.session_claims(token, service.identity.revoked_sessions)  # type: ignore[no-any-return]
     except DomainError as exc:
-        if exc.status == 401:
+        if status_of(exc) == 401:
             return None
         raise
 

@@ -10,6 +10,7 @@ from pydantic import BaseModel
 from werkzeug.wrappers import Request, Response
 
 from gateway.client_address import client_address
+from gateway.error_statuses import status_of
 from gateway.routing import Call, json_response
 from gateway.v2 import v2_route
 from gateway.web_server import http
@@ -59,7 +60,7 @@ class PartnerRoutes:
             return self.identity.partner_login(call.body.model_dump(), client_address(call.request))
         except DomainError as exc:
             # Wrong password, unknown address, another role, unconfirmed email: one answer.
-            if exc.status in (401, 403):
+            if status_of(exc) in (401, 403):
                 raise partner_errors.unauthorized(partner_errors.INVALID_CREDENTIALS_MESSAGE) from None
             raise
 

@@ -15,6 +15,7 @@ from werkzeug.wrappers import Response
 
 from gateway.account_pages import SIGNUP_LABELS
 from gateway.application_pages import Pagination, paris_day, positive_int, weeks_text
+from gateway.error_statuses import is_server_side, status_of
 from gateway.favourites import favourites_among, shows_buttons
 from gateway.offer_form import DAY_NAMES, college_grades_label, college_week_labels, week_label
 from gateway.offer_views import OfferViewRecorder
@@ -210,7 +211,7 @@ class PupilPages:
                 try:
                     self.conventions.apply(current.actor, offer_id, body, values["idempotency_key"] or None)
                 except DomainError as exc:
-                    if exc.status not in (409, 422):
+                    if status_of(exc) not in (409, 422):
                         raise
                     if exc.code in ("ALREADY_APPLIED", "IDEMPOTENCY_KEY_REUSED"):
                         errors = FormErrors(ALREADY_APPLIED)
@@ -243,7 +244,7 @@ class PupilPages:
             try:
                 self.conventions.act_on_application(current.actor, application_id, action, {})
             except DomainError as exc:
-                if exc.status >= 500 or exc.status in (401, 403):
+                if is_server_side(exc) or status_of(exc) in (401, 403):
                     raise
                 return current.redirect(MY_APPLICATIONS, exc.message, kind="error")
             return current.redirect(MY_APPLICATIONS, ACTIONS[action])

@@ -58,7 +58,7 @@ class ResourcePages:
     def kit_document_page(self, current: Page) -> Response:
         document = KIT.get(current.call.path["document"])
         if document is None:
-            raise DomainError("NOT_FOUND", "Ce document n'existe pas.", 404)
+            raise DomainError("NOT_FOUND", "Ce document n'existe pas.")
         pdf = _kit.pdf(document, _public_url())
         response = Response(pdf, content_type="application/pdf")
         response.headers["Content-Disposition"] = f'inline; filename="{document.filename}"'

@@ -179,7 +179,7 @@ def error_response(exc: DomainError, error_format: ErrorFormat = "v1") -> Respon
 
 
 def _malformed(message: str = "Le corps de la requête n'est pas un JSON valide.") -> DomainError:
-    return DomainError("MALFORMED_JSON", message, 400)
+    return DomainError("MALFORMED_JSON", message)
 
 
 def _refuse_constant(name: str) -> Any:
@@ -220,7 +220,6 @@ def read_json(request: Request) -> Any:
             "UNSUPPORTED_MEDIA_TYPE",
             "Le corps de la requête doit être du JSON (Content-Type: application/json), "
             f"pas {request.mimetype or 'un type non précisé'}.",
-            415,
         )
     try:
         text = raw.decode("utf-8")
@@ -245,7 +244,7 @@ def check_path_ids(path: dict[str, Any]) -> None:
     """404 for an integer path parameter (every one is an id) that no row can have: 0 or over 64 bits."""
     for value in path.values():
         if isinstance(value, int) and not 1 <= value <= MAX_ID:
-            raise DomainError("NOT_FOUND", f"Introuvable : aucun élément ne porte l'identifiant {value}.", 404)
+            raise DomainError("NOT_FOUND", f"Introuvable : aucun élément ne porte l'identifiant {value}.")
 
 
 def check_body_size(request: Request) -> None:
@@ -260,7 +259,6 @@ def body_too_large() -> DomainError:
     return DomainError(
         "PAYLOAD_TOO_LARGE",
         f"Le corps de la requête dépasse la taille permise ({MAX_BODY_BYTES // 1024 // 1024} Mo).",
-        413,
     )
 
 
@@ -305,7 +303,6 @@ def unknown_route_response(request: Request, error_format: ErrorFormat = "v1") -
         exc = DomainError(
             "METHOD_NOT_ALLOWED",
             f"La méthode {request.method} n'est pas permise sur {request.path} (permises : {', '.join(allowed)}).",
-            405,
         )
         status, body = errors.render(exc, error_format)
         return json_response(body, status, {"Allow": ", ".join(allowed)})
@@ -368,7 +365,7 @@ def _handle(
         response = error_response(body_too_large(), spec.error_format)
     except Exception:
         _log.exception("unexpected error on %s %s", spec.method, spec.rule, extra={"request_id": call.request_id})
-        unexpected = DomainError("INTERNAL_ERROR", "Une erreur inattendue s'est produite. Réessayez plus tard.", 500)
+        unexpected = DomainError("INTERNAL_ERROR", "Une erreur inattendue s'est produite. Réessayez plus tard.")
         response = error_response(unexpected, spec.error_format)
     response.headers["X-Request-Id"] = call.request_id
     security_headers(response)

@@ -14,6 +14,7 @@ from werkzeug.wrappers import Response
 
 from gateway.account_pages import PASSWORD_RULES, signup_errors
 from gateway.client_address import client_address
+from gateway.error_statuses import is_server_side
 from gateway.page_routing import FormErrors, Page, form_dict
 from services.common.errors import DomainError
 
@@ -49,7 +50,7 @@ def _chosen_school(matching: Any, uai: str) -> dict[str, Any] | None:
     try:
         return matching.get_school(uai)  # type: ignore[no-any-return]
     except DomainError as exc:
-        if exc.status >= 500:
+        if is_server_side(exc):
             raise
         return None
 

@@ -12,6 +12,7 @@ from werkzeug.wrappers import Response
 
 from gateway.account_pages import SIGNUP_LABELS
 from gateway.application_pages import GRADE_LABELS, positive_int
+from gateway.error_statuses import is_server_side, status_of
 from gateway.page_routing import FormErrors, Page, page
 from gateway.school_picker import NO_SCHOOL_CHOSEN, sign_up_with_school, signup_page_with_school
 from gateway.school_staff_routes import pupils_with_stages
@@ -118,7 +119,7 @@ class SchoolStaffPages:
             try:
                 member = self.identity.decide_school_staff(current.actor, user_id, decision)
             except DomainError as exc:
-                if exc.status >= 500 or exc.status == 403:
+                if is_server_side(exc) or status_of(exc) == 403:
                     raise
                 return current.redirect(TEAM_PATH, exc.message, kind="error")
             name = f"{member['first_name']} {member['last_name']}"

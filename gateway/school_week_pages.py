@@ -16,6 +16,7 @@ from typing import Any
 
 from werkzeug.wrappers import Response
 
+from gateway.error_statuses import status_of
 from gateway.offer_form import week_label
 from gateway.offer_routes import seconde_calendar
 from gateway.page_routing import FormErrors, Page, page
@@ -101,7 +102,7 @@ class SchoolWeekPages:
     def school_weeks_page(self, current: Page) -> Response:
         uai = current.user.school_uai if current.user else None
         if not uai:
-            raise DomainError("FORBIDDEN", NO_SCHOOL, 403)
+            raise DomainError("FORBIDDEN", NO_SCHOOL)
         school = self.matching.get_school(uai)
         today = today_in_paris()
         errors = FormErrors()
@@ -111,7 +112,7 @@ class SchoolWeekPages:
             try:
                 self.matching.set_school_weeks(current.actor, uai, wanted)
             except DomainError as exc:
-                if exc.status != 422:
+                if status_of(exc) != 422:
                     raise
                 errors = weeks_errors(exc)
                 # The past weeks' boxes are disabled (not sent): they stay as they were.

@@ -20,6 +20,7 @@ from werkzeug.datastructures import MultiDict
 from werkzeug.wrappers import Response
 
 from gateway import pages
+from gateway.error_statuses import is_server_side
 from gateway.favourites import favourites_among, shows_buttons
 from gateway.offer_form import SECTOR_OPTIONS, week_choices, week_label
 from gateway.page_routing import FormErrors, Page, page
@@ -235,7 +236,7 @@ class SearchPages:
         try:
             return list(self.matching.get_school_weeks(uai)["weeks"])
         except DomainError as exc:
-            if exc.status >= 500:
+            if is_server_side(exc):
                 raise
             return []
 

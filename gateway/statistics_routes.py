@@ -18,7 +18,7 @@ def gather(service: Any, claims: SessionClaims) -> dict[str, Any]:
     """The ``StatisticsOut`` an administrator sees (403 for anybody else): their academy's
     departments, or every department for a national administrator."""
     if claims.role != ADMIN_ROLE:
-        raise DomainError("FORBIDDEN", "Les statistiques sont réservées aux administrateurs de la plateforme.", 403)
+        raise DomainError("FORBIDDEN", "Les statistiques sont réservées aux administrateurs de la plateforme.")
     academy = service.identity.get_user(claims.user_id).get("academy")
     departments = departments_of(academy) if academy else None
     return statistics.shape(

@@ -19,6 +19,7 @@ from werkzeug.wrappers import Response
 
 from gateway import web_session
 from gateway.client_address import client_address
+from gateway.error_statuses import is_server_side, status_of
 from gateway.page_routing import FormErrors, Page, form_dict, page
 from services.common.errors import DomainError
 from services.common.school_calendar import PARIS, french_date
@@ -167,9 +168,7 @@ def _form_int(current: Page, name: str) -> int:
     try:
         return int(current.form.get(name) or "")
     except ValueError:
-        raise DomainError(
-            "BAD_REQUEST", "Ce formulaire est incomplet : rechargez la page et recommencez.", 400
-        ) from None
+        raise DomainError("BAD_REQUEST", "Ce formulaire est incomplet : rechargez la page et recommencez.") from None
 
 
 def _refused(
@@ -216,7 +215,7 @@ class TeamPages:
             action = current.form.get("action") or ""
             handler = self._team_actions().get(action)
             if handler is None:
-                raise DomainError("BAD_REQUEST", "Action inconnue : rechargez la page et recommencez.", 400)
+                raise DomainError("BAD_REQUEST", "Action inconnue : rechargez la page et recommencez.")
             try:
                 return handler(current)
             except _Confirm as asked:
@@ -445,7 +444,7 @@ class TeamPages:
         token = (current.form.get("token") if current.method == "POST" else None) or current.args.get("token") or ""
         error: DomainError | None = None
         if not token:
-            error = DomainError("INCOMPLETE_LINK", INCOMPLETE_LINK, 400)
+            error = DomainError("INCOMPLETE_LINK", INCOMPLETE_LINK)
         elif current.method == "POST":
             action = current.form.get("action")
             try:
@@ -456,9 +455,9 @@ class TeamPages:
                     return current.redirect(TEAM_PATH, "Vous avez refusé l'invitation.", kind="info")
                 if action == "switch":
                     return self._log_out_for(current, token)
-                raise DomainError("BAD_REQUEST", "Action inconnue : rechargez la page et recommencez.", 400)
+                raise DomainError("BAD_REQUEST", "Action inconnue : rechargez la page et recommencez.")
             except DomainError as exc:
-                if exc.status >= 500:
+                if is_server_side(exc):
                     raise
                 error = exc
         invitation: dict[str, Any] | None = None
@@ -467,12 +466,12 @@ class TeamPages:
             try:
                 invitation = self.identity.invitation_preview(current.actor, {"token": token})
             except DomainError as exc:
-                if exc.status >= 500:
+                if is_server_side(exc):
                     raise
                 error = exc
         return current.render(
             "team/join.html",
-            status=error.status if error else 200,
+            status=status_of(error) if error else 200,
             invitation=invitation,
             token=token,
             error=error,
@@ -538,9 +537,9 @@ class _Refusal(Exception):
     def of(
         cls, exc: DomainError, fields: Mapping[str, str] | None = None, conflict_field: str | None = None
     ) -> _Refusal:
-        if exc.status >= 500 or exc.status == 401:
+        if is_server_side(exc) or status_of(exc) == 401:
             raise exc
-        return cls(_refused(exc, fields, conflict_field), exc.status)
+        return cls(_refused(exc, fields, conflict_field), status_of(exc))
 
 
 def _named(rows: Sequence[Mapping[str, Any]], key: str, value: int | None) -> Mapping[str, Any]:

@@ -12,6 +12,7 @@ from typing import Any
 
 from werkzeug.wrappers import Request
 
+from gateway.error_statuses import status_of
 from gateway.routing import route
 from services.common import partner_errors
 from services.common.contracts.identity import OPERATOR_ROLE
@@ -31,7 +32,7 @@ def admit_operator(service: Any, request: Request) -> SessionClaims:
     try:
         claims = service.auth.authenticate(request, service.identity.revoked_sessions)
     except DomainError as exc:
-        if exc.status != 401:
+        if status_of(exc) != 401:
             raise
         raise partner_errors.unauthorized() from None
     if claims.role != OPERATOR_ROLE:

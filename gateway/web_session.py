@@ -110,7 +110,6 @@ class CsrfGuard:
             raise DomainError(
                 "CSRF_FAILED",
                 "Ce formulaire a expiré ou ne vient pas de ce site : rechargez la page et recommencez.",
-                403,
             )
 
 

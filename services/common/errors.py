@@ -2,7 +2,9 @@
 
 nameko serialises an exception raised by an RPC method into ``exc_path`` and ``exc_args``;
 ``deserialize_to_instance`` makes the caller re-raise the same class, so the gateway reads
-``code``, ``status`` and ``fields`` instead of parsing a message.
+``code`` and ``fields`` instead of parsing a message. An error says what went wrong, not how
+HTTP answers it: the gateway maps each code to its status in one table
+(``gateway/error_statuses.py``), so services know nothing of HTTP.
 """
 
 from __future__ import annotations
@@ -14,25 +16,23 @@ from nameko.exceptions import deserialize_to_instance
 
 @deserialize_to_instance
 class DomainError(Exception):
-    """An error a user can cause: a stable code, an HTTP status and a French message."""
+    """An error a user can cause: a stable code, a French message, the wrong fields if any,
+    and for a refusal in time the seconds after which to try again."""
 
     def __init__(
         self,
         code: str,
         message: str,
-        status: int = 400,
         fields: dict[str, list[str]] | None = None,
         retry_after: int | None = None,
     ) -> None:
         # nameko turns arguments that are not strings, lists or dicts into strings on the
         # wire: read them back here so the instance rebuilt by the caller is the same.
-        status = int(status)
         fields = fields if isinstance(fields, dict) else None
         retry_after = int(retry_after) if retry_after not in (None, "None") else None
-        super().__init__(code, message, status, fields, retry_after)
+        super().__init__(code, message, fields, retry_after)
         self.code = code
         self.message = message
-        self.status = status
         self.fields = fields
         self.retry_after = retry_after
 
@@ -52,33 +52,30 @@ DEFAULT_VALIDATION_MESSAGE = "Certains champs sont invalides : "
 
 
 def validation_error(fields: dict[str, list[str]], message: str | None = None) -> DomainError:
-    """422 ``VALIDATION_ERROR`` naming each wrong field."""
+    """``VALIDATION_ERROR`` naming each wrong field."""
     return DomainError(
-        "VALIDATION_ERROR",
-        message or DEFAULT_VALIDATION_MESSAGE + ", ".join(sorted(fields)) + ".",
-        422,
-        fields,
+        "VALIDATION_ERROR", message or DEFAULT_VALIDATION_MESSAGE + ", ".join(sorted(fields)) + ".", fields
     )
 
 
 def not_found(message: str = "Ressource introuvable.") -> DomainError:
-    return DomainError("NOT_FOUND", message, 404)
+    return DomainError("NOT_FOUND", message)
 
 
 def forbidden(message: str = "Action non autorisée.", code: str = "FORBIDDEN") -> DomainError:
-    return DomainError(code, message, 403)
+    return DomainError(code, message)
 
 
 def conflict(code: str, message: str) -> DomainError:
-    return DomainError(code, message, 409)
+    return DomainError(code, message)
 
 
 def unauthenticated(message: str = "Authentification requise.", code: str = "UNAUTHENTICATED") -> DomainError:
-    return DomainError(code, message, 401)
+    return DomainError(code, message)
 
 
 def rate_limited(retry_after: int, message: str) -> DomainError:
-    return DomainError("RATE_LIMITED", message, 429, retry_after=max(1, int(retry_after)))
+    return DomainError("RATE_LIMITED", message, retry_after=max(1, int(retry_after)))
 
 
 SERVICE_UNAVAILABLE_RETRY_SECONDS = 2
@@ -89,6 +86,5 @@ def service_unavailable(service: str) -> DomainError:
     return DomainError(
         "SERVICE_UNAVAILABLE",
         f"Le service « {service} » ne répond pas. Réessayez dans quelques instants.",
-        503,
         retry_after=SERVICE_UNAVAILABLE_RETRY_SECONDS,
     )

@@ -21,50 +21,50 @@ BAD_PAYLOAD_MESSAGE = "param is missing or the value is empty or invalid: intern
 
 def validation_error(fields: dict[str, list[str]]) -> DomainError:
     """400 ``VALIDATION_ERROR``: ``{"field": ["message", ...]}``."""
-    return DomainError("VALIDATION_ERROR", "Invalid fields: " + ", ".join(sorted(fields)), 400, fields)
+    return DomainError("VALIDATION_ERROR", "Invalid fields: " + ", ".join(sorted(fields)), fields)
 
 
 def unauthorized(message: str = UNAUTHORIZED_MESSAGE) -> DomainError:
     """401 ``UNAUTHORIZED``: no token, a bad or expired one, or not an operator's."""
-    return DomainError("UNAUTHORIZED", message, 401)
+    return DomainError("UNAUTHORIZED", message)
 
 
 def forbidden(message: str = FORBIDDEN_MESSAGE) -> DomainError:
     """403 ``FORBIDDEN``: the resource belongs to another operator."""
-    return DomainError("FORBIDDEN", message, 403)
+    return DomainError("FORBIDDEN", message)
 
 
 def not_found(message: str) -> DomainError:
     """404 ``NOT_FOUND``, e.g. "can't find internship_offer with this remote_id"."""
-    return DomainError("NOT_FOUND", message, 404)
+    return DomainError("NOT_FOUND", message)
 
 
 def duplicate_api(message: str) -> DomainError:
     """409 ``DUPLICATE_API``, e.g. "api with this remote_id (2) already exists"."""
-    return DomainError("DUPLICATE_API", message, 409)
+    return DomainError("DUPLICATE_API", message)
 
 
 def api_already_destroyed(message: str = "api already destroyed") -> DomainError:
     """409 ``API_ALREADY_DESTROYED``: the offer was deleted already."""
-    return DomainError("API_ALREADY_DESTROYED", message, 409)
+    return DomainError("API_ALREADY_DESTROYED", message)
 
 
 def bad_payload(message: str = BAD_PAYLOAD_MESSAGE) -> DomainError:
     """422 ``BAD_PAYLOAD``: the body is missing, not JSON, or lacks its root key."""
-    return DomainError("BAD_PAYLOAD", message, 422)
+    return DomainError("BAD_PAYLOAD", message)
 
 
 def wrong_params(message: str) -> DomainError:
     """422 ``WRONG_PARAMS``: fields valid one by one that do not go together (grades, weeks)."""
-    return DomainError("WRONG_PARAMS", message, 422)
+    return DomainError("WRONG_PARAMS", message)
 
 
 def bad_argument(message: str) -> DomainError:
     """422 ``BAD_ARGUMENT``: a value in the wrong format, e.g. "bad week format: ..."."""
-    return DomainError("BAD_ARGUMENT", message, 422)
+    return DomainError("BAD_ARGUMENT", message)
 
 
 def too_many_requests(retry_after: int) -> DomainError:
     """429: the operator's calls of this minute are spent (rendered without a code, as the
     national platform answers)."""
-    return DomainError("TOO_MANY_REQUESTS", TOO_MANY_REQUESTS_MESSAGE, 429, retry_after=max(1, int(retry_after)))
+    return DomainError("TOO_MANY_REQUESTS", TOO_MANY_REQUESTS_MESSAGE, retry_after=max(1, int(retry_after)))

@@ -54,7 +54,7 @@ def read(key: str, token: str) -> SessionClaims:
             token, key, algorithms=[ALGORITHM], issuer=ISSUER, options={"require": ["exp", "sub", "sid"]}
         )
     except jwt.ExpiredSignatureError:
-        raise unauthenticated("Votre session a expiré : reconnectez-vous.", "TOKEN_EXPIRED") from None
+        raise unauthenticated("Votre session a expiré : reconnectez-vous.", "SESSION_EXPIRED") from None
     except jwt.PyJWTError:
         raise unauthenticated("Jeton d'authentification invalide.", "INVALID_TOKEN") from None
     return SessionClaims(

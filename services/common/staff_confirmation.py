@@ -28,4 +28,4 @@ def awaits_confirmation(role: str, school_confirmed: bool | None) -> bool:
 def require_confirmed(actor: Actor) -> None:
     """403 ``TEACHER_NOT_CONFIRMED`` for a teacher whose head of school has not confirmed them."""
     if awaits_confirmation(actor.role, actor.school_confirmed):
-        raise DomainError(TEACHER_NOT_CONFIRMED, NOT_CONFIRMED_MESSAGE, 403)
+        raise DomainError(TEACHER_NOT_CONFIRMED, NOT_CONFIRMED_MESSAGE)

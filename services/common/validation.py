@@ -205,7 +205,7 @@ def parse(model: type[ModelT], data: Any) -> ModelT:
     if data is None:
         data = {}
     if not isinstance(data, dict):
-        raise DomainError("BAD_REQUEST", "Le corps de la requête doit être un objet JSON.", 400)
+        raise DomainError("BAD_REQUEST", "Le corps de la requête doit être un objet JSON.")
     try:
         parsed = model.model_validate(data)
     except ValidationError as exc:

@@ -54,7 +54,7 @@ def next_status(action: str, current: str, role: str) -> str:
     """The status ``action`` by ``role`` leads to from ``current``; a DomainError otherwise."""
     move = MOVES.get(action)
     if move is None:
-        raise DomainError("NOT_FOUND", f"Action inconnue : {action}.", 404)
+        raise DomainError("NOT_FOUND", f"Action inconnue : {action}.")
     if role not in move.roles:
         raise forbidden("Cette action ne vous revient pas pour cette candidature.")
     if current not in move.sources:

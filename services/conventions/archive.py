@@ -141,7 +141,6 @@ def for_download(
         raise DomainError(
             "PDF_IN_PROGRESS",
             "La convention signée est en cours de génération : réessayez dans un instant.",
-            409,
             retry_after=5,
         )
     return None, inputs_of(session, convention)

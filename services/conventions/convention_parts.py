@@ -268,7 +268,7 @@ def update(session: Session, actor: Actor, convention_id: int, patch: Convention
     others = sorted(field for field in values if field not in own)
     if others:
         whose = "de l'établissement" if side == "host" else "de l'organisme d'accueil"
-        raise DomainError("NOT_YOUR_PART", f"Ces champs relèvent de la partie {whose} : {', '.join(others)}.", 403)
+        raise DomainError("NOT_YOUR_PART", f"Ces champs relèvent de la partie {whose} : {', '.join(others)}.")
     _require_editable(convention, side)
     if side == "host" and values.get("daily_hours"):
         problems = schedule_problems(values["daily_hours"])

@@ -80,13 +80,12 @@ def locked() -> DomainError:
     return DomainError(
         "TOO_MANY_ATTEMPTS",
         "Trop de codes erronés : cette demande de signature est bloquée. Demandez un nouveau code dans 10 minutes.",
-        423,
     )
 
 
 def already_used() -> DomainError:
     """410: a code signs once."""
-    return DomainError("CODE_ALREADY_USED", "Ce code a déjà servi : demandez-en un nouveau.", 410)
+    return DomainError("CODE_ALREADY_USED", "Ce code a déjà servi : demandez-en un nouveau.")
 
 
 def request_problem(used_at: datetime | None, attempts: int, expires_at: datetime, now: datetime) -> DomainError | None:
@@ -97,7 +96,7 @@ def request_problem(used_at: datetime | None, attempts: int, expires_at: datetim
     if attempts >= MAX_WRONG_CODES:
         return locked()
     if expires_at <= now:
-        return DomainError("CODE_EXPIRED", "Ce code a expiré (10 minutes) : demandez-en un nouveau.", 410)
+        return DomainError("CODE_EXPIRED", "Ce code a expiré (10 minutes) : demandez-en un nouveau.")
     return None
 
 
@@ -108,4 +107,4 @@ def wrong_code(attempts: int) -> DomainError:
         message = "Code erroné. Cette demande de signature est maintenant bloquée : demandez un nouveau code."
     else:
         message = f"Code erroné. Il vous reste {left} essai{'s' if left > 1 else ''}."
-    return DomainError("WRONG_CODE", message, 422, {"code": [message]})
+    return DomainError("WRONG_CODE", message, {"code": [message]})

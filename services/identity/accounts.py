@@ -299,7 +299,7 @@ def _use_token(session: Session, token: str, purpose: str) -> OneTimeToken:
         raise validation_error({"token": ["Ce lien est invalide ou a déjà été utilisé."]})
     now = utcnow()
     if record.expires_at <= now:
-        raise DomainError("TOKEN_EXPIRED", "Ce lien a expiré : demandez-en un nouveau.", 410)
+        raise DomainError("TOKEN_EXPIRED", "Ce lien a expiré : demandez-en un nouveau.")
     _retire_tokens(session, record.user_id, purpose, now)
     return record
 
@@ -378,12 +378,11 @@ def login(
             or (roles is not None and user.role not in roles)
         ):
             _count_login_failure(session, email, ip, nonce, now)
-            failure = DomainError("INVALID_CREDENTIALS", "Adresse électronique ou mot de passe incorrect.", 401)
+            failure = DomainError("INVALID_CREDENTIALS", "Adresse électronique ou mot de passe incorrect.")
         elif user.email_confirmed_at is None:
             failure = DomainError(
                 "EMAIL_NOT_CONFIRMED",
                 "Confirmez d'abord votre adresse e-mail grâce au lien reçu par e-mail.",
-                403,
             )
         else:
             session.execute(delete(LoginFailure).where(LoginFailure.email == email))

@@ -170,7 +170,7 @@ def _answerable(session: Session, user: User, token: str, now: datetime) -> Team
         )
     if team_rules.invitation_state(invitation.status, invitation.expires_at, now) == "expired":
         raise DomainError(
-            "INVITATION_EXPIRED", "Cette invitation a expiré : demandez à l'équipe de vous inviter de nouveau.", 410
+            "INVITATION_EXPIRED", "Cette invitation a expiré : demandez à l'équipe de vous inviter de nouveau."
         )
     return invitation
 

@@ -75,7 +75,7 @@ def decide(session: Session, actor: Actor, user_id: int, decision: str, now: dat
     if not staff_rules.is_head_of(head_actor, head.school_uai):
         raise forbidden(HEADS_ONLY)
     if not staff_rules.may_decide(head_actor, member.role, member.school_uai):
-        raise DomainError("NOT_A_TEACHER", "Seuls les comptes de professeurs se confirment ou se refusent.", 409)
+        raise DomainError("NOT_A_TEACHER", "Seuls les comptes de professeurs se confirment ou se refusent.")
     status = staff_rules.DECISIONS[decision]
     if member.staff_status != status:
         member.staff_status = status
@@ -112,7 +112,7 @@ def pupils_of(session: Session, actor: Actor) -> list[dict[str, Any]]:
     if caller.role not in STAFF_ROLES or caller.school_uai is None:
         raise forbidden("Seule l'équipe de l'établissement voit ses élèves.")
     if not staff_rules.sees_pupils(caller.role, caller.staff_status):
-        raise DomainError(TEACHER_NOT_CONFIRMED, NOT_CONFIRMED_MESSAGE, 403)
+        raise DomainError(TEACHER_NOT_CONFIRMED, NOT_CONFIRMED_MESSAGE)
     pupils = session.scalars(
         select(User).where(
             User.school_uai == caller.school_uai,

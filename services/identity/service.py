@@ -288,7 +288,7 @@ class IdentityService(Pingable):
     def decide_school_staff(self, actor: dict[str, Any], user_id: int, decision: str) -> dict[str, Any]:
         """The head confirms (``confirm``, emailed) or refuses (``refuse``) a teacher of their school."""
         if decision not in get_args(StaffDecision):
-            raise DomainError("NOT_FOUND", "Action inconnue.", 404)
+            raise DomainError("NOT_FOUND", "Action inconnue.")
         with self.db.transaction() as session:
             return school_staff.decide(session, Actor(**actor), user_id, decision, utcnow())
 

@@ -13,6 +13,7 @@ import pytest
 from sqlalchemy import event
 from sqlalchemy.orm import Session
 
+from gateway.error_statuses import status_of
 from services.common.contracts.actors import Actor
 from services.common.database import create_service_engine
 from services.common.errors import DomainError
@@ -99,8 +100,8 @@ def test_only_employers_count_and_offer_ids_are_checked(platform):
         person = signup(identity, role)
         with pytest.raises(DomainError) as refused:
             call(conventions, "application_counts", actor(person), [1])
-        assert refused.value.status == 403
+        assert status_of(refused.value) == 403
     for wrong in (["1"], [True], list(range(1001))):
         with pytest.raises(DomainError) as refused:
             call(conventions, "application_counts", actor(host), wrong)
-        assert (refused.value.status, list(refused.value.fields)) == (422, ["offer_ids"])
+        assert (status_of(refused.value), list(refused.value.fields)) == (422, ["offer_ids"])

@@ -10,6 +10,7 @@ import pytest
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from gateway.error_statuses import status_of
 from services.common.contracts.conventions import APPLICATION_REJECTED
 from services.common.database import create_service_engine, utcnow
 from services.common.errors import DomainError
@@ -89,7 +90,7 @@ def test_a_blank_reason_or_a_pupil_refuses_nothing(start_service, env):
     ):
         with pytest.raises(DomainError) as refused:
             call(conventions, "reject_applications", who, body)
-        assert refused.value.status == status
+        assert status_of(refused.value) == status
     with Session(engine) as session:
         assert session.get(Application, waiting).status == "submitted"
     engine.dispose()

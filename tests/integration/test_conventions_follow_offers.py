@@ -19,6 +19,7 @@ from nameko.testing.services import entrypoint_waiter
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from gateway.error_statuses import status_of
 from services.common.contracts import conventions as events
 from services.common.contracts import offers as contract
 from services.common.contracts.events import TEAM_MEMBER_JOINED, TeamMemberJoined
@@ -220,7 +221,7 @@ def test_a_joining_members_applications_and_conventions_go_to_the_new_team(platf
         ("get_convention", (convention_id,)),
         ("act_on_application", (waiting["id"], "cancel", {})),
     ):
-        assert refused(platform.conventions, method, actor(joiner), *args).status == 404, method
+        assert status_of(refused(platform.conventions, method, actor(joiner), *args)) == 404, method
     assert call(platform.conventions, "list_applications", actor(joiner), None, None, 1, 20)["total"] == 0
 
 

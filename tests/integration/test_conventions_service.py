@@ -13,6 +13,7 @@ from nameko.standalone.rpc import ClusterRpcProxy
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
+from gateway.error_statuses import status_of
 from services.common.contracts.conventions import CONVENTION_READY_TO_SIGN
 from services.common.database import create_service_engine, utcnow
 from services.common.errors import DomainError
@@ -92,17 +93,17 @@ def test_an_application_goes_from_submitted_to_approved_with_its_history(platfor
     for action, status in (("read", "read"), ("validate", "validated")):
         application = call(conventions, "act_on_application", actor(host), application["id"], action, {})
         assert application["status"] == status
-    assert refused(conventions, "act_on_application", actor(host), application["id"], "approve", {}).status == 403
+    assert status_of(refused(conventions, "act_on_application", actor(host), application["id"], "approve", {})) == 403
     application = call(conventions, "act_on_application", actor(pupil), application["id"], "approve", {})
     assert application["status"] == "approved" and application["convention_id"] is not None
     assert [step["status"] for step in application["history"]] == ["submitted", "read", "validated", "approved"]
     assert [step["by_role"] for step in application["history"]] == ["student", "employer", "employer", "student"]
 
     again = refused(conventions, "act_on_application", actor(pupil), application["id"], "approve", {})
-    assert (again.status, again.code) == (409, "INVALID_TRANSITION")
+    assert (status_of(again), again.code) == (409, "INVALID_TRANSITION")
     # offers hears the seat taken: remaining seats drop, and it refuses deleting the offer
     wait_until(lambda: call(offers, "get_offer", actor(host), offer["id"])["remaining_seats"] == 1)
-    assert refused(offers, "delete_offer", actor(host), offer["id"]).status == 409
+    assert status_of(refused(offers, "delete_offer", actor(host), offer["id"])) == 409
 
 
 def test_one_application_per_pupil_per_offer_and_a_double_click_makes_one(platform):
@@ -116,7 +117,7 @@ def test_one_application_per_pupil_per_offer_and_a_double_click_makes_one(platfo
     assert call(conventions, "apply", actor(pupil), offer["id"], body, "key-1")["id"] == first["id"]
     assert call(conventions, "apply", actor(pupil), offer["id"], body)["id"] == first["id"]  # double click
     other = refused(conventions, "apply", actor(pupil), offer["id"], application_body(motivation="Autre texte."))
-    assert (other.status, other.code) == (409, "ALREADY_APPLIED")
+    assert (status_of(other), other.code) == (409, "ALREADY_APPLIED")
     reused = refused(conventions, "apply", actor(pupil), published_offer(offers, host)["id"], body, "key-1")
     assert reused.code == "IDEMPOTENCY_KEY_REUSED"
 
@@ -143,13 +144,15 @@ def test_who_sees_what(platform):
     application = call(conventions, "apply", actor(pupil), offer["id"], application_body())
 
     for outsider in (stranger, other_pupil, far_teacher):
-        assert refused(conventions, "get_application", actor(outsider), application["id"]).status == 404
+        assert status_of(refused(conventions, "get_application", actor(outsider), application["id"])) == 404
         assert call(conventions, "list_applications", actor(outsider), None, None, 1, 20)["total"] == 0
         error = refused(conventions, "act_on_application", actor(outsider), application["id"], "cancel", {})
-        assert error.status == 404
+        assert status_of(error) == 404
     assert call(conventions, "get_application", actor(teacher), application["id"])["id"] == application["id"]
     assert call(conventions, "list_applications", actor(host), offer["id"], "submitted", 1, 20)["total"] == 1
-    assert refused(conventions, "act_on_application", actor(teacher), application["id"], "validate", {}).status == 403
+    assert (
+        status_of(refused(conventions, "act_on_application", actor(teacher), application["id"], "validate", {})) == 403
+    )
     # A teacher whom the head of school has not confirmed yet sees no pupil at all.
     pending = {**actor(teacher), "school_confirmed": False}
     for method, args in (
@@ -159,14 +162,14 @@ def test_who_sees_what(platform):
         ("pupil_stages", ([pupil["user_id"]],)),
     ):
         error = refused(conventions, method, pending, *args)
-        assert (error.status, error.code) == (403, "TEACHER_NOT_CONFIRMED"), method
+        assert (status_of(error), error.code) == (403, "TEACHER_NOT_CONFIRMED"), method
     assert call(conventions, "pupil_stages", actor(teacher), [pupil["user_id"], other_pupil["user_id"]]) == [
         {"student_id": pupil["user_id"], "stage": "application_sent", "convention_id": None},
         {"student_id": other_pupil["user_id"], "stage": "no_application", "convention_id": None},
     ]
-    assert refused(conventions, "pupil_stages", actor(host), [pupil["user_id"]]).status == 403
+    assert status_of(refused(conventions, "pupil_stages", actor(host), [pupil["user_id"]])) == 403
     missing = refused(conventions, "act_on_application", actor(host), application["id"], "reject", {})
-    assert missing.status == 422 and "reason" in missing.fields
+    assert status_of(missing) == 422 and "reason" in missing.fields
 
 
 def test_approving_cancels_the_pupils_other_pending_applications_for_that_week(platform):
@@ -236,12 +239,12 @@ def test_each_side_fills_its_part_then_the_content_is_frozen(platform):
     assert draft["status"] == "draft" and draft["daily_hours"] == offer["daily_hours"]
 
     mixed = refused(conventions, "update_convention", actor(host), convention_id, {"student_class": "3e A"})
-    assert (mixed.status, mixed.code) == (403, "NOT_YOUR_PART")
-    assert refused(conventions, "update_convention", actor(pupil), convention_id, {"tutor_name": "X"}).status == 403
+    assert (status_of(mixed), mixed.code) == (403, "NOT_YOUR_PART")
+    assert status_of(refused(conventions, "update_convention", actor(pupil), convention_id, {"tutor_name": "X"})) == 403
     night = {"daily_hours": {"lundi": ["14:00", "15:00", "15:30", "21:00"]}}
     assert "daily_hours" in refused(conventions, "update_convention", actor(host), convention_id, night).fields
     incomplete = refused(conventions, "complete_convention", actor(host), convention_id)
-    assert incomplete.status == 422 and "tutor_name" in incomplete.fields
+    assert status_of(incomplete) == 422 and "tutor_name" in incomplete.fields
 
     call(conventions, "update_convention", actor(host), convention_id, HOST_PART)
     done = call(conventions, "complete_convention", actor(host), convention_id)
@@ -289,7 +292,7 @@ def test_group_signing_with_one_code_then_every_party_and_the_sealed_pdf(platfor
         {"signature_request_id": request["signature_request_id"], "code": code, "signature_image": drawn_signature()},
         None,
     )
-    assert reused.status == 410
+    assert status_of(reused) == 410
     assert call(conventions, "get_convention", actor(host), ids[0])["status"] == "signatures_started"
 
     manager_request = sign_request(conventions, actor(manager), ids, "0622222222")
@@ -347,23 +350,27 @@ def test_codes_resist_guessing_expiry_and_other_peoples_conventions(platform, en
     convention_id = ready_convention(platform, host, pupil, manager, offer)["id"]
 
     assert (
-        refused(
-            conventions,
-            "request_signature_code",
-            actor(stranger),
-            {"convention_ids": [convention_id], "phone": "0611111111"},
-            None,
-        ).status
+        status_of(
+            refused(
+                conventions,
+                "request_signature_code",
+                actor(stranger),
+                {"convention_ids": [convention_id], "phone": "0611111111"},
+                None,
+            )
+        )
         == 404
     )
     assert (
-        refused(
-            conventions,
-            "request_signature_code",
-            actor(other_pupil),
-            {"convention_ids": [convention_id], "phone": "0611111111"},
-            None,
-        ).status
+        status_of(
+            refused(
+                conventions,
+                "request_signature_code",
+                actor(other_pupil),
+                {"convention_ids": [convention_id], "phone": "0611111111"},
+                None,
+            )
+        )
         == 404
     )
 
@@ -373,13 +380,15 @@ def test_codes_resist_guessing_expiry_and_other_peoples_conventions(platform, en
     wrong = "000000" if code != "000000" else "111111"
     # another signatory cannot use this request, even with the right code
     assert (
-        refused(
-            conventions,
-            "sign",
-            actor(stranger),
-            {"signature_request_id": request_id, "code": code, "signature_image": drawn_signature()},
-            None,
-        ).status
+        status_of(
+            refused(
+                conventions,
+                "sign",
+                actor(stranger),
+                {"signature_request_id": request_id, "code": code, "signature_image": drawn_signature()},
+                None,
+            )
+        )
         == 404
     )
     statuses = []
@@ -391,7 +400,7 @@ def test_codes_resist_guessing_expiry_and_other_peoples_conventions(platform, en
             {"signature_request_id": request_id, "code": wrong, "signature_image": drawn_signature()},
             None,
         )
-        statuses.append((error.status, error.code))
+        statuses.append((status_of(error), error.code))
     assert statuses == [(422, "WRONG_CODE")] * 5
     locked = refused(
         conventions,
@@ -400,7 +409,7 @@ def test_codes_resist_guessing_expiry_and_other_peoples_conventions(platform, en
         {"signature_request_id": request_id, "code": code, "signature_image": drawn_signature()},
         None,
     )
-    assert (locked.status, locked.code) == (423, "TOO_MANY_ATTEMPTS")
+    assert (status_of(locked), locked.code) == (423, "TOO_MANY_ATTEMPTS")
     # asking again for the same batch never resets the count
     resend = refused(
         conventions,
@@ -409,7 +418,7 @@ def test_codes_resist_guessing_expiry_and_other_peoples_conventions(platform, en
         {"convention_ids": [convention_id], "phone": "0611111111"},
         None,
     )
-    assert resend.status == 423
+    assert status_of(resend) == 423
 
     # an expired code: 410
     other = sign_request(conventions, actor(manager), [convention_id], "0622222222")
@@ -433,7 +442,7 @@ def test_codes_resist_guessing_expiry_and_other_peoples_conventions(platform, en
         },
         None,
     )
-    assert (expired.status, expired.code) == (410, "CODE_EXPIRED")
+    assert (status_of(expired), expired.code) == (410, "CODE_EXPIRED")
 
     # three codes per quarter of an hour per signatory (a resend for the same batch counts)
     second = sign_request(conventions, actor(manager), [convention_id], "0622222222")
@@ -446,7 +455,7 @@ def test_codes_resist_guessing_expiry_and_other_peoples_conventions(platform, en
         {"convention_ids": [convention_id], "phone": "0622222222"},
         None,
     )
-    assert throttled.status == 429 and throttled.retry_after > 0
+    assert status_of(throttled) == 429 and throttled.retry_after > 0
     assert call(conventions, "get_convention", actor(host), convention_id)["signatures"] == []
 
 

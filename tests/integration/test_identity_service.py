@@ -8,6 +8,7 @@ from nameko.testing.services import entrypoint_hook, entrypoint_waiter
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from gateway.error_statuses import status_of
 from services.common.contracts import events
 from services.common.errors import DomainError
 from services.identity.models import OutboxMessage, Space, Team, User
@@ -59,7 +60,7 @@ def test_signup_then_confirm_then_login(identity, databases):
 
     with pytest.raises(DomainError) as refused:
         call(container, "login", {"email": "alice@example.fr", "password": PASSWORD})
-    assert (refused.value.status, refused.value.code) == (403, "EMAIL_NOT_CONFIRMED")
+    assert (status_of(refused.value), refused.value.code) == (403, "EMAIL_NOT_CONFIRMED")
 
     assert call(container, "confirm_email", {"token": token})["email_confirmed"] is True
     with pytest.raises(DomainError) as reused:
@@ -128,10 +129,10 @@ def test_ten_failures_lock_an_account_and_an_unknown_address_alike(identity):
         for _ in range(10):
             with pytest.raises(DomainError) as wrong:
                 call(container, "login", {"email": email, "password": "mauvais mot de passe"})
-            assert (wrong.value.status, wrong.value.code) == (401, "INVALID_CREDENTIALS")
+            assert (status_of(wrong.value), wrong.value.code) == (401, "INVALID_CREDENTIALS")
         with pytest.raises(DomainError) as locked:
             call(container, "login", {"email": email, "password": PASSWORD})
-        assert locked.value.status == 429
+        assert status_of(locked.value) == 429
         assert 14 * 60 <= locked.value.retry_after <= 15 * 60 + 1
 
 
@@ -179,7 +180,7 @@ def test_typed_errors_cross_the_bus_intact(identity, env):
     ):
         remote.signup({"email": "x", "role": "student"})
     error = invalid.value
-    assert (error.status, error.code) == (422, "VALIDATION_ERROR")
+    assert (status_of(error), error.code) == (422, "VALIDATION_ERROR")
     assert error.fields["password"] == ["Ce champ est obligatoire."]
     assert "email" in error.fields
 

@@ -20,6 +20,7 @@ from nameko.standalone.rpc import ClusterRpcProxy
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
+from gateway.error_statuses import status_of
 from services.common import session_tokens
 from services.common.contracts import events
 from services.common.database import utcnow
@@ -175,7 +176,7 @@ def platform(start_service: Callable[..., Any], databases: DatabaseSet, amqp_uri
 def refused(call: Callable[..., Any], *args: Any) -> tuple[int, str]:
     with pytest.raises(DomainError) as error:
         call(*args)
-    return error.value.status, error.value.code
+    return status_of(error.value), error.value.code
 
 
 # -- invitations ---------------------------------------------------------------------------------
@@ -475,7 +476,7 @@ def test_spaces_are_created_renamed_and_deleted_when_empty_or_emptied(platform: 
     offer = platform.offers.create_offer(alice.actor, offer_body(space_id=lyon["id"]))
     with pytest.raises(DomainError) as not_empty:
         identity.delete_space(alice.actor, lyon["id"])
-    assert (not_empty.value.status, not_empty.value.code) == (409, "SPACE_NOT_EMPTY")
+    assert (status_of(not_empty.value), not_empty.value.code) == (409, "SPACE_NOT_EMPTY")
     assert "1 offre" in not_empty.value.message
     other_team_space = identity.team_spaces(outsider.team_id)[0]
     assert refused(identity.delete_space, alice.actor, lyon["id"], other_team_space["id"])[0] == 422

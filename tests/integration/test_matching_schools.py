@@ -10,6 +10,7 @@ from nameko.testing.services import entrypoint_hook, entrypoint_waiter
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from gateway.error_statuses import status_of
 from services.common.contracts.schools import SCHOOL_WEEKS_CHANGED
 from services.common.errors import DomainError
 from services.common.geography import distance_km
@@ -104,7 +105,7 @@ def test_nearest_first_when_a_point_is_given(matching, sample):
     assert [s["city"] for s in lycées["results"]] == ["Lyon", "Lyon", "Grenoble"]
     with pytest.raises(DomainError) as half:
         call(matching, "search_schools", None, 48.8, None)
-    assert (half.value.status, list(half.value.fields)) == (422, ["longitude"])
+    assert (status_of(half.value), list(half.value.fields)) == (422, ["longitude"])
 
 
 def test_get_school_and_school_exists(matching, sample):
@@ -124,7 +125,7 @@ def test_get_school_and_school_exists(matching, sample):
     for unknown in ("0751710B", "nimportequoi"):  # a lycée professionnel is not in the directory
         with pytest.raises(DomainError) as missing:
             call(matching, "get_school", unknown)
-        assert (missing.value.status, missing.value.code, missing.value.message) == (
+        assert (status_of(missing.value), missing.value.code, missing.value.message) == (
             404,
             "NOT_FOUND",
             "Établissement introuvable.",
@@ -195,7 +196,7 @@ def test_the_schools_staff_chooses_its_weeks_and_matching_tells_it(matching, sam
 def test_only_that_schools_staff_may_choose_its_weeks(matching, sample, databases, actor):
     with pytest.raises(DomainError) as refused:
         call(matching, "set_school_weeks", actor, CLAUDEL, upcoming_weeks(1))
-    assert (refused.value.status, refused.value.code) == (403, "FORBIDDEN")
+    assert (status_of(refused.value), refused.value.code) == (403, "FORBIDDEN")
     with Session(databases.engine("matching")) as db:
         assert db.scalar(select(func.count()).select_from(SchoolWeek)) == 0
 
@@ -204,7 +205,7 @@ def test_a_teacher_not_yet_confirmed_by_the_head_of_school_does_not_choose_its_w
     pending = {**staff("teacher"), "school_confirmed": False}
     with pytest.raises(DomainError) as refused:
         call(matching, "set_school_weeks", pending, CLAUDEL, upcoming_weeks(1))
-    assert (refused.value.status, refused.value.code) == (403, "TEACHER_NOT_CONFIRMED")
+    assert (status_of(refused.value), refused.value.code) == (403, "TEACHER_NOT_CONFIRMED")
     with Session(databases.engine("matching")) as db:
         assert db.scalar(select(func.count()).select_from(SchoolWeek)) == 0
         assert db.scalar(select(func.count()).select_from(OutboxMessage)) == 0
@@ -222,7 +223,7 @@ def test_weeks_must_be_upcoming_collège_weeks_of_this_school_year(matching, sam
     ):
         with pytest.raises(DomainError) as refused:
             call(matching, "set_school_weeks", staff(), CLAUDEL, [*upcoming_weeks(1), *weeks])
-        assert (refused.value.status, refused.value.code, list(refused.value.fields)) == (
+        assert (status_of(refused.value), refused.value.code, list(refused.value.fields)) == (
             422,
             "VALIDATION_ERROR",
             ["weeks"],
@@ -238,7 +239,7 @@ def test_weeks_must_be_upcoming_collège_weeks_of_this_school_year(matching, sam
     # Staff of a school the directory does not know: 404, as for anybody asking about it.
     with pytest.raises(DomainError) as unknown:
         call(matching, "set_school_weeks", staff(school_uai="0751710B"), "0751710B", upcoming_weeks(1))
-    assert (unknown.value.status, unknown.value.message) == (404, "Établissement introuvable.")
+    assert (status_of(unknown.value), unknown.value.message) == (404, "Établissement introuvable.")
     with pytest.raises(DomainError) as unknown:
         call(matching, "get_school_weeks", "0751710B")
-    assert unknown.value.status == 404
+    assert status_of(unknown.value) == 404

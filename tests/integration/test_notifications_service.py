@@ -20,6 +20,7 @@ from nameko.standalone.rpc import ServiceRpcProxy
 from nameko.testing.services import entrypoint_hook, entrypoint_waiter
 from sqlalchemy.orm import Session
 
+from gateway.error_statuses import status_of
 from services.common.contracts.events import PASSWORD_RESET_REQUESTED, USER_SIGNED_UP
 from services.common.database import utcnow
 from services.common.errors import DomainError
@@ -144,7 +145,7 @@ def test_send_sms_refuses_an_invalid_number(container: Any, env: dict[str, str])
         send_sms("12", "Votre code : 123 456", "signature-request-3")
 
     assert refused.value.code == "VALIDATION_ERROR"
-    assert refused.value.status == 422
+    assert status_of(refused.value) == 422
     assert refused.value.fields == {"phone": ["Numéro de téléphone invalide."]}
     assert sms_lines(env) == []
 

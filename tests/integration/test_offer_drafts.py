@@ -14,6 +14,7 @@ from nameko.testing.services import entrypoint_waiter
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from gateway.error_statuses import status_of
 from services.common.contracts import offers as contract
 from services.common.contracts.events import TEAM_MEMBER_JOINED, TeamMemberJoined
 from services.common.errors import DomainError
@@ -85,7 +86,7 @@ def test_a_draft_keeps_what_was_typed_and_is_replaced_listed_and_deleted(stack, 
     assert [d["id"] for d in call(stack.offers, "list_offer_drafts", host)] == [draft["id"], other["id"]]
 
     assert call(stack.offers, "delete_offer_draft", host, other["id"]) is None
-    assert refused(stack.offers, "get_offer_draft", host, other["id"]).status == 404
+    assert status_of(refused(stack.offers, "get_offer_draft", host, other["id"])) == 404
     assert [d["id"] for d in call(stack.offers, "list_offer_drafts", host)] == [draft["id"]]
     assert count(databases, Offer) == 0 and count(databases, OutboxMessage) == 0
 
@@ -105,7 +106,7 @@ def test_drafts_are_the_teams_alone_and_hosts_only(stack):
         ("save_offer_draft", (None, {}, offer["id"])),
     ):
         error = refused(stack.offers, method, stranger, *args)
-        assert (error.status, error.code) == (404, "NOT_FOUND"), method
+        assert (status_of(error), error.code) == (404, "NOT_FOUND"), method
     assert call(stack.offers, "list_offer_drafts", stranger) == []
     for method, args in (
         ("list_offer_drafts", ()),
@@ -113,7 +114,7 @@ def test_drafts_are_the_teams_alone_and_hosts_only(stack):
         ("get_offer_draft", (draft["id"],)),
         ("submit_offer_draft", (draft["id"],)),
     ):
-        assert refused(stack.offers, method, pupil, *args).status == 403, method
+        assert status_of(refused(stack.offers, method, pupil, *args)) == 403, method
     # A colleague of the same team sees and edits it (the team shares its offers and drafts).
     colleague = {**stranger, "team_id": owner["team_id"]}
     assert call(stack.offers, "get_offer_draft", colleague, draft["id"])["content"] == {"title": "À nous"}
@@ -123,7 +124,7 @@ def test_a_draft_is_a_json_object_of_64_kb_at_most(stack):
     host = actor(signup(stack.identity, "employer"))
     for content in (["liste"], "texte", None):
         error = refused(stack.offers, "save_offer_draft", host, None, content)
-        assert (error.status, error.code, list(error.fields)) == (422, "VALIDATION_ERROR", ["content"])
+        assert (status_of(error), error.code, list(error.fields)) == (422, "VALIDATION_ERROR", ["content"])
     just_enough = {"description": "é" * (32 * 1024 - 20)}  # two bytes a letter in UTF-8
     assert call(stack.offers, "save_offer_draft", host, None, just_enough)["content"] == just_enough
     too_big = {"description": "x" * (64 * 1024)}
@@ -140,7 +141,7 @@ def test_a_new_draft_submitted_becomes_an_unpublished_offer(stack, databases):
     draft = call(stack.offers, "save_offer_draft", host, None, partial)
 
     invalid = refused(stack.offers, "submit_offer_draft", host, draft["id"])
-    assert (invalid.status, invalid.code) == (422, "VALIDATION_ERROR")
+    assert (status_of(invalid), invalid.code) == (422, "VALIDATION_ERROR")
     assert {"description", "sector", "employer.siret", "employer.is_public", "place", "grades"} <= set(invalid.fields)
     assert call(stack.offers, "get_offer_draft", host, draft["id"])["content"] == partial
 
@@ -156,7 +157,7 @@ def test_a_new_draft_submitted_becomes_an_unpublished_offer(stack, databases):
     assert contract.OfferOut.model_validate(offer).id == offer["id"]
     assert (offer["status"], offer["published_at"], offer["title"]) == ("unpublished", None, offer_body()["title"])
     assert offer["space_id"] == call(stack.identity, "team_spaces", host["team_id"])[0]["id"]
-    assert refused(stack.offers, "get_offer_draft", host, draft["id"]).status == 404
+    assert status_of(refused(stack.offers, "get_offer_draft", host, draft["id"])) == 404
     assert count(databases, OfferDraft) == 0 and count(databases, OutboxMessage) == 0
     # The host then presses « Publier ».
     with entrypoint_waiter(stack.listener, "on_published", timeout=10):
@@ -193,7 +194,7 @@ def test_a_draft_of_an_offer_starts_as_the_offer_and_edits_it_whole(stack, datab
 
     # The offer is gone: its draft cannot be submitted, and stays.
     call(stack.offers, "delete_offer", host, offer["id"])
-    assert refused(stack.offers, "submit_offer_draft", host, typed["id"]).status == 404
+    assert status_of(refused(stack.offers, "submit_offer_draft", host, typed["id"])) == 404
     assert call(stack.offers, "get_offer_draft", host, typed["id"])["offer_id"] == offer["id"]
 
 

@@ -11,6 +11,7 @@ import pytest
 from sqlalchemy import event, update
 from sqlalchemy.orm import Session
 
+from gateway.error_statuses import status_of
 from services.common.contracts.actors import Actor
 from services.common.database import create_service_engine
 from services.common.errors import DomainError
@@ -80,4 +81,4 @@ def test_applications_accepted_and_signed_per_offer_of_the_team(platform, databa
     pupil = signup(identity, "student")
     with pytest.raises(DomainError) as refused:
         call(conventions, "offer_outcomes", actor(pupil), [first["id"]])
-    assert refused.value.status == 403
+    assert status_of(refused.value) == 403

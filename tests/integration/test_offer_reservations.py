@@ -15,6 +15,7 @@ import pytest
 from nameko.testing.services import entrypoint_waiter
 from sqlalchemy.orm import Session
 
+from gateway.error_statuses import status_of
 from services.common.contracts import offers as contract
 from services.common.errors import DomainError
 from services.conventions.service import ConventionsService
@@ -118,7 +119,7 @@ def test_an_offer_reserved_to_several_schools_is_theirs_alone(platform, database
     applied = call(platform.conventions, "apply", actor(claudel), offer["id"], application_body(week))
     assert applied["status"] == "submitted"
     error = refused(platform.conventions, "apply", actor(galois), offer["id"], application_body(week))
-    assert error.status == 404
+    assert status_of(error) == 404
 
     # A client that knows only ``school_uai`` changes the reservation with it alone.
     with entrypoint_waiter(platform.listener, "on_updated", timeout=10):
@@ -128,7 +129,7 @@ def test_an_offer_reserved_to_several_schools_is_theirs_alone(platform, database
     assert offer["id"] not in found_by(platform, claudel) | found_by(platform, lamartine)
     call(platform.conventions, "apply", actor(galois), offer["id"], application_body(week))
     error = refused(platform.conventions, "apply", actor(lamartine), offer["id"], application_body(week))
-    assert error.status == 404
+    assert status_of(error) == 404
 
     # Emptied, it is everyone's again.
     with entrypoint_waiter(platform.listener, "on_updated", timeout=10):

@@ -17,6 +17,7 @@ from nameko.testing.services import entrypoint_hook, entrypoint_waiter
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
+from gateway.error_statuses import status_of
 from services.common.contracts import offers as contract
 from services.common.contracts.conventions import OFFER_SEATS_CHANGED, OfferSeatsChanged
 from services.common.errors import DomainError
@@ -172,10 +173,10 @@ def test_approved_pupils_forbid_deleting_the_offer_and_shrinking_it_below_them(s
     send_seats(stack.offers, seats_changed(offer["id"], approved_count=2, sequence=1))
     with pytest.raises(DomainError) as delete:
         call(stack.offers, "delete_offer", stack.actor, offer["id"])
-    assert (delete.value.status, delete.value.code) == (409, "OFFER_HAS_APPROVED_PUPILS")
+    assert (status_of(delete.value), delete.value.code) == (409, "OFFER_HAS_APPROVED_PUPILS")
     with pytest.raises(DomainError) as shrink:
         call(stack.offers, "update_offer", stack.actor, offer["id"], {"max_candidates": 1})
-    assert (shrink.value.status, shrink.value.code, list(shrink.value.fields)) == (
+    assert (status_of(shrink.value), shrink.value.code, list(shrink.value.fields)) == (
         422, "VALIDATION_ERROR", ["max_candidates"],
     )  # fmt: skip
     assert call(stack.offers, "update_offer", stack.actor, offer["id"], {"max_candidates": 2})["remaining_seats"] == 0
@@ -253,7 +254,7 @@ def test_offer_for_application_answers_published_unpublished_and_deleted_offers(
 
     with pytest.raises(DomainError) as unknown:
         call(stack.offers, "offer_for_application", deleted["id"] + 1000)
-    assert (unknown.value.status, unknown.value.code) == (404, "NOT_FOUND")
+    assert (status_of(unknown.value), unknown.value.code) == (404, "NOT_FOUND")
     assert "Offre introuvable" in unknown.value.message
 
 

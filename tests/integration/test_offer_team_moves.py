@@ -17,6 +17,7 @@ from nameko.testing.services import entrypoint_waiter
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
+from gateway.error_statuses import status_of
 from services.common.contracts import offers as contract
 from services.common.contracts.events import TEAM_MEMBER_JOINED, TeamMemberJoined
 from services.common.errors import DomainError
@@ -203,7 +204,7 @@ def test_a_member_joining_a_team_brings_the_offers_of_their_spaces(stack, databa
     assert stored(databases, owners["id"]).version == 1
     assert call(stack.offers, "list_offers", actor(owner))["total"] == 3
     # The old team's tokens no longer reach them.
-    assert refused(stack.offers, "get_offer", actor(joiner), published["id"]).status == 404
+    assert status_of(refused(stack.offers, "get_offer", actor(joiner), published["id"])) == 404
 
     # The same event again (redelivered), or told twice: nothing more happens.
     with entrypoint_waiter(stack.offers, JOINED_HANDLER, timeout=10):
@@ -255,20 +256,20 @@ def test_every_route_taking_an_offer_id_answers_not_found_outside_the_team(stack
         for offer in (published, hidden):
             for method, args in ID_ROUTES:
                 error = refused(stack.offers, method, outsider, offer["id"], *args)
-                assert (error.status, error.code, error.message) == (404, "NOT_FOUND", "Offre introuvable."), (
+                assert (status_of(error), error.code, error.message) == (404, "NOT_FOUND", "Offre introuvable."), (
                     who,
                     method,
                 )
         # The preview is public for a published offer only.
         assert call(stack.offers, "preview_offer", outsider, published["id"])["id"] == published["id"]
-        assert refused(stack.offers, "preview_offer", outsider, hidden["id"]).status == 404, who
+        assert status_of(refused(stack.offers, "preview_offer", outsider, hidden["id"])) == 404, who
     assert outbox_count(databases) == before
     assert stored(databases, published["id"]).title == published["title"]
 
     # Routes without an id still tell a pupil or a school user that they are not for them.
     for who in ("pupil", "teacher", "head of school"):
-        assert refused(stack.offers, "create_offer", outsiders[who], offer_body()).status == 403, who
-        assert refused(stack.offers, "list_offers", outsiders[who]).status == 403, who
+        assert status_of(refused(stack.offers, "create_offer", outsiders[who], offer_body())) == 403, who
+        assert status_of(refused(stack.offers, "list_offers", outsiders[who])) == 403, who
     # The team itself reaches both, and previews its own unpublished offer.
     assert call(stack.offers, "get_offer", actor(owner), hidden["id"])["status"] == "unpublished"
     assert call(stack.offers, "preview_offer", actor(owner), hidden["id"])["id"] == hidden["id"]

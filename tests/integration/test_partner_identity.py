@@ -16,6 +16,7 @@ from nameko.testing.services import entrypoint_hook
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from gateway.error_statuses import status_of
 from services.common import session_tokens
 from services.common.contracts.identity import NewOperator, SignupRequest
 from services.common.errors import DomainError
@@ -169,11 +170,11 @@ def test_only_operators_log_in_to_the_partner_api(identity, databases):
         ):
             with pytest.raises(DomainError) as refused:
                 partner_login({"email": email, "password": password})
-            assert (refused.value.status, refused.value.code) == (401, "INVALID_CREDENTIALS")
+            assert (status_of(refused.value), refused.value.code) == (401, "INVALID_CREDENTIALS")
 
     with entrypoint_hook(identity, "login") as v1_login, pytest.raises(DomainError) as v1_refused:
         v1_login({"email": "api@jobirl.example", "password": "mot-de-passe-operateur"})
-    assert (v1_refused.value.status, v1_refused.value.code) == (401, "INVALID_CREDENTIALS")
+    assert (status_of(v1_refused.value), v1_refused.value.code) == (401, "INVALID_CREDENTIALS")
 
     with entrypoint_hook(identity, "is_session_active") as is_active:
         assert is_active(claims.session_id) is True

@@ -7,6 +7,7 @@ import time
 import pytest
 from nameko.testing.services import entrypoint_hook
 
+from gateway.errors import render
 from services.common.errors import DomainError
 from services.matching.service import MatchingService
 from services.offers.service import OffersService
@@ -15,6 +16,11 @@ from tests.support.partner import partner_payload, seconde_weeks
 pytestmark = pytest.mark.integration
 
 OPERATOR, OTHER = 501, 502
+
+
+def v2_status(error: DomainError) -> int:
+    """The status the partner API v2 answers ``error`` with."""
+    return render(error, "v2")[0]
 
 
 @pytest.fixture
@@ -55,7 +61,7 @@ def test_create_answers_the_national_shape_and_remote_ids_are_unique_per_operato
     assert created["formatted_coordinates"] == {"latitude": 48.866667, "longitude": 2.333333}
     assert created["published_at"].endswith(("+01:00", "+02:00")) and "." in created["published_at"]
     duplicate = error_of(offers, "partner_create", OPERATOR, partner_payload())
-    assert (duplicate.status, duplicate.code, duplicate.message) == (
+    assert (v2_status(duplicate), duplicate.code, duplicate.message) == (
         409,
         "DUPLICATE_API",
         "api with this remote_id (offre-1) already exists",
@@ -65,14 +71,14 @@ def test_create_answers_the_national_shape_and_remote_ids_are_unique_per_operato
 
 def test_payload_errors_are_the_national_ones(offers):
     missing = error_of(offers, "partner_create", OPERATOR, {"title": ""})
-    assert (missing.status, missing.code) == (400, "VALIDATION_ERROR")
+    assert (v2_status(missing), missing.code) == (400, "VALIDATION_ERROR")
     assert missing.fields["title"] == ["Missing title"]
     assert missing.fields["zipcode"] == ["Missing zipcode", "is invalid"]
     assert missing.fields["employer_description"] == ["doit être rempli(e)"]
     assert {"coordinates", "sector", "remote_id", "permalink", "street", "city"} <= set(missing.fields)
     assert error_of(offers, "partner_create", OPERATOR, {}).code == "BAD_PAYLOAD"
     mixed = error_of(offers, "partner_create", OPERATOR, partner_payload(grades=["troisieme", "seconde"]))
-    assert (mixed.status, mixed.code, mixed.message) == (
+    assert (v2_status(mixed), mixed.code, mixed.message) == (
         422,
         "WRONG_PARAMS",
         "Grades must be either college or lycee, not both",
@@ -82,7 +88,7 @@ def test_payload_errors_are_the_national_ones(offers):
     )
     assert one_week.message == "All mandatory weeks must be included for seconde grade"
     bad_week = error_of(offers, "partner_create", OPERATOR, partner_payload(weeks=["2020-Wsem9-23"]))
-    assert (bad_week.status, bad_week.code) == (422, "BAD_ARGUMENT")
+    assert (v2_status(bad_week), bad_week.code) == (422, "BAD_ARGUMENT")
     assert bad_week.message == "bad week format: 2020-Wsem9-23, expecting ISO 8601 format"
     long = error_of(offers, "partner_create", OPERATOR, partner_payload(description="x" * 1501))
     assert long.fields == {"description": ["Description too long, allowed up to 1500 chars"]}
@@ -123,5 +129,5 @@ def test_update_unpublish_index_search_destroy(offers):
     destroyed = call(offers, "partner_destroy", OPERATOR, "offre-2")
     assert destroyed["remote_id"] == "offre-2"
     again = error_of(offers, "partner_destroy", OPERATOR, "offre-2")
-    assert (again.status, again.code, again.message) == (409, "API_ALREADY_DESTROYED", "api already destroyed")
+    assert (v2_status(again), again.code, again.message) == (409, "API_ALREADY_DESTROYED", "api already destroyed")
     assert call(offers, "partner_index", OPERATOR, 1)["pagination"]["totalInternshipOffers"] == 1

@@ -11,6 +11,7 @@ import pytest
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from gateway.error_statuses import status_of
 from services.common.contracts import events
 from services.common.errors import DomainError
 from services.identity.models import OutboxMessage
@@ -60,12 +61,12 @@ def test_a_teacher_waits_for_the_head_of_their_school_who_confirms_or_refuses_th
         (head["id"], "school_manager", "confirmed"),
     ]
     # Only the head of that school manages its staff.
-    assert refused(accounts, "school_staff_members", actor(teacher)).status == 403
-    assert refused(accounts, "decide_school_staff", actor(teacher), teacher["id"], "confirm").status == 403
-    assert refused(accounts, "decide_school_staff", actor(other_head), teacher["id"], "confirm").status == 404
-    assert refused(accounts, "decide_school_staff", actor(head), pupil["id"], "confirm").status == 404
+    assert status_of(refused(accounts, "school_staff_members", actor(teacher))) == 403
+    assert status_of(refused(accounts, "decide_school_staff", actor(teacher), teacher["id"], "confirm")) == 403
+    assert status_of(refused(accounts, "decide_school_staff", actor(other_head), teacher["id"], "confirm")) == 404
+    assert status_of(refused(accounts, "decide_school_staff", actor(head), pupil["id"], "confirm")) == 404
     assert refused(accounts, "decide_school_staff", actor(head), head["id"], "refuse").code == "NOT_A_TEACHER"
-    assert refused(accounts, "decide_school_staff", actor(head), teacher["id"], "promote").status == 404
+    assert status_of(refused(accounts, "decide_school_staff", actor(head), teacher["id"], "promote")) == 404
 
     confirmed = accounts.call("decide_school_staff", actor(head), teacher["id"], "confirm")
     assert confirmed["status"] == "confirmed"
@@ -105,9 +106,9 @@ def test_the_school_staff_lists_its_pupils_by_class_a_teacher_once_confirmed(acc
     assert set(pupils[0]) == {"user_id", "first_name", "last_name", "grade", "class_name"}
 
     waiting = refused(accounts, "school_pupils", actor(teacher))
-    assert (waiting.status, waiting.code) == (403, "TEACHER_NOT_CONFIRMED")
+    assert (status_of(waiting), waiting.code) == (403, "TEACHER_NOT_CONFIRMED")
     assert "chef d'établissement" in waiting.message
-    assert refused(accounts, "school_pupils", {**actor(employer), "school_uai": SCHOOL}).status == 403
+    assert status_of(refused(accounts, "school_pupils", {**actor(employer), "school_uai": SCHOOL})) == 403
 
     accounts.call("decide_school_staff", actor(head), teacher["id"], "confirm")
     assert accounts.call("school_pupils", actor(teacher)) == pupils

@@ -12,6 +12,7 @@ from nameko.testing.services import entrypoint_hook, entrypoint_waiter
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from gateway.error_statuses import status_of
 from services.common.contracts import offers as contract
 from services.common.errors import DomainError
 from services.identity.service import IdentityService
@@ -196,7 +197,7 @@ def test_search_parameters_are_checked(start_service, quiet_queues):
     matching = start_service(MatchingService)
     with pytest.raises(DomainError) as no_place:
         search(matching, {})
-    assert (no_place.value.status, sorted(no_place.value.fields)) == (422, ["latitude", "longitude"])
+    assert (status_of(no_place.value), sorted(no_place.value.fields)) == (422, ["latitude", "longitude"])
     with pytest.raises(DomainError) as too_far:
         search(matching, {**LYON, "radius_km": 61, "weeks": ["2026-W99"], "grade": "cm2"})
     assert sorted(too_far.value.fields) == ["grade", "radius_km", "weeks"]

@@ -21,6 +21,7 @@ from pydantic import BaseModel, ValidationError
 
 import gateway.service  # noqa: F401  (declares every route)
 import services.common.contracts as contracts
+from gateway.error_statuses import status_of
 from gateway.routing import ROUTES
 from services.common.errors import DomainError
 from services.common.validation import (
@@ -165,7 +166,7 @@ def test_strings_no_column_can_keep_are_refused_naming_the_field(value, message)
     }
     with pytest.raises(DomainError) as caught:
         parse(SignupRequest, body)
-    assert caught.value.status == 422
+    assert status_of(caught.value) == 422
     assert list(caught.value.fields) == ["first_name"]
     assert message in caught.value.fields["first_name"][0]
 

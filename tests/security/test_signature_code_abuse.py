@@ -13,6 +13,7 @@ import pytest
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from gateway.error_statuses import status_of
 from services.common.contracts.conventions import CONVENTION_READY_TO_SIGN
 from services.common.database import create_service_engine, utcnow
 from services.common.errors import DomainError
@@ -81,7 +82,7 @@ def test_the_code_request_keeps_the_client_address_and_is_limited_by_it(start_se
         )
     with pytest.raises(DomainError) as refused:
         call(conventions, "request_signature_code", None, body, CLIENT)
-    assert (refused.value.status, refused.value.code) == (429, "RATE_LIMITED")
+    assert (status_of(refused.value), refused.value.code) == (429, "RATE_LIMITED")
     assert refused.value.retry_after > 0
     assert "adresse IP" in refused.value.message
     # From another address (a family's phone after the school's office), the code comes.

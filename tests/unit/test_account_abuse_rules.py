@@ -13,6 +13,7 @@ from werkzeug.test import EnvironBuilder
 from werkzeug.wrappers import Request
 
 from gateway.client_address import client_address
+from gateway.error_statuses import status_of
 from services.common import config
 from services.common.client_addresses import counts_address
 from services.common.errors import DomainError
@@ -207,10 +208,10 @@ def test_metrics_need_the_token_when_one_is_configured(monkeypatch: pytest.Monke
     monkeypatch.setenv("METRICS_TOKEN", "jeton-des-metriques")
     with pytest.raises(DomainError) as refused:
         metrics_access(request_from("127.0.0.1"))
-    assert refused.value.status == 401
+    assert status_of(refused.value) == 401
     with pytest.raises(DomainError) as wrong:
         metrics_access(request_from("127.0.0.1", Authorization="Bearer autre-jeton"))
-    assert wrong.value.status == 401
+    assert status_of(wrong.value) == 401
     metrics_access(request_from("203.0.113.9", Authorization="Bearer jeton-des-metriques"))
 
 
@@ -223,7 +224,7 @@ def test_without_a_token_metrics_are_for_local_clients_only(monkeypatch: pytest.
     for outside in (request_from("203.0.113.9"), request_from("127.0.0.1", "203.0.113.9")):
         with pytest.raises(DomainError) as refused:
             metrics_access(outside)
-        assert refused.value.status == 403
+        assert status_of(refused.value) == 403
 
 
 def test_a_process_refuses_to_start_in_production_with_the_placeholder_secret(tmp_path):

@@ -6,6 +6,7 @@ from datetime import date
 
 import pytest
 
+from gateway.error_statuses import status_of
 from services.common.errors import DomainError
 from services.common.school_calendar import SchoolYear
 from services.conventions import application_rules as rules
@@ -49,7 +50,7 @@ def test_allowed_moves(action, current, role, target):
 def test_invalid_transitions_are_409(action, current, role):
     with pytest.raises(DomainError) as error:
         rules.next_status(action, current, role)
-    assert (error.value.status, error.value.code) == (409, "INVALID_TRANSITION")
+    assert (status_of(error.value), error.value.code) == (409, "INVALID_TRANSITION")
 
 
 @pytest.mark.parametrize(
@@ -58,13 +59,13 @@ def test_invalid_transitions_are_409(action, current, role):
 def test_each_side_takes_only_its_actions(action, role):
     with pytest.raises(DomainError) as error:
         rules.next_status(action, "validated" if action == "approve" else "submitted", role)
-    assert error.value.status == 403
+    assert status_of(error.value) == 403
 
 
 def test_unknown_action_is_404():
     with pytest.raises(DomainError) as error:
         rules.next_status("teleport", "submitted", "employer")
-    assert error.value.status == 404
+    assert status_of(error.value) == 404
 
 
 def test_a_refusal_needs_a_reason():

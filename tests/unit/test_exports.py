@@ -13,6 +13,7 @@ from openpyxl import load_workbook
 
 from gateway import exports
 from gateway.application_pages import ListedApplications, bulk_reject_message
+from gateway.error_statuses import status_of
 from services.common.errors import DomainError
 
 pytestmark = pytest.mark.unit
@@ -146,7 +147,7 @@ def test_a_list_is_read_page_by_page_and_its_refusal_comes_first():
     assert calls == [1, 2, 3]
 
     def refused(page, per_page):
-        raise DomainError("TEACHER_NOT_CONFIRMED", "…", 403)
+        raise DomainError("TEACHER_NOT_CONFIRMED", "…")
 
     with pytest.raises(DomainError):
         exports.listed(refused)
@@ -157,7 +158,7 @@ def test_pupils_export_nothing():
     exports.require_exporter("teacher")
     with pytest.raises(DomainError) as refused:
         exports.require_exporter("student")
-    assert refused.value.status == 403
+    assert status_of(refused.value) == 403
 
 
 def test_the_list_page_links_its_exports_with_its_filters():

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from gateway.error_statuses import status_of
 from services.common.contracts.actors import Actor
 from services.common.contracts.favourites import FavouritesQuery
 from services.common.errors import DomainError
@@ -18,7 +19,7 @@ def test_only_pupils_keep_favourites(role):
     rules.check_pupil(Actor(user_id=1, role="student"))
     with pytest.raises(DomainError) as refused:
         rules.check_pupil(Actor(user_id=1, role=role))
-    assert (refused.value.status, refused.value.code) == (403, "FORBIDDEN")
+    assert (status_of(refused.value), refused.value.code) == (403, "FORBIDDEN")
     assert "élèves" in refused.value.message
 
 
@@ -40,11 +41,11 @@ def test_what_a_favourite_becomes_with_its_offer(status, visible, addable, liste
 
 def test_an_unknown_offer_is_a_404_that_does_not_say_why():
     error = rules.unknown_offer()
-    assert (error.status, error.code) == (404, "NOT_FOUND")
+    assert (status_of(error), error.code) == (404, "NOT_FOUND")
 
 
 def test_the_list_is_paged_as_every_list():
     assert FavouritesQuery().model_dump() == {"page": 1, "per_page": 20}
     with pytest.raises(DomainError) as refused:
         parse(FavouritesQuery, {"per_page": 101})
-    assert refused.value.status == 422
+    assert status_of(refused.value) == 422

@@ -32,7 +32,7 @@ def test_an_expired_cached_token_is_refused():
     time.sleep(1.1)
     with pytest.raises(DomainError) as expired:
         cache.claims(KEY, short)
-    assert expired.value.code == "TOKEN_EXPIRED"
+    assert expired.value.code == "SESSION_EXPIRED"
 
 
 def test_the_cache_is_bounded():

@@ -8,6 +8,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from gateway.error_statuses import status_of
 from services.common.contracts.actors import Actor
 from services.common.contracts.schools import SchoolSearchQuery, SchoolWeeksBody
 from services.common.errors import DomainError
@@ -91,7 +92,7 @@ def test_weeks_body_normalises_sorts_and_names_the_field_when_wrong():
     for wrong in ({"weeks": ["2026-W99"]}, {"weeks": ["semaine 3"]}, {"weeks": "2026-W50"}, {}):
         with pytest.raises(DomainError) as refused:
             parse(SchoolWeeksBody, wrong)
-        assert (refused.value.status, refused.value.code, list(refused.value.fields)) == (
+        assert (status_of(refused.value), refused.value.code, list(refused.value.fields)) == (
             422,
             "VALIDATION_ERROR",
             ["weeks"],

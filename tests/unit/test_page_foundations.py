@@ -10,6 +10,7 @@ from urllib.parse import quote
 import pytest
 from werkzeug.wrappers import Request
 
+from gateway.error_statuses import status_of
 from gateway.page_routing import FLASH_COOKIE, FormErrors, _flash, safe_next, templates
 from gateway.web_session import CSRF_COOKIE, CsrfGuard
 from services.common.errors import DomainError, validation_error
@@ -59,7 +60,7 @@ def test_a_token_is_refused_without_its_cookie_or_with_another(cookies, submitte
     assert not guard.is_valid(request, submitted)
     with pytest.raises(DomainError) as refused:
         guard.check(request, submitted)
-    assert (refused.value.code, refused.value.status) == ("CSRF_FAILED", 403)
+    assert (refused.value.code, status_of(refused.value)) == ("CSRF_FAILED", 403)
     assert refused.value.message.startswith("Ce formulaire a expiré ou ne vient pas de ce site")
 
 
@@ -195,5 +196,5 @@ def test_the_api_error_lands_at_its_fields_and_keeps_its_message():
 
 
 def test_an_api_error_without_fields_is_a_summary_only():
-    errors = FormErrors.of(DomainError("EMAIL_TAKEN", "Un compte existe déjà avec cette adresse.", 409))
+    errors = FormErrors.of(DomainError("EMAIL_TAKEN", "Un compte existe déjà avec cette adresse."))
     assert errors and dict(errors) == {} and errors.message == "Un compte existe déjà avec cette adresse."

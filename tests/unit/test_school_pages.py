@@ -52,7 +52,7 @@ def test_the_seconde_period_in_words():
 
 
 def test_a_refused_week_is_said_at_the_calendar():
-    refusal = DomainError("VALIDATION_ERROR", "x", 422, fields={"weeks.1": ["Semaine invalide : 'x'."]})
+    refusal = DomainError("VALIDATION_ERROR", "x", fields={"weeks.1": ["Semaine invalide : 'x'."]})
     errors = weeks_errors(refusal)
     assert dict(errors) == {"weeks": ["Semaine invalide : 'x'."]} and errors.message
 

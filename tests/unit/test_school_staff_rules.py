@@ -8,6 +8,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from werkzeug.wrappers import Request
 
+from gateway.error_statuses import status_of
 from gateway.routing import Call
 from gateway.school_staff_pages import PUPIL_STAGES, classes_of
 from services.common.contracts.actors import Actor
@@ -37,7 +38,7 @@ def test_only_teachers_wait_for_their_head_and_an_unknown_flag_shows_no_pupil() 
 def test_a_pending_teacher_is_refused_with_its_code_and_a_french_message() -> None:
     with pytest.raises(DomainError) as refused:
         require_confirmed(Actor(user_id=1, role="teacher", school_uai=SCHOOL))
-    assert (refused.value.status, refused.value.code) == (403, "TEACHER_NOT_CONFIRMED")
+    assert (status_of(refused.value), refused.value.code) == (403, "TEACHER_NOT_CONFIRMED")
     assert "chef d'établissement" in refused.value.message
     require_confirmed(Actor(user_id=1, role="teacher", school_uai=SCHOOL, school_confirmed=True))
     require_confirmed(Actor(user_id=2, role="school_manager", school_uai=SCHOOL))

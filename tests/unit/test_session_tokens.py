@@ -2,6 +2,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
+from gateway.error_statuses import status_of
 from services.common import session_tokens
 from services.common.errors import DomainError
 from services.common.session_tokens import SessionClaims
@@ -24,7 +25,7 @@ def test_an_expired_token_is_refused():
     token = session_tokens.issue(KEY, claims(timedelta(seconds=-5)))
     with pytest.raises(DomainError) as caught:
         session_tokens.read(KEY, token)
-    assert (caught.value.status, caught.value.code) == (401, "TOKEN_EXPIRED")
+    assert (status_of(caught.value), caught.value.code) == (401, "SESSION_EXPIRED")
 
 
 def test_a_token_signed_with_another_key_is_refused():

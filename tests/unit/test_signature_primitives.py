@@ -9,6 +9,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from PIL import Image, ImageDraw
 
+from gateway.error_statuses import status_of
 from services.common.errors import DomainError
 from services.conventions import signature_codes as codes
 from services.conventions.signature_images import parse_signature_image
@@ -58,7 +59,7 @@ def data_url(data: bytes, mime: str = "image/png") -> str:
 def refused(value: str) -> str:
     with pytest.raises(DomainError) as error:
         parse_signature_image(value)
-    assert error.value.status == 422
+    assert status_of(error.value) == 422
     return error.value.fields["signature_image"][0]
 
 

@@ -1,5 +1,6 @@
 import pytest
 
+from gateway.error_statuses import status_of
 from services.common.contracts.identity import SignupRequest
 from services.common.errors import DomainError
 from services.common.validation import parse
@@ -12,7 +13,7 @@ GOOD = {"email": "a@b.fr", "password": "douze-caracteres", "first_name": "A", "l
 def errors_of(data):
     with pytest.raises(DomainError) as caught:
         parse(SignupRequest, data)
-    assert caught.value.status == 422
+    assert status_of(caught.value) == 422
     assert caught.value.code == "VALIDATION_ERROR"
     return caught.value.fields
 
@@ -54,7 +55,7 @@ def test_unknown_fields_are_refused():
 def test_a_body_that_is_not_an_object_is_a_bad_request():
     with pytest.raises(DomainError) as caught:
         parse(SignupRequest, [1, 2])
-    assert caught.value.status == 400
+    assert status_of(caught.value) == 400
 
 
 def test_a_domain_error_survives_nameko_serialisation():
@@ -65,9 +66,9 @@ def test_a_domain_error_survives_nameko_serialisation():
     for error in (validation_error({"email": ["Adresse invalide."]}), rate_limited(42, "Trop de tentatives.")):
         rebuilt = deserialize(serialize(error))
         assert type(rebuilt) is DomainError
-        assert (rebuilt.code, rebuilt.status, rebuilt.fields, rebuilt.retry_after) == (
+        assert (rebuilt.code, rebuilt.message, rebuilt.fields, rebuilt.retry_after) == (
             error.code,
-            error.status,
+            error.message,
             error.fields,
             error.retry_after,
         )
