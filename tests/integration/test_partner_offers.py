@@ -11,6 +11,7 @@ from gateway.errors import render
 from services.common.errors import DomainError
 from services.matching.service import MatchingService
 from services.offers.service import OffersService
+from tests.support.matching_queues import purge_offer_events
 from tests.support.partner import partner_payload, seconde_weeks
 
 pytestmark = pytest.mark.integration
@@ -24,7 +25,8 @@ def v2_status(error: DomainError) -> int:
 
 
 @pytest.fixture
-def offers(start_service):
+def offers(start_service, nameko_config):
+    purge_offer_events(nameko_config["AMQP_URI"])
     start_service(MatchingService)  # the search asks its offer index
     return start_service(OffersService)
 
