@@ -16,7 +16,7 @@ from collections.abc import Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import Row, select
 from sqlalchemy.orm import Session
 
 from services.common.contracts.actors import Actor
@@ -30,6 +30,7 @@ from services.common.contracts.conventions import (
 )
 from services.common.errors import DomainError, forbidden, not_found, validation_error
 from services.common.outbox import emit
+from services.common.paging import rows_and_total
 from services.common.school_calendar import Week
 from services.common.working_time import schedule_problems
 from services.conventions import convention_rules as rules
@@ -154,15 +155,17 @@ def convention_out(session: Session, convention: Convention) -> dict[str, Any]:
     return conventions_out(session, [convention])[0]
 
 
-def conventions_out(session: Session, conventions: Sequence[Convention]) -> list[dict[str, Any]]:
-    """``convention_out`` of each of ``conventions``, in two queries whatever their number
-    (their signatures, which have a sealed PDF), so that a list costs the same for 3 rows or 300."""
+def conventions_out(session: Session, conventions: Sequence[Convention | Row[Any]]) -> list[dict[str, Any]]:
+    """``convention_out`` of each of ``conventions`` (ORM objects, or rows of the table's
+    columns), in two queries whatever their number (their signatures, which have a sealed
+    PDF), so that a list costs the same for 3 rows or 300. Signatures are read as plain rows
+    (no ORM objects for what is only shown)."""
     ids = [convention.id for convention in conventions]
-    signatures: dict[int, list[ConventionSignature]] = defaultdict(list)
+    signatures: dict[int, list[Row[Any]]] = defaultdict(list)
     with_document: set[int] = set()
     if ids:
-        for signature in session.scalars(
-            select(ConventionSignature)
+        for signature in session.execute(
+            select(*_SIGNATURE_COLUMNS)
             .where(ConventionSignature.convention_id.in_(ids))
             .order_by(ConventionSignature.signed_at, ConventionSignature.id)
         ):
@@ -176,8 +179,17 @@ def conventions_out(session: Session, conventions: Sequence[Convention]) -> list
     ]
 
 
+_SIGNATURE_COLUMNS = (
+    ConventionSignature.convention_id,
+    ConventionSignature.role,
+    ConventionSignature.signer_name,
+    ConventionSignature.signed_at,
+    ConventionSignature.masked_phone,
+)
+
+
 def _convention_answer(
-    convention: Convention, signatures: Sequence[ConventionSignature], pdf_ready: bool
+    convention: Convention | Row[Any], signatures: Sequence[Row[Any]], pdf_ready: bool
 ) -> dict[str, Any]:
     facts = convention.facts
     signed_roles = {signature.role for signature in signatures}
@@ -236,13 +248,14 @@ def visible(session: Session, actor: Actor, convention_id: int, *, lock: bool = 
 def listing(session: Session, actor: Actor, status: str | None, page: int, per_page: int) -> dict[str, Any]:
     """The conventions the caller may see, newest first."""
     scope = scope_of(actor)
-    query = select(Convention).where(scope.filter(Convention.team_id, Convention.student_id, Convention.school_uai))
+    # Plain rows of the table: nothing here is changed, and ORM objects cost more than the rest.
+    query = select(Convention.__table__).where(
+        scope.filter(Convention.team_id, Convention.student_id, Convention.school_uai)
+    )
     if status is not None:
         query = query.where(Convention.status == status)
-    total = session.scalar(select(func.count()).select_from(query.subquery())) or 0
-    rows = session.scalars(
-        query.order_by(Convention.created_at.desc(), Convention.id.desc()).offset((page - 1) * per_page).limit(per_page)
-    ).all()
+    newest_first = query.order_by(Convention.created_at.desc(), Convention.id.desc())
+    rows, total = rows_and_total(session, newest_first, page, per_page)
     return {
         "results": conventions_out(session, rows),
         "total": total,

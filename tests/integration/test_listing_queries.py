@@ -126,3 +126,15 @@ def test_listing_conventions_costs_the_same_for_3_and_300_rows(listed):
     assert {row["pdf_ready"] for row in many["results"]} == {True, False}
     assert all(row["pdf_ready"] == bool(row["id"] % 2) for row in many["results"])
     assert small == large
+
+
+def test_pages_share_out_the_list_and_a_page_past_the_end_still_counts_it(listed):
+    # The total is counted beside the page's rows (services/common/paging.py): a page with no
+    # row asks for it apart.
+    conventions, _ = listed
+    for method, filters in (("list_applications", (None, None)), ("list_conventions", (None,))):
+        pages = [call(conventions, method, host(LARGE_TEAM), *filters, page, 100) for page in (1, 2, 3, 4, 99)]
+        assert [(page["total"], len(page["results"])) for page in pages] == [(300, 100)] * 3 + [(300, 0)] * 2
+        rows = [(row["created_at"], row["id"]) for page in pages for row in page["results"]]
+        assert len({row_id for _, row_id in rows}) == 300
+        assert rows == sorted(rows, reverse=True), f"{method}: newest first across pages"
