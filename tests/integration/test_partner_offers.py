@@ -25,9 +25,15 @@ def v2_status(error: DomainError) -> int:
 
 
 @pytest.fixture
-def offers(start_service, nameko_config):
+def offers(start_service):
+    return start_service(OffersService)
+
+
+@pytest.fixture
+def searchable_offers(start_service, nameko_config):
+    """Offers with matching beside it: the search asks its offer index."""
     purge_offer_events(nameko_config["AMQP_URI"])
-    start_service(MatchingService)  # the search asks its offer index
+    start_service(MatchingService)
     return start_service(OffersService)
 
 
@@ -99,7 +105,8 @@ def test_payload_errors_are_the_national_ones(offers):
     ] == ["seconde"]
 
 
-def test_update_unpublish_index_search_destroy(offers):
+def test_update_unpublish_index_search_destroy(searchable_offers):
+    offers = searchable_offers
     call(offers, "partner_create", OPERATOR, partner_payload())
     call(offers, "partner_create", OPERATOR, partner_payload(remote_id="offre-2", title="Deuxième"))
     updated = call(offers, "partner_update", OPERATOR, "offre-1", {"title": "hellow", "published_at": None})
