@@ -10,7 +10,6 @@ messages at their fields.
 from __future__ import annotations
 
 import json
-import logging
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -24,11 +23,10 @@ from werkzeug.wrappers import Response
 from gateway import web_session
 from gateway.error_statuses import status_of
 from gateway.routing import Call, check_path_ids, route
+from gateway.unexpected_errors import unexpected_error
 from gateway.web_session import CSRF_FIELD, SAFE_METHODS
 from services.common.errors import DEFAULT_VALIDATION_MESSAGE, DomainError
 from services.common.session_tokens import SessionClaims
-
-_log = logging.getLogger(__name__)
 
 TEMPLATES_DIR = Path(__file__).resolve().parent / "templates"
 FLASH_COOKIE = "e1s_flash"
@@ -221,13 +219,16 @@ def page(
                             "FORBIDDEN", f"Cette page est réservée {ROLE_NAMES.get(roles[0], '')}.".strip()
                         )
                 response = handler(service, current)
-            except DomainError as exc:
-                status = status_of(exc)
-                response = current.render("error.html", status=status, error=exc, error_status=status)
-            except Exception:
-                _log.exception("unexpected error on page %s", rule, extra={"request_id": call.request_id})
-                unexpected = DomainError("INTERNAL_ERROR", "Une erreur inattendue s'est produite.")
-                response = current.render("error.html", status=500, error=unexpected, error_status=500)
+            except Exception as exc:
+                error = (
+                    exc
+                    if isinstance(exc, DomainError)
+                    else unexpected_error(exc, f"page {rule}", call.request_id, "Une erreur inattendue s'est produite.")
+                )
+                status = status_of(error)
+                response = current.render("error.html", status=status, error=error, error_status=status)
+                if error.retry_after:
+                    response.headers["Retry-After"] = str(error.retry_after)
             if user is not None:
                 # Personal data: neither shared caches nor the browser's back-forward cache keep it.
                 response.headers["Cache-Control"] = "no-store"

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import functools
 import json
-import logging
 import os
 import re
 import time
@@ -28,13 +27,12 @@ from werkzeug.wrappers import Request, Response
 
 from gateway import errors, observability
 from gateway.errors import ErrorFormat
+from gateway.unexpected_errors import unexpected_error
 from gateway.web_server import MAX_BODY_BYTES, http
 from services.common.errors import DomainError, not_found
 from services.common.session_tokens import SessionClaims
 from services.common.staff_confirmation import TEACHER_ROLE
 from services.common.validation import parse
-
-_log = logging.getLogger(__name__)
 
 JSON_TYPE = "application/json; charset=utf-8"
 
@@ -363,9 +361,9 @@ def _handle(
         response = error_response(exc, spec.error_format)
     except RequestEntityTooLarge:
         response = error_response(body_too_large(), spec.error_format)
-    except Exception:
-        _log.exception("unexpected error on %s %s", spec.method, spec.rule, extra={"request_id": call.request_id})
-        unexpected = DomainError("INTERNAL_ERROR", "Une erreur inattendue s'est produite. Réessayez plus tard.")
+    except Exception as exc:
+        message = "Une erreur inattendue s'est produite. Réessayez plus tard."
+        unexpected = unexpected_error(exc, f"{spec.method} {spec.rule}", call.request_id, message)
         response = error_response(unexpected, spec.error_format)
     response.headers["X-Request-Id"] = call.request_id
     security_headers(response)
