@@ -44,7 +44,8 @@ def private_stack(amqp_uri: str, folder: Path, label: str, env: dict[str, str] |
     running = Stack(full_env, folder / "state")
     try:
         running.start()
-        running.wait_ready(60)
+        # Generous: on a loaded 2-core CI machine, importing weasyprint and the rest takes most of a minute.
+        running.wait_ready(150)
         yield running
     finally:
         running.stop()
