@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, ForeignKey, Integer, LargeBinary, String, Text, UniqueConstraint, text
+from sqlalchemy import JSON, ForeignKey, Index, Integer, LargeBinary, String, Text, UniqueConstraint, text
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 from services.common.database import UTCDateTime, utcnow
@@ -33,6 +33,9 @@ class Application(Base):
         # One application per pupil per offer: also what makes a double click create one.
         UniqueConstraint("offer_id", "student_id"),
         UniqueConstraint("student_id", "idempotency_key"),
+        # The lists, newest first: a page is read in index order, without sorting the whole list.
+        Index("ix_applications_team_newest", "team_id", "created_at", "id"),
+        Index("ix_applications_school_newest", "school_uai", "created_at", "id"),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
@@ -97,6 +100,11 @@ class Convention(Base):
     """The internship agreement of an approved application: the host's and the school's parts."""
 
     __tablename__ = "conventions"
+    __table_args__ = (
+        # The lists, newest first: a page is read in index order, without sorting the whole list.
+        Index("ix_conventions_team_newest", "team_id", "created_at", "id"),
+        Index("ix_conventions_school_newest", "school_uai", "created_at", "id"),
+    )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     application_id: Mapped[int] = mapped_column(ForeignKey("applications.id"), unique=True)
