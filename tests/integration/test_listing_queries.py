@@ -129,8 +129,8 @@ def test_listing_conventions_costs_the_same_for_3_and_300_rows(listed):
 
 
 def test_pages_share_out_the_list_and_a_page_past_the_end_still_counts_it(listed):
-    # The total is counted beside the page's rows (services/common/paging.py): a page with no
-    # row asks for it apart.
+    # Pages read in the order of the lists' indexes (team, newest first) and counted apart
+    # (services/common/paging.py): together they hold the list once, a page past the end none.
     conventions, _ = listed
     for method, filters in (("list_applications", (None, None)), ("list_conventions", (None,))):
         pages = [call(conventions, method, host(LARGE_TEAM), *filters, page, 100) for page in (1, 2, 3, 4, 99)]
