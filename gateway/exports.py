@@ -5,16 +5,12 @@ decides who sees what), read from its list a page at a time while the answer is 
 so that an export of thousands of rows never holds them all. The first page is asked before
 answering, so that a refusal (403, 422) is an error answer and not an empty file.
 
-The CSV is what a French spreadsheet opens as is: UTF-8 with a byte order mark, « ; » between
-fields, dates as JJ/MM/AAAA. A text that a spreadsheet would run as a formula (``=``, ``+``,
-``-``, ``@`` first, such as a pupil's motivation letter) is written with a leading apostrophe.
+The CSV is written by ``gateway/csv_files.py`` (what a French spreadsheet opens as it is, with
+no text run as a formula); the Excel file stores every text as a text.
 """
 
 from __future__ import annotations
 
-import csv
-import io
-import re
 import tempfile
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from datetime import date
@@ -24,21 +20,21 @@ from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
 from werkzeug.wrappers import Response
 
+from gateway import csv_files
 from gateway.application_pages import APPLICATION_STATUSES, GRADE_LABELS, paris_day, phone_text, weeks_text
 from gateway.convention_pages import SIGNATORY_NAMES
+from gateway.csv_files import Cell, csv_chunks
 from services.common.errors import forbidden
 from services.common.school_calendar import today_in_paris
 
 ExportFormat = Literal["csv", "xlsx"]
-Cell = str | int | date | None
 
 # As large as the list API allows: fewer calls for a long export.
 EXPORT_PAGE_SIZE = 100
 EXPORTING_ROLES = ("employer", "school_manager", "teacher")
 XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-MEDIA_TYPES: dict[str, str] = {"csv": "text/csv; charset=utf-8", "xlsx": XLSX_TYPE}
+MEDIA_TYPES: dict[str, str] = {"csv": csv_files.MEDIA_TYPE, "xlsx": XLSX_TYPE}
 CHUNK_SIZE = 64 * 1024
-_FORMULA_START = re.compile(r"^[=+\-@\t\r]")
 
 CONVENTION_STATUSES = {
     "draft": "en préparation",
@@ -146,35 +142,6 @@ def listed(fetch: Callable[[int, int], Mapping[str, Any]]) -> Iterator[Mapping[s
             listing = fetch(page, EXPORT_PAGE_SIZE)
 
     return items()
-
-
-def safe_text(value: Cell) -> Cell:
-    """A text a spreadsheet would take for a formula, made plain text (OWASP's CSV injection)."""
-    if isinstance(value, str) and _FORMULA_START.match(value):
-        return "'" + value
-    return value
-
-
-def csv_text(value: Cell) -> str:
-    """A cell as the CSV writes it (dates the French way)."""
-    if value is None:
-        return ""
-    if isinstance(value, date):
-        return value.strftime("%d/%m/%Y")
-    return str(safe_text(value))
-
-
-def csv_chunks(headers: Sequence[str], rows: Iterable[Sequence[Cell]]) -> Iterator[bytes]:
-    """The CSV file, a line at a time (UTF-8 with BOM, « ; » separated)."""
-    buffer = io.StringIO()
-    writer = csv.writer(buffer, delimiter=";", lineterminator="\r\n")
-    writer.writerow(headers)
-    yield ("\ufeff" + buffer.getvalue()).encode()
-    for row in rows:
-        buffer.seek(0)
-        buffer.truncate()
-        writer.writerow([csv_text(value) for value in row])
-        yield buffer.getvalue().encode()
 
 
 def xlsx_chunks(title: str, headers: Sequence[str], rows: Iterable[Sequence[Cell]]) -> Iterator[bytes]:

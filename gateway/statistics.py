@@ -7,11 +7,10 @@ Plain functions, no RPC: the page, the JSON route and the CSV share them.
 
 from __future__ import annotations
 
-import csv
-import io
 from collections.abc import Iterable
 from typing import Any
 
+from gateway import csv_files
 from services.common.academies import department_label
 from services.common.contracts.statistics import (
     GRADES,
@@ -53,7 +52,6 @@ COUNT = Column(key="count", label="Nombre")
 SHARE = Column(key="share", label="Part (%)")
 TOTAL = "total"
 NBSP = "\u00a0"
-CSV_BOM = "\ufeff"
 
 
 def share(part: int, whole: int) -> float:
@@ -160,9 +158,7 @@ def csv_rows(report: dict[str, Any]) -> Iterable[tuple[str, str, str]]:
                 yield (name, row["key"], str(row["values"][column["key"]]))
 
 
-def csv_text(report: dict[str, Any]) -> str:
-    """The CSV export: UTF-8 with a byte order mark (Excel then reads the accents), ``;``-separated."""
-    out = io.StringIO()
-    writer = csv.writer(out, delimiter=";", lineterminator="\r\n")
-    writer.writerows(csv_rows(report))
-    return CSV_BOM + out.getvalue()
+def csv_bytes(report: dict[str, Any]) -> bytes:
+    """The CSV export (``gateway/csv_files.py``: what a French spreadsheet opens as it is)."""
+    header, *figures = csv_rows(report)
+    return csv_files.csv_bytes(header, figures)

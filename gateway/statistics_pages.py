@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from werkzeug.wrappers import Response
 
-from gateway import statistics
+from gateway import csv_files, statistics
 from gateway.page_routing import Page, page
 from gateway.statistics_routes import gather
 
@@ -25,7 +25,7 @@ class StatisticsPages:
     def statistics_csv(self, current: Page) -> Response:
         assert current.user is not None
         report = gather(self, current.user)
-        response = Response(statistics.csv_text(report).encode("utf-8"), content_type="text/csv; charset=utf-8")
+        response = Response(statistics.csv_bytes(report), content_type=csv_files.MEDIA_TYPE)
         filename = CSV_NAME.format(school_year=report["school_year"])
         response.headers["Content-Disposition"] = f'attachment; filename="{filename}"'
         return current.finish(response)

@@ -5,7 +5,7 @@ import io
 
 import pytest
 
-from gateway.statistics import csv_rows, csv_text, french_number, shape, share
+from gateway.statistics import csv_bytes, csv_rows, french_number, shape, share
 
 pytestmark = pytest.mark.unit
 
@@ -109,7 +109,7 @@ def test_numbers_the_french_way():
 
 def test_csv_one_row_per_figure_with_a_bom_for_excel():
     report = shape(OFFERS, CONVENTIONS, "Lyon")
-    text = csv_text(report)
+    text = csv_bytes(report).decode("utf-8")
     assert text.startswith("\ufeffsection;key;value\r\n")
     rows = list(csv.reader(io.StringIO(text.removeprefix("\ufeff")), delimiter=";"))
     assert rows[0] == ["section", "key", "value"]
