@@ -9,6 +9,8 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
+import sqlalchemy as sa
+
 from deploy.processes import ProcessGroup
 from services.common import broker
 from services.common.config import SERVICES
@@ -32,14 +34,25 @@ class Stack(ProcessGroup):
         super().__init__(full_env, state_dir / "logs", port)
 
 
+def through(url: str, port: int) -> str:
+    """``url`` on ``port`` of 127.0.0.1 instead of its server's."""
+    return sa.engine.make_url(url).set(host="127.0.0.1", port=port).render_as_string(hide_password=False)
+
+
 @contextmanager
-def private_stack(amqp_uri: str, folder: Path, label: str, env: dict[str, str] | None = None) -> Iterator[Stack]:
+def private_stack(
+    amqp_uri: str, folder: Path, label: str, env: dict[str, str] | None = None, database_port: int | None = None
+) -> Iterator[Stack]:
     """A started platform on a vhost and databases of its own (``TEST_DATABASE``'s kind), with
-    ``env`` on top of the test settings; all of it gone afterwards."""
+    ``env`` on top of the test settings; all of it gone afterwards. With ``database_port``, its
+    processes reach their PostgreSQL databases on that port of 127.0.0.1 (a ``TcpProxy``'s)."""
     uri = broker.with_vhost(amqp_uri, f"e1s-{label}-{uuid.uuid4().hex[:8]}")
     broker.ensure_vhost(uri)
     dbs = DatabaseSet.create(os.environ.get("TEST_DATABASE", "sqlite"), label, SERVICES, folder)
-    full_env = {"AMQP_URI": uri, "MIGRATE_ON_START": "0", **(env or {}), **dbs.env()}
+    urls = dbs.env()
+    if database_port is not None:
+        urls = {name: through(url, database_port) for name, url in urls.items()}
+    full_env = {"AMQP_URI": uri, "MIGRATE_ON_START": "0", **(env or {}), **urls}
     full_env.pop("SECRET_KEY", None)
     running = Stack(full_env, folder / "state")
     try:
