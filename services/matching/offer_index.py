@@ -44,7 +44,7 @@ import math
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from functools import lru_cache
-from itertools import pairwise
+from typing import Any
 
 import numpy as np
 
@@ -62,13 +62,7 @@ _EPS_KM = 1e-6
 # is never lost to rounding in the box.
 _BOX_MARGIN_KM = 0.001
 
-_ALL_YEAR = 1
-_RESERVED_REP = 2
-_RESERVED_QPV = 4
-_RESERVED_SCHOOL = 8
 _WORDS_PER_CELL = 32
-
-Columns = dict[str, np.ndarray]
 
 
 @lru_cache(maxsize=4096)
@@ -197,30 +191,37 @@ def _page(query: SearchQuery) -> tuple[int, int]:
 TILES_PER_CELL = 16
 TILE_DEGREES = CELL_DEGREES / TILES_PER_CELL
 
-# The rows of a cell's bits: offers visible to the audience (rep, qpv) at 2 * rep + qpv
-# (offers reserved to some schools are in none: a search adds its school's back), open all
-# year, then one row per grade, then one per week (the index's numbering).
-_VISIBLE_ROWS = 4
+# The rows of the bits: offers visible to the audience (rep, qpv) at 2 * rep + qpv (offers
+# reserved to some schools are in none: a search adds its school's back), open all year,
+# then one row per grade or week (``OfferIndex._attribute_rows``).
 _ALL_YEAR_ROW = 4
-_FIRST_GRADE_ROW = 5
+_FIRST_ATTRIBUTE_ROW = 5
 # A tile's reach is measured with numpy: this much more covers its rounding many times over.
 _REACH_SLACK_KM = 1e-7
 # Bins of the nearest-first walk, over the radius: the first bins that hold the page are measured.
 _WALK_BINS = 64
+# A cell's key: row * _KEY_ROW + column + _KEY_COLUMN (columns run from -720 to 720).
+_KEY_ROW = 4096
+_KEY_COLUMN = 2048
 
 
 def _cell_of(latitude: float, longitude: float) -> tuple[int, int]:
     return math.floor(latitude / CELL_DEGREES), math.floor(longitude / CELL_DEGREES)
 
 
-def _unit_vector(latitude: float, longitude: float) -> np.ndarray:
-    phi, lam = math.radians(latitude), math.radians(longitude)
-    return np.array([math.cos(phi) * math.cos(lam), math.cos(phi) * math.sin(lam), math.sin(phi)])
+def _unit_vectors(latitude: np.ndarray, longitude: np.ndarray) -> np.ndarray:
+    phi, lam = np.radians(latitude), np.radians(longitude)
+    return np.column_stack((np.cos(phi) * np.cos(lam), np.cos(phi) * np.sin(lam), np.sin(phi)))
 
 
 def _chord_km(chords: np.ndarray) -> np.ndarray:
     """Great-circle distances (km) of chords between unit vectors."""
     return 2 * EARTH_RADIUS_KM * np.arcsin(np.minimum(1.0, chords / 2))
+
+
+def _distances_km(points: np.ndarray, origin: np.ndarray) -> np.ndarray:
+    to_points = points - origin
+    return _chord_km(np.sqrt(np.einsum("ij,ij->i", to_points, to_points)))
 
 
 def _key_km(key: float) -> float:
@@ -241,56 +242,86 @@ def _ranges(first: np.ndarray, count: np.ndarray) -> np.ndarray:
     return np.arange(int(ends[-1]) if len(ends) else 0) + np.repeat(first - (ends - count), count)
 
 
+def _bits_of(mask: np.ndarray, bit: np.ndarray, words: int) -> np.ndarray:
+    """The words of a per-offer boolean ``mask``, each offer at its ``bit``."""
+    plane = np.zeros(words * 64, dtype=bool)
+    plane[bit] = mask
+    return np.packbits(plane, bitorder="little").view("<u8")
+
+
 @dataclass(frozen=True)
 class _Tiles:
     """A cell's offers laid out for the search: tile after tile, each tile's bits starting a word."""
 
-    offers: list[IndexedOffer]  # in tile order, as every array below
+    offers: list[IndexedOffer]  # in tile order, as every per-offer array below
     ids: np.ndarray  # int64
     xyz: np.ndarray  # (n, 3) unit vectors of the offers' places
-    bit: np.ndarray  # uint64: each offer's bit in a row of ``bits``
+    bit: np.ndarray  # each offer's bit in a row of ``bits``
     sectors: np.ndarray  # int64: ``OfferIndex._sector_ids``
     first: np.ndarray  # each tile's first offer
     count: np.ndarray  # each tile's offers
-    first_word: np.ndarray  # each tile's first word
+    words: np.ndarray  # each tile's words
     centre: np.ndarray  # (tiles, 3): the unit vector of the tile's mean place
     reach_km: np.ndarray  # how far the tile's farthest offer is from its centre
-    bits: np.ndarray  # (rows, words) uint64: the rows named by _VISIBLE_ROWS…
-    grades: int  # grade rows (grades the index numbered when the cell was laid out)
-    weeks: int  # week rows
+    bits: np.ndarray  # (rows, words) uint64: the rows named above _ALL_YEAR_ROW
     # The offers reserved to each school: (bit, reserved_rep, reserved_qpv).
     schools: dict[str, list[tuple[int, bool, bool]]]
     # The whole cell's centre and reach, to skip a cell the circle misses.
-    cell_centre: tuple[float, float, float]
+    cell_centre: np.ndarray
     cell_reach_km: float
-
-    def bits_of(self, mask: np.ndarray) -> np.ndarray:
-        """The words of a per-offer boolean ``mask``."""
-        plane = np.zeros(self.bits.shape[1] * 64, dtype=bool)
-        plane[self.bit] = mask
-        return np.packbits(plane, bitorder="little").view("<u8")
 
 
 @dataclass
 class _Cell:
     offers: dict[int, IndexedOffer] = field(default_factory=dict)
     tiles: _Tiles | None = None  # None: to lay out again
-    # The bits of the offers whose text holds a word: keywords come back, so each cell
-    # keeps the answers of its last ``_WORDS_PER_CELL`` words.
-    word_bits: dict[str, np.ndarray] = field(default_factory=dict)
+    # The bits of the offers whose text holds a word, or (for an int) of a sector: keywords
+    # come back, so each cell keeps the answers of its last ``_WORDS_PER_CELL``.
+    filter_bits: dict[str | int, np.ndarray] = field(default_factory=dict)
 
     def changed(self) -> None:
         self.tiles = None
-        self.word_bits.clear()
+        self.filter_bits.clear()
 
-    def words(self, tiles: _Tiles, word: str) -> np.ndarray:
-        bits = self.word_bits.get(word)
+    def bits_for(self, criterion: str | int) -> np.ndarray:
+        """The words of this cell's offers holding the word, or in the sector number, ``criterion``."""
+        tiles = self.tiles
+        assert tiles is not None
+        bits = self.filter_bits.get(criterion)
         if bits is None:
-            if len(self.word_bits) >= _WORDS_PER_CELL:
-                del self.word_bits[next(iter(self.word_bits))]
-            holds = np.fromiter((word in offer.search_text for offer in tiles.offers), dtype=bool, count=len(tiles.ids))
-            bits = self.word_bits[word] = tiles.bits_of(holds)
+            if len(self.filter_bits) >= _WORDS_PER_CELL:
+                del self.filter_bits[next(iter(self.filter_bits))]
+            if isinstance(criterion, int):
+                holds = tiles.sectors == criterion
+            else:
+                holds = np.fromiter(
+                    (criterion in o.search_text for o in tiles.offers), dtype=bool, count=len(tiles.ids)
+                )
+            bits = self.filter_bits[criterion] = _bits_of(holds, tiles.bit, tiles.bits.shape[1])
         return bits
+
+
+@dataclass(frozen=True)
+class _Grid:
+    """Every cell's tiles end to end, cells in key order, for a search in a fixed number of
+    numpy calls (``OfferIndex._grid``): a row of cells in a box is a slice."""
+
+    cells: list[_Cell]
+    keys: np.ndarray  # each cell's key, ascending
+    cell_centre: np.ndarray
+    cell_reach_km: np.ndarray
+    cell_tiles: np.ndarray  # each cell's first tile, then the number of tiles
+    cell_words: np.ndarray  # each cell's first word, then the number of words
+    tile_first: np.ndarray  # each tile's first offer
+    tile_count: np.ndarray
+    tile_words: np.ndarray
+    tile_centre: np.ndarray
+    tile_reach_km: np.ndarray
+    ids: np.ndarray
+    xyz: np.ndarray
+    bits: np.ndarray  # (rows, words)
+    # The offers reserved to each school: (word, bit in the word, reserved_rep, reserved_qpv).
+    schools: dict[str, list[tuple[int, int, bool, bool]]]
 
 
 @dataclass(frozen=True)
@@ -298,28 +329,44 @@ class _Plan:
     """What one search asks of an offer besides its place, as rows of bits (``OfferIndex._plan``)."""
 
     visible: int  # the row of the audience's kind
-    grade: int | None  # the grade's row number (None: any grade)
-    weeks: tuple[int, ...] | None  # the weeks' numbers (None: any week)
-    all_year_opens: bool  # a collège week is asked: offers open all year match
+    grade: int | None  # the grade's row (None: any grade)
+    weeks: tuple[int, ...] | None  # the weeks' rows, with _ALL_YEAR_ROW when it opens (None: any week)
     school: str | None
     rep: bool
     qpv: bool
-    sector: int | None
-    words: tuple[str, ...]
+    filters: tuple[str | int, ...]  # the sector's number and the keyword's words
 
 
 @dataclass
 class _Found:
-    """Matching offers within the radius: squared chords, ids, global tile numbers, and the
-    distances measured exactly (near the radius)."""
+    """Matching offers within the radius: squared chords, ids, the offers' tiles (positions in
+    the tiles asked), and the distances measured exactly (near the radius)."""
 
     keys: np.ndarray
     ids: np.ndarray
     tiles: np.ndarray
     exact: dict[int, float]
 
+    def extended(self, other: _Found) -> _Found:
+        return _Found(
+            np.concatenate((self.keys, other.keys)),
+            np.concatenate((self.ids, other.ids)),
+            np.concatenate((self.tiles, other.tiles)),
+            {**self.exact, **other.exact},
+        )
 
-# The visibility rows an offer reserved to (REP, QPV) is in (none when reserved to schools).
+
+@dataclass
+class _Box:
+    """The part of the grid one search looks at: its cells' words and tiles, and the matches."""
+
+    words: np.ndarray  # the grid's words, in order
+    tiles: np.ndarray  # the grid's tiles, in order
+    tile_word: np.ndarray  # each tile's first word, as a position in ``words``
+    matches: np.ndarray  # over ``words``
+
+
+# The visibility rows of an offer reserved to (REP, QPV) (none when reserved to schools).
 _VISIBLE_IN = {
     (rep, qpv): tuple(2 * a + b for a in (0, 1) for b in (0, 1) if (a or not rep) and (b or not qpv))
     for rep in (False, True)
@@ -334,13 +381,12 @@ class OfferIndex:
         self._offers: dict[int, IndexedOffer] = {}
         # Offers with seats left, by cell (the others are held for their version only).
         self._cells: dict[tuple[int, int], _Cell] = {}
-        self._rows: dict[int, set[int]] = {}  # cell row → cell columns in use
-        # Numbers of the grades, weeks and sectors met (never forgotten: a cell's rows use them).
-        self._grade_rows: dict[str, int] = {}
-        self._week_rows: dict[str, int] = {}
+        # Rows of the grades and weeks met, and numbers of the sectors (never forgotten).
+        self._attribute_rows: dict[tuple[str, str], int] = {}
         self._sector_ids: dict[str, int] = {}
         # The placed offers reserved to each school: a pupil of that school sees them too.
         self._reserved_to: dict[str, set[int]] = {}
+        self._assembled: _Grid | None = None  # None: a cell changed since
 
     def __len__(self) -> int:
         return len(self._offers)
@@ -372,11 +418,15 @@ class OfferIndex:
         if held is not None:
             self._unplace(held)
 
+    def _attribute_row(self, kind: str, value: str) -> int:
+        rows = self._attribute_rows
+        return rows.setdefault((kind, value), _FIRST_ATTRIBUTE_ROW + len(rows))
+
     def _place(self, offer: IndexedOffer) -> None:
         for grade in offer.grades:
-            self._grade_rows.setdefault(grade, len(self._grade_rows))
+            self._attribute_row("grade", grade)
         for week in offer.weeks:
-            self._week_rows.setdefault(week, len(self._week_rows))
+            self._attribute_row("week", week)
         self._sector_ids.setdefault(offer.sector, len(self._sector_ids))
         for uai in offer.reserved_school_uais:
             self._reserved_to.setdefault(uai, set()).add(offer.offer_id)
@@ -384,9 +434,9 @@ class OfferIndex:
         cell = self._cells.get(key)
         if cell is None:
             cell = self._cells[key] = _Cell()
-            self._rows.setdefault(key[0], set()).add(key[1])
         cell.offers[offer.offer_id] = offer
         cell.changed()
+        self._assembled = None
 
     def _unplace(self, offer: IndexedOffer) -> None:
         key = _cell_of(offer.latitude, offer.longitude)
@@ -401,15 +451,7 @@ class OfferIndex:
         cell.changed()
         if not cell.offers:
             del self._cells[key]
-            columns = self._rows[key[0]]
-            columns.discard(key[1])
-            if not columns:
-                del self._rows[key[0]]
-
-    def _tiles(self, cell: _Cell) -> _Tiles:
-        if cell.tiles is None:
-            cell.tiles = self._lay_out(list(cell.offers.values()))
-        return cell.tiles
+        self._assembled = None
 
     def _lay_out(self, offers: list[IndexedOffer]) -> _Tiles:
         """The cell's offers sorted by tile (then id), their unit vectors, the tiles' bounds and the bits."""
@@ -428,40 +470,46 @@ class OfferIndex:
         first = np.flatnonzero(starts)
         count = np.diff(np.append(first, n))
         words = (count + 63) // 64
-        first_word = np.cumsum(words) - words
         tile_of = np.repeat(np.arange(len(first)), count)
-        bit = (first_word[tile_of] * 64 + np.arange(n) - first[tile_of]).astype(np.uint64)
+        bit = (np.cumsum(words) - words)[tile_of] * 64 + np.arange(n) - first[tile_of]
 
-        phi, lam = np.radians(latitude), np.radians(longitude)
-        xyz = np.column_stack((np.cos(phi) * np.cos(lam), np.cos(phi) * np.sin(lam), np.sin(phi)))
+        xyz = _unit_vectors(latitude, longitude)
         sums = np.add.reduceat(xyz, first, axis=0)
         centre = sums / np.linalg.norm(sums, axis=1, keepdims=True)
         reach = np.maximum.reduceat(_chord_km(np.linalg.norm(xyz - centre[tile_of], axis=1)), first) + _REACH_SLACK_KM
         whole = xyz.sum(axis=0)
         whole /= np.linalg.norm(whole)
-        cell_reach = float(_chord_km(np.linalg.norm(xyz - whole, axis=1)).max()) + _REACH_SLACK_KM
+        cell_reach = float(_distances_km(xyz, whole).max()) + _REACH_SLACK_KM
 
-        grades = len(self._grade_rows)
-        week_rows = [[self._week_rows[week] for week in offer.weeks] for offer in offers]
-        weeks = 1 + max((max(numbers) for numbers in week_rows if numbers), default=-1)
-        first_week = _FIRST_GRADE_ROW + grades
-        rows: list[int] = []
-        lengths: list[int] = []
+        # Offers that ask the same (grades, weeks, all year, reservations) are in the same rows:
+        # the rows are worked out once per such signature, then set for all offers at once.
+        signatures: dict[tuple[Any, ...], int] = {}
+        signature_of = np.fromiter(
+            (
+                signatures.setdefault(
+                    (o.grades, o.weeks, o.all_year, o.reserved_rep, o.reserved_qpv, not o.reserved_school_uais),
+                    len(signatures),
+                )
+                for o in offers
+            ),
+            dtype=np.intp,
+            count=n,
+        )
+        in_rows = np.zeros((len(signatures), _FIRST_ATTRIBUTE_ROW + len(self._attribute_rows)), dtype=bool)
+        for number, (grades, weeks, all_year, rep, qpv, open_to_all) in enumerate(signatures):
+            if open_to_all:
+                in_rows[number, list(_VISIBLE_IN[rep, qpv])] = True
+            in_rows[number, _ALL_YEAR_ROW] = all_year
+            in_rows[number, [self._attribute_rows["grade", grade] for grade in grades]] = True
+            in_rows[number, [self._attribute_rows["week", week] for week in weeks]] = True
+        used = in_rows.any(axis=0)
+        plane = np.zeros((int(np.flatnonzero(used)[-1]) + 1 if used.any() else 1, int(words.sum()) * 64), dtype=bool)
+        plane[:, bit] = in_rows[signature_of, : plane.shape[0]].T
         schools: dict[str, list[tuple[int, bool, bool]]] = {}
-        for position, (offer, numbers) in zip(bit.tolist(), zip(offers, week_rows, strict=True), strict=True):
-            before = len(rows)
-            if offer.reserved_school_uais:
-                for uai in offer.reserved_school_uais:
-                    schools.setdefault(uai, []).append((position, offer.reserved_rep, offer.reserved_qpv))
-            else:
-                rows.extend(_VISIBLE_IN[offer.reserved_rep, offer.reserved_qpv])
-            if offer.all_year:
-                rows.append(_ALL_YEAR_ROW)
-            rows.extend(_FIRST_GRADE_ROW + self._grade_rows[grade] for grade in offer.grades)
-            rows.extend(first_week + number for number in numbers)
-            lengths.append(len(rows) - before)
-        plane = np.zeros((first_week + weeks, int(words.sum()) * 64), dtype=bool)
-        plane[np.array(rows, dtype=np.intp), np.repeat(bit.astype(np.intp), lengths)] = True
+        for position in np.flatnonzero(~in_rows[signature_of, :_ALL_YEAR_ROW].any(axis=1)).tolist():
+            offer = offers[position]
+            for uai in offer.reserved_school_uais:
+                schools.setdefault(uai, []).append((int(bit[position]), offer.reserved_rep, offer.reserved_qpv))
         sectors = np.fromiter((self._sector_ids[offer.sector] for offer in offers), dtype=np.int64, count=n)
         return _Tiles(
             offers=offers,
@@ -471,216 +519,221 @@ class OfferIndex:
             sectors=sectors,
             first=first,
             count=count,
-            first_word=first_word,
+            words=words,
             centre=centre,
             reach_km=reach,
             bits=np.packbits(plane, axis=1, bitorder="little").view("<u8"),
-            grades=grades,
-            weeks=weeks,
             schools=schools,
-            cell_centre=(float(whole[0]), float(whole[1]), float(whole[2])),
+            cell_centre=whole,
             cell_reach_km=cell_reach,
         )
 
     def prepare(self) -> None:
-        """Lay out every changed cell now, rather than in the next search."""
-        for cell in self._cells.values():
-            self._tiles(cell)
+        """Lay out every changed cell and put the grid together now, rather than in the next search."""
+        self._grid()
+
+    def _grid(self) -> _Grid:
+        """Every cell's tiles end to end (laid out again where a cell changed)."""
+        if self._assembled is not None:
+            return self._assembled
+        keys = sorted(self._cells)
+        cells = [self._cells[key] for key in keys]
+        layouts = []
+        for cell in cells:
+            if cell.tiles is None:
+                cell.tiles = self._lay_out(list(cell.offers.values()))
+            layouts.append(cell.tiles)
+        offers = np.cumsum([0] + [len(t.ids) for t in layouts])
+        tiles = np.cumsum([0] + [len(t.first) for t in layouts])
+        words = np.cumsum([0] + [t.bits.shape[1] for t in layouts])
+        bits = np.zeros((_FIRST_ATTRIBUTE_ROW + len(self._attribute_rows), int(words[-1])), dtype=np.uint64)
+        schools: dict[str, list[tuple[int, int, bool, bool]]] = {}
+        for layout, start in zip(layouts, words.tolist(), strict=False):
+            bits[: len(layout.bits), start : start + layout.bits.shape[1]] = layout.bits
+            for uai, reserved in layout.schools.items():
+                schools.setdefault(uai, []).extend((start + b // 64, b % 64, rep, qpv) for b, rep, qpv in reserved)
+
+        def joined(name: str, shape: tuple[int, ...] = (0,), dtype: Any = np.int64) -> np.ndarray:
+            parts = [getattr(layout, name) for layout in layouts]
+            return np.concatenate(parts) if parts else np.zeros(shape, dtype=dtype)
+
+        self._assembled = _Grid(
+            cells=cells,
+            keys=np.array([row * _KEY_ROW + col + _KEY_COLUMN for row, col in keys], dtype=np.int64),
+            cell_centre=np.array([t.cell_centre for t in layouts]).reshape(-1, 3),
+            cell_reach_km=np.array([t.cell_reach_km for t in layouts], dtype=np.float64),
+            cell_tiles=tiles,
+            cell_words=words,
+            tile_first=joined("first") + np.repeat(offers[:-1], np.diff(tiles)),
+            tile_count=joined("count"),
+            tile_words=joined("words"),
+            tile_centre=joined("centre", (0, 3), np.float64),
+            tile_reach_km=joined("reach_km", (0,), np.float64),
+            ids=joined("ids"),
+            xyz=joined("xyz", (0, 3), np.float64),
+            bits=bits,
+            schools=schools,
+        )
+        return self._assembled
 
     # -- search ----------------------------------------------------------------------------
-
-    def _candidate_cells(self, query: SearchQuery) -> list[_Cell]:
-        box = bounding_box(query.latitude, query.longitude, max(0.0, query.radius_km) + _BOX_MARGIN_KM)
-        row_min, row_max = math.floor(box.min_latitude / CELL_DEGREES), math.floor(box.max_latitude / CELL_DEGREES)
-        if box.min_longitude is None or box.max_longitude is None:
-            col_min, col_max = -(10**9), 10**9
-        else:
-            col_min = math.floor(box.min_longitude / CELL_DEGREES)
-            col_max = math.floor(box.max_longitude / CELL_DEGREES)
-        cells = []
-        if row_max - row_min + 1 > len(self._rows):
-            rows: Iterable[int] = [row for row in self._rows if row_min <= row <= row_max]
-        else:
-            rows = (row for row in range(row_min, row_max + 1) if row in self._rows)
-        for row in rows:
-            columns = self._rows[row]
-            if col_max - col_min + 1 > len(columns):
-                cells.extend(self._cells[(row, col)] for col in columns if col_min <= col <= col_max)
-            else:
-                cells.extend(self._cells[(row, col)] for col in range(col_min, col_max + 1) if col in columns)
-        return cells
 
     def _plan(self, query: SearchQuery, audience: Audience) -> _Plan | None:
         """The rows a search combines, worked out once; None when nothing can match (an
         unknown grade or sector, or only unknown weeks)."""
         grade = None
         if query.grade is not None:
-            grade = self._grade_rows.get(query.grade)
+            grade = self._attribute_rows.get(("grade", query.grade))
             if grade is None:
                 return None
         weeks = None
-        all_year_opens = any(is_college_week(week) for week in query.weeks)
         if query.weeks:
-            weeks = tuple(self._week_rows[week] for week in query.weeks if week in self._week_rows)
-            if not weeks and not all_year_opens:
+            rows = [self._attribute_rows.get(("week", week)) for week in query.weeks]
+            weeks = tuple(row for row in rows if row is not None)
+            if any(is_college_week(week) for week in query.weeks):
+                weeks += (_ALL_YEAR_ROW,)
+            if not weeks:
                 return None
-        sector = None
+        filters: tuple[str | int, ...] = ()
         if query.sector is not None:
             sector = self._sector_ids.get(query.sector)
             if sector is None:
                 return None
+            filters = (sector,)
         return _Plan(
             visible=2 * audience.rep + audience.qpv,
             grade=grade,
             weeks=weeks,
-            all_year_opens=all_year_opens,
             school=audience.school_uai,
             rep=audience.rep,
             qpv=audience.qpv,
-            sector=sector,
-            words=tuple(keyword_words(query.keyword)),
+            filters=filters + tuple(keyword_words(query.keyword)),
         )
 
-    def _matches(self, cell: _Cell, tiles: _Tiles, plan: _Plan) -> np.ndarray | None:
-        """The words of the cell's offers that pass grade, weeks, visibility, sector and
-        keyword (None: none can)."""
-        bits = tiles.bits
+    def _box(self, grid: _Grid, query: SearchQuery, origin: np.ndarray, plan: _Plan) -> _Box | None:
+        """The cells the circle may reach (a slice of the grid per row of cells), and which of
+        their offers pass grade, weeks, visibility, sector and keyword."""
+        box = bounding_box(query.latitude, query.longitude, max(0.0, query.radius_km) + _BOX_MARGIN_KM)
+        rows = np.arange(math.floor(box.min_latitude / CELL_DEGREES), math.floor(box.max_latitude / CELL_DEGREES) + 1)
+        if box.min_longitude is None or box.max_longitude is None:
+            col_min, col_max = -_KEY_COLUMN, _KEY_COLUMN - 1
+        else:
+            col_min = math.floor(box.min_longitude / CELL_DEGREES)
+            col_max = math.floor(box.max_longitude / CELL_DEGREES)
+        low = np.searchsorted(grid.keys, rows * _KEY_ROW + (col_min + _KEY_COLUMN))
+        high = np.searchsorted(grid.keys, rows * _KEY_ROW + (col_max + _KEY_COLUMN), side="right")
+        cells = _ranges(low, high - low)
+        cells = cells[
+            _distances_km(grid.cell_centre[cells], origin) - grid.cell_reach_km[cells] <= query.radius_km + _EPS_KM
+        ]
+        if not len(cells):
+            return None
+        words = _ranges(grid.cell_words[cells], grid.cell_words[cells + 1] - grid.cell_words[cells])
+        tiles = _ranges(grid.cell_tiles[cells], grid.cell_tiles[cells + 1] - grid.cell_tiles[cells])
+        tile_words = grid.tile_words[tiles]
+
+        asked = [*(plan.weeks or ()), *(() if plan.grade is None else (plan.grade,)), plan.visible]
+        rows_of = grid.bits[np.array(asked, dtype=np.intp)[:, None], words]
         chosen = None
         if plan.weeks is not None:
-            first_week = _FIRST_GRADE_ROW + tiles.grades
-            rows = [first_week + week for week in plan.weeks if week < tiles.weeks]
-            if plan.all_year_opens:
-                rows.append(_ALL_YEAR_ROW)
-            if not rows:
-                return None
-            chosen = bits[rows[0]] if len(rows) == 1 else np.bitwise_or.reduce(bits[rows], axis=0)
+            chosen = np.bitwise_or.reduce(rows_of[: len(plan.weeks)], axis=0)
         if plan.grade is not None:
-            if plan.grade >= tiles.grades:
-                return None
-            chosen = (
-                bits[_FIRST_GRADE_ROW + plan.grade] if chosen is None else chosen & bits[_FIRST_GRADE_ROW + plan.grade]
-            )
-        matches = bits[plan.visible].copy() if chosen is None else chosen & bits[plan.visible]
-        for position, rep, qpv in tiles.schools.get(plan.school or "", ()):
+            chosen = rows_of[-2] if chosen is None else chosen & rows_of[-2]
+        matches = rows_of[-1] if chosen is None else chosen & rows_of[-1]
+        # The offers reserved to the audience's school, when they pass the other criteria.
+        for word, shift, rep, qpv in grid.schools.get(plan.school or "", ()):
             if (rep and not plan.rep) or (qpv and not plan.qpv):
                 continue
-            word, shift = position >> 6, position & 63
-            if chosen is None or (int(chosen[word]) >> shift) & 1:
-                matches[word] |= np.uint64(1 << shift)
-        if plan.sector is not None:
-            matches &= tiles.bits_of(tiles.sectors == plan.sector)
-        for word in plan.words:
-            matches &= cell.words(tiles, word)
-        return matches
+            position = int(np.searchsorted(words, word))
+            if position == len(words) or words[position] != word:
+                continue  # outside the box
+            if chosen is None or (int(chosen[position]) >> shift) & 1:
+                matches[position] |= np.uint64(1 << shift)
+        for criterion in plan.filters:
+            matches &= np.concatenate([grid.cells[cell].bits_for(criterion) for cell in cells.tolist()])
+        return _Box(words, tiles, np.cumsum(tile_words) - tile_words, matches)
 
     def search(self, query: SearchQuery, audience: Audience) -> SearchPage:
         """The page of offers matching ``query`` that ``audience`` may see, nearest first."""
         plan = self._plan(query, audience)
         if plan is None:
             return SearchPage(0, [])
-        origin = _unit_vector(query.latitude, query.longitude)
-        radius = query.radius_km
-        ox, oy, oz = origin.tolist()
-        # Each cell's matches, as words, and how many each tile holds.
-        parts: list[tuple[_Tiles, np.ndarray]] = []
-        counts_of: list[np.ndarray] = []
-        for cell in self._candidate_cells(query):
-            tiles = self._tiles(cell)
-            cx, cy, cz = tiles.cell_centre
-            chord = math.sqrt((cx - ox) ** 2 + (cy - oy) ** 2 + (cz - oz) ** 2)
-            if 2 * EARTH_RADIUS_KM * math.asin(min(1.0, chord / 2)) - tiles.cell_reach_km > radius + _EPS_KM:
-                continue  # the circle misses the cell
-            matches = self._matches(cell, tiles, plan)
-            if matches is None:
-                continue
-            parts.append((tiles, matches))
-            counts_of.append(np.add.reduceat(np.bitwise_count(matches), tiles.first_word, dtype=np.int64))
-        if not parts:
+        grid = self._grid()
+        phi, lam = math.radians(query.latitude), math.radians(query.longitude)
+        origin = np.array([math.cos(phi) * math.cos(lam), math.cos(phi) * math.sin(lam), math.sin(phi)])
+        box = self._box(grid, query, origin, plan)
+        if box is None:
             return SearchPage(0, [])
-        counts = np.concatenate(counts_of)
-        starts = np.cumsum([0] + [len(c) for c in counts_of])
-        centre = np.concatenate([tiles.centre for tiles, _ in parts])
-        reach = np.concatenate([tiles.reach_km for tiles, _ in parts])
-        to_centre = centre - origin
-        distance = _chord_km(np.sqrt(np.einsum("ij,ij->i", to_centre, to_centre)))
+        radius = query.radius_km
+        counts = np.add.reduceat(np.bitwise_count(box.matches), box.tile_word, dtype=np.int64)
+        present = np.flatnonzero(counts)  # the tiles holding a match (positions in box.tiles)
+        counts = counts[present]
+        distance = _distances_km(grid.tile_centre[box.tiles[present]], origin)
+        reach = grid.tile_reach_km[box.tiles[present]]
+        lower = distance - reach - _EPS_KM  # no offer of the tile is nearer
 
         # A tile wholly inside the radius counts without a distance measured; the offers of
         # the tiles the circle crosses are measured.
         inside = distance + reach <= radius - _EPS_KM
-        within = np.where(inside, counts, 0)
-        crossed = np.flatnonzero(~inside & (counts > 0) & (distance - reach <= radius + _EPS_KM))
-        if len(crossed):
-            found = self._found(parts, starts, crossed, origin, query)
-            within += np.bincount(found.tiles, minlength=len(counts))
-        total = int(within.sum())
+        crossing = ~inside & (lower <= radius)
+        counted = np.where(inside, counts, 0)
         offset, per_page = _page(query)
-        if offset >= total:
-            return SearchPage(total, [])
-
-        # Nearest tiles first: the first bins of the walk that hold the page, then every tile
-        # that may hold an offer nearer than the page's farthest.
-        live = np.flatnonzero(within)
-        lower = distance[live] - reach[live] - _EPS_KM
         need = offset + per_page
-        if total <= need:
-            candidates = self._found(parts, starts, live, origin, query)
-        else:
+        # Nearest tiles first: the first bins of the walk whose inside tiles hold the page
+        # are measured with the crossing ones, then every other tile that may hold an offer
+        # nearer than the page's last.
+        nearest = inside | crossing
+        walk = int(counted.sum()) > need
+        if walk:
             width = max(radius, _EPS_KM) / _WALK_BINS
             bins = (np.maximum(lower, 0.0) / width).astype(np.int64)
-            filled = np.cumsum(np.bincount(bins, weights=within[live]))
-            limit = (int(np.searchsorted(filled, need)) + 1) * width
-            nearest = lower < limit
-            candidates = self._found(parts, starts, live[nearest], origin, query)
+            filled = np.cumsum(np.bincount(bins, weights=counted))
+            nearest = inside & (lower < (int(np.searchsorted(filled, need)) + 1) * width)
+        measured = np.flatnonzero(nearest | crossing)
+        candidates = self._found(grid, box, present[measured], origin, query)
+        total = int(counted.sum()) + int(np.count_nonzero(crossing[measured][candidates.tiles]))
+        if offset >= total:
+            return SearchPage(total, [])
+        if walk:
             farthest = _key_km(float(np.partition(candidates.keys, need - 1)[need - 1]))
-            more = live[~nearest & (lower <= farthest + 2 * _EPS_KM)]
+            more = np.flatnonzero(inside & ~nearest & (lower <= farthest + 2 * _EPS_KM))
             if len(more):
-                others = self._found(parts, starts, more, origin, query)
-                candidates = _Found(
-                    np.concatenate((candidates.keys, others.keys)),
-                    np.concatenate((candidates.ids, others.ids)),
-                    np.concatenate((candidates.tiles, others.tiles)),
-                    {**candidates.exact, **others.exact},
-                )
+                candidates = candidates.extended(self._found(grid, box, present[more], origin, query))
         return SearchPage(total, self._ranked(candidates, query, offset, per_page, total))
 
-    def _found(
-        self,
-        parts: list[tuple[_Tiles, np.ndarray]],
-        starts: np.ndarray,
-        tiles: np.ndarray,
-        origin: np.ndarray,
-        query: SearchQuery,
-    ) -> _Found:
-        """The matching offers of ``tiles`` (global numbers, ascending) within the radius."""
-        keys, ids, tile_numbers = [], [], []
-        part_of = np.searchsorted(starts, tiles, side="right") - 1
-        cuts = [0, *(np.flatnonzero(np.diff(part_of)) + 1).tolist(), len(tiles)]
-        for begin, end in pairwise(cuts):
-            group, part = tiles[begin:end], int(part_of[begin])
-            layout, matches = parts[part]
-            local = group - starts[part]
-            count = layout.count[local]
-            offers = _ranges(layout.first[local], count)
-            bit = layout.bit[offers]
-            hit = ((matches[bit >> 6] >> (bit & 63)) & 1).astype(bool)
-            offers = offers[hit]
-            to_offer = layout.xyz[offers] - origin
-            keys.append(np.einsum("ij,ij->i", to_offer, to_offer))
-            ids.append(layout.ids[offers])
-            tile_numbers.append(np.repeat(group, count)[hit])
-        found = _Found(np.concatenate(keys), np.concatenate(ids), np.concatenate(tile_numbers), {})
+    def _found(self, grid: _Grid, box: _Box, chosen: np.ndarray, origin: np.ndarray, query: SearchQuery) -> _Found:
+        """The matching offers of the ``chosen`` tiles (positions in ``box.tiles``) within the radius."""
+        tiles = box.tiles[chosen]
+        count = grid.tile_count[tiles]
+        ends = np.cumsum(count)
+        starts = ends - count
+        # Per offer: its number less its position here, its bit in box.matches less its
+        # position here, and its tile (a position in ``chosen``).
+        bases = np.column_stack((grid.tile_first[tiles] - starts, box.tile_word[chosen] * 64 - starts))
+        bases = np.repeat(bases, count, axis=0)
+        position = np.arange(int(ends[-1]) if len(ends) else 0)
+        bit = bases[:, 1] + position
+        hit = ((box.matches[bit >> 6] >> (bit & 63).astype(np.uint64)) & np.uint64(1)).astype(bool)
+        offers = (bases[:, 0] + position)[hit]
+        to_offer = grid.xyz[offers] - origin
+        found = _Found(
+            np.einsum("ij,ij->i", to_offer, to_offer),
+            grid.ids[offers],
+            np.repeat(np.arange(len(chosen)), count)[hit],
+            {},
+        )
         radius = query.radius_km
         inside = found.keys <= _km_key(radius + _EPS_KM)
         # Near the radius, decide as brute_force does.
         uncertain = np.flatnonzero(inside & (found.keys > _km_key(radius - _EPS_KM)))
-        for position in uncertain.tolist():
-            offer = self._offers[int(found.ids[position])]
+        for at in uncertain.tolist():
+            offer = self._offers[int(found.ids[at])]
             d = distance_km(query.latitude, query.longitude, offer.latitude, offer.longitude)
             if d > radius:
-                inside[position] = False
+                inside[at] = False
             else:
                 found.exact[offer.offer_id] = d
-        if len(uncertain) or not inside.all():
+        if not inside.all():
             found.keys, found.ids, found.tiles = found.keys[inside], found.ids[inside], found.tiles[inside]
         return found
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import random
 
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -319,3 +320,75 @@ def test_geometry_alone_matches_brute_force(origin, offsets, radius, page):
         lat = min(90.0, max(-90.0, lat0 + d_lat))
         index.upsert(offer(n + 1, lat, (lon0 + d_lon + 180.0) % 360.0 - 180.0, weeks=frozenset()))
     both(index, SearchQuery(lat0, lon0, radius_km=radius, page=page, per_page=7))
+
+
+@st.composite
+def crowded_tiles(draw):
+    """Hundreds of offers in a few tiles (more than 64 to a tile: several words of bits per
+    tile), some reserved to the audience's school, and a search whose page lies among them."""
+    origin_lat, origin_lon = draw(st.sampled_from(ORIGINS))
+    spread = draw(st.sampled_from([0.005, 0.02, 0.3]))
+    count = draw(st.integers(60, 400))
+    seed = draw(st.integers(0, 2**32 - 1))
+    rng = random.Random(seed)
+    offers = []
+    for offer_id in range(1, count + 1):
+        lat = min(90.0, max(-90.0, origin_lat + rng.uniform(-spread, spread)))
+        lon = (origin_lon + rng.uniform(-spread, spread) * 3 + 180.0) % 360.0 - 180.0
+        offers.append(
+            offer(
+                offer_id,
+                lat,
+                lon,
+                grades=frozenset(rng.sample(GRADES, rng.randint(1, 3))),
+                all_year=rng.random() < 0.3,
+                weeks=frozenset(rng.sample(COLLEGE + SECONDE, rng.randint(0, 3))),
+                sector=rng.choice(["s12", "s31"]),
+                reserved_rep=rng.random() < 0.1,
+                reserved_qpv=rng.random() < 0.1,
+                reserved_school_uais=tuple(rng.sample(SCHOOLS, 1)) if rng.random() < 0.1 else (),
+                search_text=" ".join(rng.sample(TEXT_WORDS, rng.randint(0, 2))),
+            )
+        )
+    query = SearchQuery(
+        latitude=origin_lat,
+        longitude=origin_lon,
+        radius_km=draw(st.sampled_from([0.3, 2.0, 15.0, 60.0])),
+        grade=draw(st.one_of(st.none(), st.sampled_from(GRADES))),
+        weeks=frozenset(draw(st.lists(st.sampled_from(COLLEGE + SECONDE), max_size=3))),
+        keyword=draw(st.one_of(st.none(), st.sampled_from(["boulang", "mairie garage"]))),
+        sector=draw(st.one_of(st.none(), st.just("s31"))),
+        page=draw(st.integers(1, 5)),
+        per_page=draw(st.sampled_from([1, 7, 20])),
+    )
+    audience = Audience(
+        school_uai=draw(st.one_of(st.none(), st.sampled_from(SCHOOLS))),
+        rep=draw(st.booleans()),
+        qpv=draw(st.booleans()),
+    )
+    return offers, query, audience
+
+
+@settings(max_examples=120, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(crowded_tiles())
+def test_crowded_tiles_count_and_page_as_brute_force_does(case):
+    """Tiles wholly inside the radius are counted by their bits, the page is taken from the
+    nearest tiles only: total and page are still brute force's, before and after changes."""
+    offers, query, audience = case
+    index = OfferIndex()
+    for each in offers:
+        index.upsert(each)
+    both(index, query, audience)
+    for each in offers[::7]:  # seats taken, moved, reserved: the changed cells are laid out again
+        index.upsert(
+            offer(
+                each.offer_id,
+                each.latitude + 0.001,
+                each.longitude,
+                version=2,
+                remaining_seats=each.offer_id % 2,
+                reserved_school_uais=(SCHOOLS[0],),
+            )
+        )
+    index.remove(offers[-1].offer_id)
+    both(index, query, audience)
