@@ -1,7 +1,8 @@
 """PostgreSQL unreachable for 10 s under a small load, with nobody stepping in: clients get fast
 503s with ``Retry-After`` meanwhile (never a 500, never a hang past the gateway's deadline), the
 platform answers normally again by itself soon after, without a restart, and nothing it
-answered 201 is lost: each sign-up is in the database and got its email exactly once.
+answered 201 is lost: each sign-up is in the database and got its email exactly once, each
+offer published is in the database and in matching's index.
 
 The platform's processes reach PostgreSQL through a TCP proxy (``database_proxy``) that the test
 cuts (their connections closed, new ones refused, as a server restart or a network partition
@@ -15,6 +16,8 @@ import os
 import time
 import uuid
 from collections import Counter
+from pathlib import Path
+from typing import Any
 
 import eventlet
 import pytest
@@ -23,7 +26,8 @@ import sqlalchemy as sa
 
 from tests.faults.conftest import GATEWAY_TIMEOUT
 from tests.faults.test_process_killed import PASSWORD, Load
-from tests.support.mailbox import messages_to
+from tests.support.mailbox import messages_to, token_in, wait_for_mail
+from tests.support.offers import offer_body
 from tests.support.stack import Stack
 from tests.support.tcp_proxy import TcpProxy
 
@@ -41,13 +45,14 @@ ALLOWED = {200, 201, 403, 404, 429, 503}
 RECOVERY_SECONDS = 15.0
 """Bound on the time from the database's return to a sign-up answered 201: the services'
 pools find their dead connections at the next checkout (``pool_pre_ping``)."""
-MAIL_SECONDS = 20.0
-"""Bound on the time for the last email after that: an event whose handler failed during the
-outage comes back every ``REQUEUE_PAUSE_SECONDS`` (2 s)."""
+EVENTS_SECONDS = 20.0
+"""Bound on the time for the effects of the last events after that (an email, an offer in
+matching's index): an event whose handler failed during the outage comes back every
+``REQUEUE_PAUSE_SECONDS`` (2 s)."""
 
 
 def read(load: Load, url: str, email: str) -> None:
-    """A client reading, beside the sign-ups: a login, an offer through the API and as a page."""
+    """A client reading, beside the others: a login, an offer through the API and as a page."""
     while not load.stop:
         load.call("login", "POST", f"{url}/api/v1/auth/login", json={"email": email, "password": PASSWORD})
         load.call("offer", "GET", f"{url}/api/v1/offers/999999/preview")
@@ -68,14 +73,36 @@ def first_sign_up(url: str, within: float) -> tuple[str, float] | None:
     return None
 
 
-def stored_emails(platform: Stack, proxy: TcpProxy, emails: list[str]) -> set[str]:
-    """Which of ``emails`` the identity service's database holds, read from the server directly."""
+def confirmed_host(url: str, state_dir: Path) -> dict[str, str]:
+    """The API headers of a new host whose address is confirmed."""
+    email = f"hote-{uuid.uuid4().hex[:8]}@example.fr"
+    body = {"email": email, "password": PASSWORD, "first_name": "Inès", "last_name": "Perrin", "role": "employer"}
+    requests.post(f"{url}/api/v1/auth/signup", json=body, timeout=SLOWEST_ANSWER).raise_for_status()
+    [mail] = wait_for_mail(state_dir, email)
+    requests.post(f"{url}/api/v1/auth/confirm", json={"token": token_in(mail)}, timeout=10).raise_for_status()
+    login = requests.post(f"{url}/api/v1/auth/login", json={"email": email, "password": PASSWORD}, timeout=10)
+    return {"Authorization": f"Bearer {login.json()['token']}"}
+
+
+def publish(load: Load, url: str, headers: dict[str, str], published: list[int]) -> None:
+    """A host publishing offers (a new one each time); the ids answered 201 go to ``published``."""
+    while not load.stop:
+        key = {"Idempotency-Key": uuid.uuid4().hex}
+        created = load.call("publish", "POST", f"{url}/api/v1/offers", json=offer_body(), headers={**headers, **key})
+        if created is not None and created.status_code == 201:
+            published.append(created.json()["id"])
+        eventlet.sleep(0.2)
+
+
+def stored(platform: Stack, proxy: TcpProxy, service: str, where: str, column: str, values: list[Any]) -> set[Any]:
+    """Which of ``values`` a column of a service's table holds, read from the server directly."""
     host, port = proxy.target
-    engine = sa.create_engine(sa.engine.make_url(platform.env["DATABASE_URL_IDENTITY"]).set(host=host, port=port))
-    users = sa.table("users", sa.column("email"))
+    url = sa.engine.make_url(platform.env[f"DATABASE_URL_{service.upper()}"]).set(host=host, port=port)
+    engine = sa.create_engine(url)
+    table = sa.table(where, sa.column(column))
     try:
         with engine.connect() as connection:
-            return set(connection.scalars(sa.select(users.c.email).where(users.c.email.in_(emails))))
+            return set(connection.scalars(sa.select(table.c[column]).where(table.c[column].in_(values))))
     finally:
         engine.dispose()
 
@@ -90,19 +117,32 @@ def test_the_platform_answers_503_while_its_database_is_away_and_loses_nothing(
     # The platform is shared with the other fault tests: the one before may have left it recovering.
     reader = first_sign_up(platform.url, RECOVERY_SECONDS)
     assert reader is not None, "no sign-up answered 201 before the outage"
+    host = confirmed_host(platform.url, platform.state_dir)
+    published: list[int] = []
     clients = [eventlet.spawn(load.client, platform.url, number) for number in range(2)]
     clients.append(eventlet.spawn(read, load, platform.url, reader[0]))
+    clients.append(eventlet.spawn(publish, load, platform.url, host, published))
     try:
         eventlet.sleep(1.5)
-        before = load.statuses["signup", 201]
+        published_before = len(published)
         load.victim = "database"
         database_proxy.cut()
         eventlet.sleep(OUTAGE_SECONDS)
-        during = Counter(load.statuses)
+        during, published_during = Counter(load.statuses), len(published)
         database_proxy.restore()
         load.victim = "none"
         recovered = first_sign_up(platform.url, RECOVERY_SECONDS)
-        eventlet.sleep(1.0)
+
+        def through_again() -> bool:
+            """Whether the load's own clients signed up, published and read a page since the restore."""
+            statuses = load.statuses
+            signed_up = statuses["signup", 201] > during["signup", 201]
+            read_page = statuses["offer page", 404] > during["offer page", 404]
+            return signed_up and read_page and len(published) > published_during
+
+        until = time.monotonic() + RECOVERY_SECONDS
+        while time.monotonic() < until and not through_again():
+            eventlet.sleep(0.2)
     finally:
         load.stop = True
         for client in clients:
@@ -120,21 +160,29 @@ def test_the_platform_answers_503_while_its_database_is_away_and_loses_nothing(
     assert load.slowest <= SLOWEST_ANSWER, f"an answer took {load.slowest:.1f} s"
     assert load.without_retry_after == 0
     assert dict(load.refused) == {}  # the gateway itself never went away
-    assert before > 0, load.statuses
+    assert during["signup", 201] > 0 and published_before > 0, load.statuses  # the load was running
     # The outage was seen, by the API's routes and by the pages.
-    assert during["signup", 503] > 0 and during["offer", 503] > 0 and during["offer page", 503] > 0, during
+    seen = {call for (call, status) in during if status == 503}
+    assert {"signup", "publish", "offer", "offer page"} <= seen, during
     assert recovered is not None, f"no sign-up answered 201 {RECOVERY_SECONDS} s after the database's return"
-    assert load.statuses["signup", 201] > before, load.statuses  # the load's clients got through again
-    assert load.statuses["offer page", 404] > during["offer page", 404], load.statuses
+    assert through_again(), load.statuses  # the load's own clients too
     # By itself: no process died nor was restarted.
     assert {name: process.pid for name, process in platform.processes.items()} == pids
     assert all(process.poll() is None for process in platform.processes.values())
 
-    # Every sign-up answered 201 is in the database...
+    # Every sign-up and every offer answered 201 is in the database...
     answered = [*load.signed_up, reader[0], recovered[0]]
-    assert stored_emails(platform, database_proxy, answered) == set(answered)
+    assert stored(platform, database_proxy, "identity", "users", "email", answered) == set(answered)
+    assert stored(platform, database_proxy, "offers", "offers", "id", published) == set(published)
+    # ... each offer reached matching's index (its event handled once the database is back)...
+    deadline = time.monotonic() + EVENTS_SECONDS
+    indexed: set[int] = set()
+    while time.monotonic() < deadline and indexed != set(published):
+        indexed = stored(platform, database_proxy, "matching", "offer_projection", "offer_id", published)
+        eventlet.sleep(0.3)
+    assert indexed == set(published)
     # ... and got its confirmation email exactly once, its event handled once the database is back.
-    deadline = time.monotonic() + MAIL_SECONDS
+    deadline = time.monotonic() + EVENTS_SECONDS
     while time.monotonic() < deadline and not all(messages_to(platform.state_dir, e) for e in answered):
         eventlet.sleep(0.3)
     assert {email: len(messages_to(platform.state_dir, email)) for email in answered} == dict.fromkeys(answered, 1)
