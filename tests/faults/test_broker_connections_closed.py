@@ -18,7 +18,7 @@ from services.common import broker
 from services.common.config import PROCESSES
 from tests.support.stack import Stack
 
-pytestmark = pytest.mark.e2e
+pytestmark = [pytest.mark.e2e, pytest.mark.sqlite_pass_only]
 
 RECOVERY_SECONDS = 30.0
 

@@ -26,7 +26,7 @@ from services.notifications.service import NotificationsService
 from tests.support.events import publish_event
 from tests.support.vhosts import private_vhost
 
-pytestmark = pytest.mark.integration
+pytestmark = [pytest.mark.integration, pytest.mark.sqlite_pass_only]
 
 ROOT = Path(__file__).resolve().parents[2]
 

@@ -26,7 +26,7 @@ from tests.faults.conftest import GATEWAY_TIMEOUT
 from tests.support.mailbox import messages_to
 from tests.support.stack import Stack
 
-pytestmark = pytest.mark.e2e
+pytestmark = [pytest.mark.e2e, pytest.mark.sqlite_pass_only]
 
 PASSWORD = "un-mot-de-passe-solide"
 # The gateway gives up on a service after its deadline; the margin is for a busy machine.

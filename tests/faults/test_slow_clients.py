@@ -13,7 +13,7 @@ import requests
 from tests.faults.conftest import SLOW_CLIENT_TIMEOUT
 from tests.support.stack import Stack
 
-pytestmark = pytest.mark.e2e
+pytestmark = [pytest.mark.e2e, pytest.mark.sqlite_pass_only]
 
 SLOW_CLIENTS = 30
 STALLED_LOGIN = (

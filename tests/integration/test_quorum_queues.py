@@ -22,7 +22,7 @@ from services.common.redelivery import reliable_handler
 from tests.support.events import publish_event
 from tests.support.vhosts import private_vhost
 
-pytestmark = pytest.mark.integration
+pytestmark = [pytest.mark.integration, pytest.mark.sqlite_pass_only]
 
 SERVICE = "quorum_probe"
 MAX_ATTEMPTS = 3

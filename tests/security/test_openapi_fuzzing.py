@@ -24,7 +24,7 @@ import time
 import pytest
 import requests
 
-pytestmark = pytest.mark.e2e
+pytestmark = [pytest.mark.e2e, pytest.mark.postgresql_pass_only]
 
 CHECKS = ",".join(
     (
