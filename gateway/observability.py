@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import functools
 import logging
 from collections.abc import Iterator
+from typing import Any
 
 from prometheus_client import CONTENT_TYPE_LATEST, REGISTRY, Counter, Histogram, generate_latest
 from prometheus_client.core import GaugeMetricFamily, Metric
@@ -57,12 +59,24 @@ class DeadLetterCollector:
 REGISTRY.register(DeadLetterCollector())
 
 
+@functools.cache
+def _counted(method: str, route: str, status: int) -> Any:
+    # ``labels()`` takes a lock and checks its arguments on every call; a route's children
+    # are few (methods x statuses) and live as long as the process.
+    return REQUESTS.labels(method, route, str(status))
+
+
+@functools.cache
+def _timed(method: str, route: str) -> Any:
+    return LATENCY.labels(method, route)
+
+
 def record(
     method: str, route: str, path: str, status: int, seconds: float, user_id: int | None, request_id: str
 ) -> None:
     """Count and time one answered request, and log it as one JSON line."""
-    REQUESTS.labels(method, route, str(status)).inc()
-    LATENCY.labels(method, route).observe(seconds)
+    _counted(method, route, status).inc()
+    _timed(method, route).observe(seconds)
     if status == 503:
         UNAVAILABLE.labels(route).inc()
     access_log.info(

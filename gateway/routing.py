@@ -152,14 +152,23 @@ def content_security_policy(map_tiles_url: str = "") -> str:
 CONTENT_SECURITY_POLICY = content_security_policy(os.environ.get("MAP_TILES_URL", ""))
 
 
+SECURITY_HEADERS = (
+    ("X-Content-Type-Options", "nosniff"),
+    ("Referrer-Policy", "same-origin"),
+    ("X-Frame-Options", "DENY"),
+)
+
+
 def security_headers(response: Response) -> None:
     """The headers every answer carries (a route may have set a stricter ``Referrer-Policy``)."""
     headers = response.headers
-    headers.setdefault("X-Content-Type-Options", "nosniff")
-    headers.setdefault("Referrer-Policy", "same-origin")
-    headers.setdefault("X-Frame-Options", "DENY")
-    if response.mimetype == "text/html":
-        headers.setdefault("Content-Security-Policy", CONTENT_SECURITY_POLICY)
+    # One pass over the headers: werkzeug's setdefault scans them all for each name.
+    present = {name.lower() for name, _ in headers.items()}
+    for name, value in SECURITY_HEADERS:
+        if name.lower() not in present:
+            headers.add(name, value)
+    if response.mimetype == "text/html" and "content-security-policy" not in present:
+        headers.add("Content-Security-Policy", CONTENT_SECURITY_POLICY)
 
 
 def json_response(payload: Any, status: int = 200, headers: dict[str, str] | None = None) -> Response:

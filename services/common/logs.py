@@ -9,6 +9,8 @@ from datetime import UTC, datetime
 from typing import Any
 
 _STANDARD = set(vars(logging.LogRecord("", 0, "", 0, "", None, None))) | {"message", "asctime"}
+# One encoder for every record (``json.dumps`` with options builds a new one at each call).
+_ENCODER = json.JSONEncoder(ensure_ascii=False, default=str)
 
 
 class JsonFormatter(logging.Formatter):
@@ -26,12 +28,10 @@ class JsonFormatter(logging.Formatter):
             "logger": record.name,
             "message": record.getMessage(),
         }
-        for key, value in vars(record).items():
-            if key not in _STANDARD and not key.startswith("_"):
-                data[key] = value
+        data.update((key, value) for key, value in vars(record).items() if key not in _STANDARD and key[:1] != "_")
         if record.exc_info:
             data["exc"] = self.formatException(record.exc_info)
-        return json.dumps(data, ensure_ascii=False, default=str)
+        return _ENCODER.encode(data)
 
 
 def configure_logging(process: str, level: str = "INFO") -> None:
@@ -41,6 +41,11 @@ def configure_logging(process: str, level: str = "INFO") -> None:
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(level.upper())
+    # No line shows a record's thread or process name, and under eventlet the first record of
+    # each green thread (each request's access line in the gateway) made
+    # ``threading.current_thread()`` enumerate the process's threads.
+    logging.logThreads = False
+    logging.logMultiprocessing = False
     # kombu and amqp are chatty at INFO about reconnections that nameko already reports
     for noisy in ("kombu", "amqp"):
         logging.getLogger(noisy).setLevel("WARNING")
