@@ -19,7 +19,9 @@ import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
+from pathlib import Path
 
+ROOT = Path(__file__).resolve().parents[2]
 TICK = 0.1
 """Seconds between two looks of the accepting thread at the proxy's state."""
 CHUNK = 65536
@@ -150,6 +152,7 @@ class TcpProxy:
         self.target = (host, port)
         self._process = subprocess.Popen(
             [sys.executable, "-m", "tests.support.tcp_proxy", host, str(port)],
+            cwd=ROOT,
             stdin=subprocess.PIPE,
             stdout=subprocess.PIPE,
             text=True,
