@@ -285,7 +285,8 @@ async def run_load(world: World, duration: float, concurrency: int, results: Res
 
 
 def timed_lists(world: World, rounds: int) -> list[tuple[str, list[float], int]]:
-    """The host's lists of ``LISTED``, one call after the other: (label, seconds, status)."""
+    """The host's lists of ``LISTED``, one call after the other: (label, seconds, status);
+    the platform's CPU they cost is read around the call by ``report_lists``' caller."""
     import http.client
 
     last_page = math.ceil(LISTED / 20)
@@ -411,7 +412,9 @@ def conventions_of(team_id: int) -> list[int]:
         engine.dispose()
 
 
-def report_lists(lists: list[tuple[str, list[float], int]], rounds: int) -> None:
+def report_lists(lists: list[tuple[str, list[float], int]], rounds: int, cpu: dict[str, float]) -> None:
+    """The lists' latencies beside the target, and the platform's CPU a list request cost
+    (``cpu``: CPU seconds of each process over the timed rounds, warm-up round included)."""
     print(f"\nlists of a host with {LISTED} applications and {LISTED} conventions, {rounds} GETs each, one at a time")
     width = max(len(label) for label, _, _ in lists)
     print(f"  {'list':<{width}}  status  p50 ms  p95 ms  target p95 ≤ {TARGET_LIST_P95_MS:.0f} ms")
@@ -419,6 +422,9 @@ def report_lists(lists: list[tuple[str, list[float], int]], rounds: int) -> None
         p50, p95 = percentile(seconds, 0.5) * 1000, percentile(seconds, 0.95) * 1000
         verdict = "met" if p95 <= TARGET_LIST_P95_MS and status == 200 else "NOT met"
         print(f"  {label:<{width}}  {status:>6}  {p50:6.1f}  {p95:6.1f}  {verdict}")
+    requests = len(lists) * (rounds + 1)
+    busy = ", ".join(f"{name} {seconds / requests * 1000:.2f}" for name, seconds in sorted(cpu.items()) if seconds)
+    print(f"  CPU ms a list request (the lists' mean; less noisy than latencies on a shared machine): {busy}")
 
 
 def report_load(
@@ -486,8 +492,10 @@ def main() -> int:
     group, port = start_platform(state)
     try:
         world = setup(f"http://127.0.0.1:{port}", state)
-        report_lists(timed_lists(world, args.list_rounds), args.list_rounds)
         pids = {name: process.pid for name, process in group.processes.items()}
+        before = {name: cpu_seconds(pid) for name, pid in pids.items()}
+        lists = timed_lists(world, args.list_rounds)
+        report_lists(lists, args.list_rounds, {name: cpu_seconds(pid) - before[name] for name, pid in pids.items()})
         before = {name: cpu_seconds(pid) for name, pid in pids.items()}
         own_before = time.process_time()
         results = Results()

@@ -33,6 +33,7 @@ from urllib.parse import urlparse
 import requests
 from nameko.standalone.rpc import ServiceRpcProxy
 
+from bench.load import cpu_seconds
 from deploy.processes import ROOT, ProcessGroup
 from services.common import broker
 from services.common.config import (
@@ -42,9 +43,15 @@ from services.common.config import (
 from services.common.migrations import upgrade
 from tests.support.stack import free_port
 
+# Issue 14: the gateway (auth, sessions, logging, metrics) keeps 80% of the raw RPC rate.
+TARGET_SHARE = 0.8
 
-def rate(make_client: Callable[[], Callable[[], object]], concurrency: int, seconds: float) -> float:
-    """Calls per second with ``concurrency`` clients each calling in a loop for ``seconds``."""
+
+def rate(
+    make_client: Callable[[], Callable[[], object]], concurrency: int, seconds: float, pid: int | None = None
+) -> tuple[float, float]:
+    """Calls per second with ``concurrency`` clients each calling in a loop for ``seconds``,
+    and the CPU seconds a call cost process ``pid`` (the HTTP front; 0 without one)."""
     clients = [make_client() for _ in range(concurrency)]
     for client in clients:
         client()  # warm up connections
@@ -57,12 +64,15 @@ def rate(make_client: Callable[[], Callable[[], object]], concurrency: int, seco
             client()
             counts[index] += 1
 
+    cpu_before = cpu_seconds(pid) if pid else 0.0
     started = time.perf_counter()
     pool = eventlet.GreenPool(concurrency)
     for index in range(concurrency):
         pool.spawn(loop, index)
     pool.waitall()
-    return sum(counts) / (time.perf_counter() - started)
+    elapsed = time.perf_counter() - started
+    calls = max(1, sum(counts))
+    return calls / elapsed, ((cpu_seconds(pid) - cpu_before) / calls if pid else 0.0)
 
 
 def main() -> int:
@@ -133,10 +143,15 @@ def main() -> int:
             for concurrency in (1, args.concurrency)
         ]
         samples: dict[tuple[str, int], list[float]] = {(label, c): [] for label, _, c in cases}
+        # The HTTP front's CPU a call: what the gateway's own work costs beside the bare hop's,
+        # less noisy than the rates on a shared machine.
+        fronts = {"bare @http": bare.pid, "gateway": group.processes["gateway"].pid}
+        front_cpu: dict[tuple[str, int], list[float]] = {(label, c): [] for label, _, c in cases}
         for round_number in range(1, args.rounds + 1):
             for label, make, concurrency in cases:
-                figure = rate(make, concurrency, args.seconds)
+                figure, cpu = rate(make, concurrency, args.seconds, fronts.get(label))
                 samples[(label, concurrency)].append(figure)
+                front_cpu[(label, concurrency)].append(cpu)
                 print(
                     f"round {round_number}: {label:<12} {concurrency:>3} in flight: {figure:8.1f} calls/s", flush=True
                 )
@@ -151,9 +166,15 @@ def main() -> int:
             for concurrency in (1, args.concurrency):
                 share = results[(label, concurrency)] / results[("raw RPC", concurrency)]
                 print(f"{label} / raw RPC at {concurrency} in flight: {share:.0%}")
+        for label in fronts:
+            spent = ", ".join(
+                f"{statistics.median(front_cpu[(label, c)]) * 1e6:.0f} µs at {c} in flight"
+                for c in (1, args.concurrency)
+            )
+            print(f"{label} process CPU a call (median): {spent}")
         share = results[("gateway", args.concurrency)] / results[("raw RPC", args.concurrency)]
-        verdict = "met" if share >= 0.7 else "NOT met"
-        print(f"target: the gateway keeps >= 70% of raw RPC at {args.concurrency} in flight: {verdict}")
+        verdict = "met" if share >= TARGET_SHARE else "NOT met"
+        print(f"target: the gateway keeps >= {TARGET_SHARE:.0%} of raw RPC at {args.concurrency} in flight: {verdict}")
     finally:
         bare.terminate()
         bare.wait(10)
