@@ -77,7 +77,9 @@ class ConventionsService(Pingable):
     def _school(self, uai: str) -> dict[str, Any] | None:
         try:
             return self.matching.get_school(uai)
-        except DomainError:
+        except DomainError as error:
+            if error.code != "NOT_FOUND":
+                raise  # matching down (503) is not « not in the directory »: the pupil retries
             return None  # not in the directory (yet): no reservation can admit it
 
     @rpc
