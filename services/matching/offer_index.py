@@ -253,8 +253,7 @@ def _bits_of(mask: np.ndarray, bit: np.ndarray, words: int) -> np.ndarray:
 class _Tiles:
     """A cell's offers laid out for the search: tile after tile, each tile's bits starting a word."""
 
-    offers: list[IndexedOffer]  # in tile order, as every per-offer array below
-    ids: np.ndarray  # int64
+    ids: np.ndarray  # int64, in tile order, as every per-offer array below
     xyz: np.ndarray  # (n, 3) unit vectors of the offers' places
     bit: np.ndarray  # each offer's bit in a row of ``bits``
     sectors: np.ndarray  # int64: ``OfferIndex._sector_ids``
@@ -274,6 +273,9 @@ class _Tiles:
 @dataclass
 class _Cell:
     offers: dict[int, IndexedOffer] = field(default_factory=dict)
+    # What the lay-out reads of each offer, worked out once: latitude, longitude, id, the
+    # number of its signature (``OfferIndex._signature``) and of its sector.
+    facts: dict[int, tuple[float, float, int, int, int]] = field(default_factory=dict)
     tiles: _Tiles | None = None  # None: to lay out again
     # The bits of the offers whose text holds a word, or (for an int) of a sector: keywords
     # come back, so each cell keeps the answers of its last ``_WORDS_PER_CELL``.
@@ -294,8 +296,9 @@ class _Cell:
             if isinstance(criterion, int):
                 holds = tiles.sectors == criterion
             else:
+                offers = self.offers
                 holds = np.fromiter(
-                    (criterion in o.search_text for o in tiles.offers), dtype=bool, count=len(tiles.ids)
+                    (criterion in offers[i].search_text for i in tiles.ids.tolist()), dtype=bool, count=len(tiles.ids)
                 )
             bits = self.filter_bits[criterion] = _bits_of(holds, tiles.bit, tiles.bits.shape[1])
         return bits
@@ -384,6 +387,10 @@ class OfferIndex:
         # Rows of the grades and weeks met, and numbers of the sectors (never forgotten).
         self._attribute_rows: dict[tuple[str, str], int] = {}
         self._sector_ids: dict[str, int] = {}
+        # Numbers of the (grades, weeks, all year, REP, QPV, open to every school) met, and
+        # the rows each is in (None: a signature or a row came since).
+        self._signatures: dict[tuple[Any, ...], int] = {}
+        self._signature_rows: np.ndarray | None = None
         # The placed offers reserved to each school: a pupil of that school sees them too.
         self._reserved_to: dict[str, set[int]] = {}
         self._assembled: _Grid | None = None  # None: a cell changed since
@@ -422,12 +429,42 @@ class OfferIndex:
         rows = self._attribute_rows
         return rows.setdefault((kind, value), _FIRST_ATTRIBUTE_ROW + len(rows))
 
+    def _signature(self, offer: IndexedOffer) -> int:
+        signature = (
+            offer.grades,
+            offer.weeks,
+            offer.all_year,
+            offer.reserved_rep,
+            offer.reserved_qpv,
+            not offer.reserved_school_uais,
+        )
+        number = self._signatures.get(signature)
+        if number is None:
+            number = self._signatures[signature] = len(self._signatures)
+            for grade in offer.grades:
+                self._attribute_row("grade", grade)
+            for week in offer.weeks:
+                self._attribute_row("week", week)
+            self._signature_rows = None
+        return number
+
+    def _rows_of_signatures(self) -> np.ndarray:
+        """(signatures, rows) booleans: the rows an offer of each signature is in."""
+        if self._signature_rows is None:
+            rows = self._attribute_rows
+            in_rows = np.zeros((len(self._signatures), _FIRST_ATTRIBUTE_ROW + len(rows)), dtype=bool)
+            for number, (grades, weeks, all_year, rep, qpv, open_to_all) in enumerate(self._signatures):
+                if open_to_all:
+                    in_rows[number, list(_VISIBLE_IN[rep, qpv])] = True
+                in_rows[number, _ALL_YEAR_ROW] = all_year
+                in_rows[number, [rows["grade", grade] for grade in grades]] = True
+                in_rows[number, [rows["week", week] for week in weeks]] = True
+            self._signature_rows = in_rows
+        return self._signature_rows
+
     def _place(self, offer: IndexedOffer) -> None:
-        for grade in offer.grades:
-            self._attribute_row("grade", grade)
-        for week in offer.weeks:
-            self._attribute_row("week", week)
-        self._sector_ids.setdefault(offer.sector, len(self._sector_ids))
+        signature = self._signature(offer)
+        sector = self._sector_ids.setdefault(offer.sector, len(self._sector_ids))
         for uai in offer.reserved_school_uais:
             self._reserved_to.setdefault(uai, set()).add(offer.offer_id)
         key = _cell_of(offer.latitude, offer.longitude)
@@ -435,6 +472,7 @@ class OfferIndex:
         if cell is None:
             cell = self._cells[key] = _Cell()
         cell.offers[offer.offer_id] = offer
+        cell.facts[offer.offer_id] = (offer.latitude, offer.longitude, offer.offer_id, signature, sector)
         cell.changed()
         self._assembled = None
 
@@ -443,6 +481,7 @@ class OfferIndex:
         cell = self._cells.get(key)
         if cell is None or cell.offers.pop(offer.offer_id, None) is None:
             return
+        del cell.facts[offer.offer_id]
         for uai in offer.reserved_school_uais:
             reserved = self._reserved_to[uai]
             reserved.discard(offer.offer_id)
@@ -453,17 +492,15 @@ class OfferIndex:
             del self._cells[key]
         self._assembled = None
 
-    def _lay_out(self, offers: list[IndexedOffer]) -> _Tiles:
+    def _lay_out(self, cell: _Cell) -> _Tiles:
         """The cell's offers sorted by tile (then id), their unit vectors, the tiles' bounds and the bits."""
-        n = len(offers)
-        latitude = np.fromiter((offer.latitude for offer in offers), dtype=np.float64, count=n)
-        longitude = np.fromiter((offer.longitude for offer in offers), dtype=np.float64, count=n)
-        ids = np.fromiter((offer.offer_id for offer in offers), dtype=np.int64, count=n)
-        row = np.floor(latitude / TILE_DEGREES).astype(np.int64)
-        col = np.floor(longitude / TILE_DEGREES).astype(np.int64)
+        facts = np.array(list(cell.facts.values()), dtype=np.float64).reshape(-1, 5)
+        n = len(facts)
+        row = np.floor(facts[:, 0] / TILE_DEGREES).astype(np.int64)
+        col = np.floor(facts[:, 1] / TILE_DEGREES).astype(np.int64)
+        ids = facts[:, 2].astype(np.int64)  # ids below 2**53: exact as floats
         order = np.lexsort((ids, col, row))
-        latitude, longitude, ids, row, col = (array[order] for array in (latitude, longitude, ids, row, col))
-        offers = [offers[i] for i in order.tolist()]
+        facts, ids, row, col = facts[order], ids[order], row[order], col[order]
 
         starts = np.ones(n, dtype=bool)
         starts[1:] = (row[1:] != row[:-1]) | (col[1:] != col[:-1])
@@ -473,7 +510,7 @@ class OfferIndex:
         tile_of = np.repeat(np.arange(len(first)), count)
         bit = (np.cumsum(words) - words)[tile_of] * 64 + np.arange(n) - first[tile_of]
 
-        xyz = _unit_vectors(latitude, longitude)
+        xyz = _unit_vectors(facts[:, 0], facts[:, 1])
         sums = np.add.reduceat(xyz, first, axis=0)
         centre = sums / np.linalg.norm(sums, axis=1, keepdims=True)
         reach = np.maximum.reduceat(_chord_km(np.linalg.norm(xyz - centre[tile_of], axis=1)), first) + _REACH_SLACK_KM
@@ -481,38 +518,18 @@ class OfferIndex:
         whole /= np.linalg.norm(whole)
         cell_reach = float(_distances_km(xyz, whole).max()) + _REACH_SLACK_KM
 
-        # Offers that ask the same (grades, weeks, all year, reservations) are in the same rows:
-        # the rows are worked out once per such signature, then set for all offers at once.
-        signatures: dict[tuple[Any, ...], int] = {}
-        signature_of = np.fromiter(
-            (
-                signatures.setdefault(
-                    (o.grades, o.weeks, o.all_year, o.reserved_rep, o.reserved_qpv, not o.reserved_school_uais),
-                    len(signatures),
-                )
-                for o in offers
-            ),
-            dtype=np.intp,
-            count=n,
-        )
-        in_rows = np.zeros((len(signatures), _FIRST_ATTRIBUTE_ROW + len(self._attribute_rows)), dtype=bool)
-        for number, (grades, weeks, all_year, rep, qpv, open_to_all) in enumerate(signatures):
-            if open_to_all:
-                in_rows[number, list(_VISIBLE_IN[rep, qpv])] = True
-            in_rows[number, _ALL_YEAR_ROW] = all_year
-            in_rows[number, [self._attribute_rows["grade", grade] for grade in grades]] = True
-            in_rows[number, [self._attribute_rows["week", week] for week in weeks]] = True
+        # Offers of the same signature are in the same rows: set for all offers at once.
+        in_rows = self._rows_of_signatures()[facts[:, 3].astype(np.intp)]
         used = in_rows.any(axis=0)
         plane = np.zeros((int(np.flatnonzero(used)[-1]) + 1 if used.any() else 1, int(words.sum()) * 64), dtype=bool)
-        plane[:, bit] = in_rows[signature_of, : plane.shape[0]].T
+        plane[:, bit] = in_rows[:, : plane.shape[0]].T
         schools: dict[str, list[tuple[int, bool, bool]]] = {}
-        for position in np.flatnonzero(~in_rows[signature_of, :_ALL_YEAR_ROW].any(axis=1)).tolist():
-            offer = offers[position]
+        for position in np.flatnonzero(~in_rows[:, :_ALL_YEAR_ROW].any(axis=1)).tolist():
+            offer = cell.offers[int(ids[position])]
             for uai in offer.reserved_school_uais:
                 schools.setdefault(uai, []).append((int(bit[position]), offer.reserved_rep, offer.reserved_qpv))
-        sectors = np.fromiter((self._sector_ids[offer.sector] for offer in offers), dtype=np.int64, count=n)
+        sectors = facts[:, 4].astype(np.int64)
         return _Tiles(
-            offers=offers,
             ids=ids,
             xyz=xyz,
             bit=bit,
@@ -541,7 +558,7 @@ class OfferIndex:
         layouts = []
         for cell in cells:
             if cell.tiles is None:
-                cell.tiles = self._lay_out(list(cell.offers.values()))
+                cell.tiles = self._lay_out(cell)
             layouts.append(cell.tiles)
         offers = np.cumsum([0] + [len(t.ids) for t in layouts])
         tiles = np.cumsum([0] + [len(t.first) for t in layouts])
