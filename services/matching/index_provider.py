@@ -83,7 +83,7 @@ class OfferIndexProvider(DependencyProvider):
                 self.last_seq = row.seq
                 count += 1
             if count:
-                self.index.prepare()  # the searches to come find the changed cells built
+                self.index.prepare()  # changed cells laid out and the grid put together before a search
             return count
 
     def worker_result(self, worker_ctx: Any, result: Any = None, exc_info: Any = None) -> None:

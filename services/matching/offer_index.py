@@ -4,17 +4,21 @@ Pure module (no nameko, no SQLAlchemy): ``OfferIndex`` holds the offers of the p
 and answers ``search``; ``brute_force`` scans every offer with the same rules (tests and the
 bench compare the two).
 
-How it is fast. Offers sit in cells of ``CELL_DEGREES`` (the unit rebuilt after a change),
-each cut into tiles of ``TILE_DEGREES``. A cell lays its offers out tile after tile, and
-holds one bit per offer (each tile starting on a 64-bit word) for every criterion a search
-tests: visibility to each kind of audience, open all year, each grade, each week. A search
-combines a few of those bit rows with ``&`` and ``|``, 64 offers a machine word, and counts
-each tile's matches with a popcount: a tile wholly inside the radius (its centre's distance
-plus its reach, the farthest of its offers from that centre) adds its count to the total
-without any distance measured. Only the offers of the tiles the circle crosses are
-measured, and for the page only the tiles nearest the origin, until they hold the page
-(nearest-first, then every tile that may hold a nearer offer). Distances are compared as
-squared chords between unit vectors (no trigonometry per offer).
+How it is fast. Offers sit in cells of ``CELL_DEGREES`` (the unit laid out again after a
+change), each cut into tiles of ``TILE_DEGREES``. A cell lays its offers out tile after tile,
+with one bit per offer (each tile starting on a 64-bit word) for every criterion a search
+tests: visibility to each kind of audience, open all year, each grade, each week. After a
+change, the cells are put end to end in key order (``_Grid``), so that the cells of a
+search's box are one slice per row of cells and a search runs a fixed number of numpy calls
+however many cells it covers. A search combines a few bit rows with ``&`` and ``|``, 64
+offers a machine word, and counts each tile's matches with a popcount: a tile wholly inside
+the radius (its centre's distance plus its reach, the farthest of its offers from that
+centre) adds its count to the total without any distance measured. Only the offers of the
+tiles the circle crosses are measured, and for the page only the nearest tiles: those
+whose count holds the page, then every tile that may hold a nearer offer than the page's
+last. Distances are compared as squared chords between unit vectors (no trigonometry per
+offer). Putting the grid together copies every cell's arrays (tens of milliseconds at 1,000,000
+offers), and the changed cells are laid out again: ``prepare`` does both once per refresh.
 
 Why results equal the brute-force scan exactly: the chords and the tiles' bounds are
 computed with numpy and decide nothing within ``_EPS_KM`` of a boundary. Offers that close

@@ -369,7 +369,7 @@ def crowded_tiles(draw):
     return offers, query, audience
 
 
-@settings(max_examples=120, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(crowded_tiles())
 def test_crowded_tiles_count_and_page_as_brute_force_does(case):
     """Tiles wholly inside the radius are counted by their bits, the page is taken from the
