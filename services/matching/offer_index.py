@@ -5,20 +5,21 @@ and answers ``search``; ``brute_force`` scans every offer with the same rules (t
 bench compare the two).
 
 How it is fast. Offers sit in cells of ``CELL_DEGREES`` (the unit laid out again after a
-change), each cut into tiles of ``TILE_DEGREES``. A cell lays its offers out tile after tile,
-with one bit per offer (each tile starting on a 64-bit word) for every criterion a search
-tests: visibility to each kind of audience, open all year, each grade, each week. After a
-change, the cells are put end to end in key order (``_Grid``), so that the cells of a
-search's box are one slice per row of cells and a search runs a fixed number of numpy calls
-however many cells it covers. A search combines a few bit rows with ``&`` and ``|``, 64
-offers a machine word, and counts each tile's matches with a popcount: a tile wholly inside
-the radius (its centre's distance plus its reach, the farthest of its offers from that
-centre) adds its count to the total without any distance measured. Only the offers of the
-tiles the circle crosses are measured, and for the page only the nearest tiles: those
+change), each cut into tiles of ``TILE_DEGREES``. A cell lays its offers out tile after
+tile, with one bit per offer (each tile starting on a 64-bit word) for every criterion a
+search tests: visibility to each kind of audience, open all year, each grade, each week.
+After a change, the cells are put end to end in key order (``_Grid``), so that the cells of
+a search's box are one slice per row of cells and a search runs a fixed number of numpy
+calls however many cells it covers. A search combines a few bit rows with ``&`` and ``|``,
+64 offers a machine word, and counts each tile's matches with a popcount: a tile wholly
+inside the radius (its centre's distance plus its reach, the farthest of its offers from
+that centre) adds its count to the total without any distance measured. Only the offers of
+the tiles the circle crosses are measured, and for the page only the nearest tiles: those
 whose count holds the page, then every tile that may hold a nearer offer than the page's
-last. Distances are compared as squared chords between unit vectors (no trigonometry per
-offer). Putting the grid together copies every cell's arrays (tens of milliseconds at 1,000,000
-offers), and the changed cells are laid out again: ``prepare`` does both once per refresh.
+last. Distances are compared as chords between unit vectors, whose straight lines obey the
+triangle inequality: no trigonometry per offer nor per tile. Putting the grid together
+copies every cell's arrays (tens of milliseconds at 1,000,000 offers), and the changed cells
+are laid out again: ``prepare`` does both once per refresh.
 
 Why results equal the brute-force scan exactly: the chords and the tiles' bounds are
 computed with numpy and decide nothing within ``_EPS_KM`` of a boundary. Offers that close
@@ -200,8 +201,9 @@ TILE_DEGREES = CELL_DEGREES / TILES_PER_CELL
 # then one row per grade or week (``OfferIndex._attribute_rows``).
 _ALL_YEAR_ROW = 4
 _FIRST_ATTRIBUTE_ROW = 5
-# A tile's reach is measured with numpy: this much more covers its rounding many times over.
-_REACH_SLACK_KM = 1e-7
+# A tile's reach (a chord of the unit sphere) is measured with numpy: this much more covers
+# its rounding many times over, and is far below _EPS_KM's chord (1.6e-10).
+_REACH_SLACK = 1e-12
 # Bins of the nearest-first walk, over the radius: the first bins that hold the page are measured.
 _WALK_BINS = 64
 # A cell's key: row * _KEY_ROW + column + _KEY_COLUMN (columns run from -720 to 720).
@@ -218,14 +220,18 @@ def _unit_vectors(latitude: np.ndarray, longitude: np.ndarray) -> np.ndarray:
     return np.column_stack((np.cos(phi) * np.cos(lam), np.cos(phi) * np.sin(lam), np.sin(phi)))
 
 
-def _chord_km(chords: np.ndarray) -> np.ndarray:
-    """Great-circle distances (km) of chords between unit vectors."""
-    return 2 * EARTH_RADIUS_KM * np.arcsin(np.minimum(1.0, chords / 2))
-
-
-def _distances_km(points: np.ndarray, origin: np.ndarray) -> np.ndarray:
+def _chords(points: np.ndarray, origin: np.ndarray) -> np.ndarray:
+    """Chords from ``origin`` to ``points`` (unit vectors): straight-line distances, which obey
+    the triangle inequality, so that tiles are bounded without any trigonometry."""
     to_points = points - origin
-    return _chord_km(np.sqrt(np.einsum("ij,ij->i", to_points, to_points)))
+    return np.sqrt(np.einsum("ij,ij->i", to_points, to_points))
+
+
+def _km_chord(km: float) -> float:
+    """The chord of a distance (km); -1 below zero (no chord is that short)."""
+    if km < 0:
+        return -1.0
+    return 2 * math.sin(min(km, math.pi * EARTH_RADIUS_KM) / (2 * EARTH_RADIUS_KM))
 
 
 def _key_km(key: float) -> float:
@@ -265,13 +271,13 @@ class _Tiles:
     count: np.ndarray  # each tile's offers
     words: np.ndarray  # each tile's words
     centre: np.ndarray  # (tiles, 3): the unit vector of the tile's mean place
-    reach_km: np.ndarray  # how far the tile's farthest offer is from its centre
+    reach: np.ndarray  # the chord from the tile's centre to its farthest offer
     bits: np.ndarray  # (rows, words) uint64: the rows named above _ALL_YEAR_ROW
     # The offers reserved to each school: (bit, reserved_rep, reserved_qpv).
     schools: dict[str, list[tuple[int, bool, bool]]]
     # The whole cell's centre and reach, to skip a cell the circle misses.
     cell_centre: np.ndarray
-    cell_reach_km: float
+    cell_reach: float
 
 
 @dataclass
@@ -316,14 +322,14 @@ class _Grid:
     cells: list[_Cell]
     keys: np.ndarray  # each cell's key, ascending
     cell_centre: np.ndarray
-    cell_reach_km: np.ndarray
+    cell_reach: np.ndarray
     cell_tiles: np.ndarray  # each cell's first tile, then the number of tiles
     cell_words: np.ndarray  # each cell's first word, then the number of words
     tile_first: np.ndarray  # each tile's first offer
     tile_count: np.ndarray
     tile_words: np.ndarray
     tile_centre: np.ndarray
-    tile_reach_km: np.ndarray
+    tile_reach: np.ndarray
     ids: np.ndarray
     xyz: np.ndarray
     bits: np.ndarray  # (rows, words)
@@ -517,10 +523,10 @@ class OfferIndex:
         xyz = _unit_vectors(facts[:, 0], facts[:, 1])
         sums = np.add.reduceat(xyz, first, axis=0)
         centre = sums / np.linalg.norm(sums, axis=1, keepdims=True)
-        reach = np.maximum.reduceat(_chord_km(np.linalg.norm(xyz - centre[tile_of], axis=1)), first) + _REACH_SLACK_KM
+        reach = np.maximum.reduceat(np.linalg.norm(xyz - centre[tile_of], axis=1), first) + _REACH_SLACK
         whole = xyz.sum(axis=0)
         whole /= np.linalg.norm(whole)
-        cell_reach = float(_distances_km(xyz, whole).max()) + _REACH_SLACK_KM
+        cell_reach = float(_chords(xyz, whole).max()) + _REACH_SLACK
 
         # Offers of the same signature are in the same rows: set for all offers at once.
         in_rows = self._rows_of_signatures()[facts[:, 3].astype(np.intp)]
@@ -542,11 +548,11 @@ class OfferIndex:
             count=count,
             words=words,
             centre=centre,
-            reach_km=reach,
+            reach=reach,
             bits=np.packbits(plane, axis=1, bitorder="little").view("<u8"),
             schools=schools,
             cell_centre=whole,
-            cell_reach_km=cell_reach,
+            cell_reach=cell_reach,
         )
 
     def prepare(self) -> None:
@@ -582,14 +588,14 @@ class OfferIndex:
             cells=cells,
             keys=np.array([row * _KEY_ROW + col + _KEY_COLUMN for row, col in keys], dtype=np.int64),
             cell_centre=np.array([t.cell_centre for t in layouts]).reshape(-1, 3),
-            cell_reach_km=np.array([t.cell_reach_km for t in layouts], dtype=np.float64),
+            cell_reach=np.array([t.cell_reach for t in layouts], dtype=np.float64),
             cell_tiles=tiles,
             cell_words=words,
             tile_first=joined("first") + np.repeat(offers[:-1], np.diff(tiles)),
             tile_count=joined("count"),
             tile_words=joined("words"),
             tile_centre=joined("centre", (0, 3), np.float64),
-            tile_reach_km=joined("reach_km", (0,), np.float64),
+            tile_reach=joined("reach", (0,), np.float64),
             ids=joined("ids"),
             xyz=joined("xyz", (0, 3), np.float64),
             bits=bits,
@@ -645,7 +651,7 @@ class OfferIndex:
         high = np.searchsorted(grid.keys, rows * _KEY_ROW + (col_max + _KEY_COLUMN), side="right")
         cells = _ranges(low, high - low)
         cells = cells[
-            _distances_km(grid.cell_centre[cells], origin) - grid.cell_reach_km[cells] <= query.radius_km + _EPS_KM
+            _chords(grid.cell_centre[cells], origin) - grid.cell_reach[cells] <= _km_chord(query.radius_km + _EPS_KM)
         ]
         if not len(cells):
             return None
@@ -689,14 +695,14 @@ class OfferIndex:
         counts = np.add.reduceat(np.bitwise_count(box.matches), box.tile_word, dtype=np.int64)
         present = np.flatnonzero(counts)  # the tiles holding a match (positions in box.tiles)
         counts = counts[present]
-        distance = _distances_km(grid.tile_centre[box.tiles[present]], origin)
-        reach = grid.tile_reach_km[box.tiles[present]]
-        lower = distance - reach - _EPS_KM  # no offer of the tile is nearer
+        chord = _chords(grid.tile_centre[box.tiles[present]], origin)
+        reach = grid.tile_reach[box.tiles[present]]
+        lower = chord - reach  # no offer of the tile is nearer (a chord)
 
         # A tile wholly inside the radius counts without a distance measured; the offers of
         # the tiles the circle crosses are measured.
-        inside = distance + reach <= radius - _EPS_KM
-        crossing = ~inside & (lower <= radius)
+        inside = chord + reach <= _km_chord(radius - _EPS_KM)
+        crossing = ~inside & (lower <= _km_chord(radius + _EPS_KM))
         counted = np.where(inside, counts, 0)
         offset, per_page = _page(query)
         need = offset + per_page
@@ -706,8 +712,8 @@ class OfferIndex:
         nearest = inside | crossing
         walk = int(counted.sum()) > need
         if walk:
-            width = max(radius, _EPS_KM) / _WALK_BINS
-            bins = (np.maximum(lower, 0.0) / width).astype(np.int64)
+            width = _km_chord(radius + _EPS_KM) / _WALK_BINS
+            bins = np.minimum(np.maximum(lower, 0.0) / width, _WALK_BINS).astype(np.int64)
             filled = np.cumsum(np.bincount(bins, weights=counted))
             nearest = inside & (lower < (int(np.searchsorted(filled, need)) + 1) * width)
         measured = np.flatnonzero(nearest | crossing)
@@ -717,7 +723,7 @@ class OfferIndex:
             return SearchPage(total, [])
         if walk:
             farthest = _key_km(float(np.partition(candidates.keys, need - 1)[need - 1]))
-            more = np.flatnonzero(inside & ~nearest & (lower <= farthest + 2 * _EPS_KM))
+            more = np.flatnonzero(inside & ~nearest & (lower <= _km_chord(farthest + 2 * _EPS_KM)))
             if len(more):
                 candidates = candidates.extended(self._found(grid, box, present[more], origin, query))
         return SearchPage(total, self._ranked(candidates, query, offset, per_page, total))
