@@ -659,14 +659,19 @@ class OfferIndex:
         tiles = _ranges(grid.cell_tiles[cells], grid.cell_tiles[cells + 1] - grid.cell_tiles[cells])
         tile_words = grid.tile_words[tiles]
 
-        asked = [*(plan.weeks or ()), *(() if plan.grade is None else (plan.grade,)), plan.visible]
-        rows_of = grid.bits[np.array(asked, dtype=np.intp)[:, None], words]
+        # Row by row (a 1-D take is about twice as fast as one 2-D gather of the rows).
         chosen = None
-        if plan.weeks is not None:
-            chosen = np.bitwise_or.reduce(rows_of[: len(plan.weeks)], axis=0)
+        for week in plan.weeks or ():
+            if chosen is None:
+                chosen = grid.bits[week].take(words)
+            else:
+                chosen |= grid.bits[week].take(words)
         if plan.grade is not None:
-            chosen = rows_of[-2] if chosen is None else chosen & rows_of[-2]
-        matches = rows_of[-1] if chosen is None else chosen & rows_of[-1]
+            grade = grid.bits[plan.grade].take(words)
+            chosen = grade if chosen is None else np.bitwise_and(chosen, grade, out=chosen)
+        matches = grid.bits[plan.visible].take(words)
+        if chosen is not None:
+            matches &= chosen
         # The offers reserved to the audience's school, when they pass the other criteria.
         for word, shift, rep, qpv in grid.schools.get(plan.school or "", ()):
             if (rep and not plan.rep) or (qpv and not plan.qpv):
