@@ -123,7 +123,11 @@ def test_the_platform_answers_503_while_its_database_is_away_and_loses_nothing(
     clients.append(eventlet.spawn(read, load, platform.url, reader[0]))
     clients.append(eventlet.spawn(publish, load, platform.url, host, published))
     try:
-        eventlet.sleep(1.5)
+        # The load runs before the cut: a sign-up and a publication answered 201 (on a loaded CI
+        # machine that takes seconds, not the 1.5 s of a quiet one).
+        until = time.monotonic() + RECOVERY_SECONDS
+        while time.monotonic() < until and not (load.statuses["signup", 201] and published):
+            eventlet.sleep(0.2)
         published_before = len(published)
         load.victim = "database"
         database_proxy.cut()
