@@ -9,15 +9,32 @@ from email.message import EmailMessage
 from email.parser import BytesParser
 from pathlib import Path
 
+# Each email parsed once per test process, by path, size and time of writing: the e2e tests share
+# one platform whose outbox grows to hundreds of emails, and parsing them all again at every poll
+# (five times a second while a test waits) made the last tests of a pass the slowest.
+_PARSED: dict[Path, tuple[tuple[int, int], str, EmailMessage]] = {}
+
+
+def _parsed(path: Path) -> tuple[str, EmailMessage]:
+    """The email's ``To`` header, lower-cased, and the email."""
+    stat = path.stat()
+    version = (stat.st_mtime_ns, stat.st_size)
+    cached = _PARSED.get(path)
+    if cached is None or cached[0] != version:
+        message = BytesParser(policy=policy.default).parsebytes(path.read_bytes())
+        cached = _PARSED[path] = (version, str(message["To"]).lower(), message)
+    return cached[1], cached[2]
+
 
 def messages_to(state_dir: Path, recipient: str) -> list[EmailMessage]:
     folder = state_dir / "outbox" / "mail"
     found = []
     # Files are named by delivery id: sort numerically, oldest first ("10.eml" after "9.eml").
     paths = sorted(folder.glob("*.eml"), key=lambda path: (len(path.stem), path.stem)) if folder.exists() else []
+    wanted = recipient.lower()
     for path in paths:
-        message = BytesParser(policy=policy.default).parsebytes(path.read_bytes())
-        if recipient.lower() in str(message["To"]).lower():
+        to, message = _parsed(path)
+        if wanted in to:
             found.append(message)
     return found
 
