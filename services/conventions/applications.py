@@ -6,8 +6,6 @@ Each function works in the caller's transaction; every change is recorded as a t
 
 from __future__ import annotations
 
-import hashlib
-import json
 from collections import defaultdict
 from collections.abc import Callable, Sequence
 from contextlib import AbstractContextManager
@@ -31,6 +29,7 @@ from services.common.contracts.conventions import (
     ApplicationEvent,
 )
 from services.common.contracts.offers import OfferForApplication
+from services.common.digests import request_digest
 from services.common.errors import DomainError, conflict, forbidden, not_found, validation_error
 from services.common.outbox import emit
 from services.common.paging import rows_and_total
@@ -180,11 +179,6 @@ def _record(session: Session, application: Application, by_role: str, by_user_id
     )
 
 
-def _request_hash(offer_id: int, body: ApplicationBody) -> str:
-    payload = {"offer_id": offer_id, **body.model_dump(mode="json")}
-    return hashlib.sha256(json.dumps(payload, sort_keys=True).encode()).hexdigest()
-
-
 def find_repeat(
     session: Session, actor: Actor, offer_id: int, body: ApplicationBody, key: str | None, now: datetime
 ) -> Application | None:
@@ -192,7 +186,7 @@ def find_repeat(
 
     Raises 409 when the pupil already applied to the offer otherwise, or reuses a key.
     """
-    request_hash = _request_hash(offer_id, body)
+    request_hash = _request_digest(offer_id, body)
     if key:
         keyed = session.scalar(
             select(Application).where(Application.student_id == actor.user_id, Application.idempotency_key == key)
@@ -263,7 +257,7 @@ def submit(
         phone=body.phone,
         status="submitted",
         idempotency_key=key,
-        request_hash=_request_hash(offer_id, body),
+        request_hash=_request_digest(offer_id, body),
         created_at=now,
         updated_at=now,
     )
@@ -471,3 +465,7 @@ def expire_due(session: Session, now: datetime, days: int, limit: int = 500) -> 
             continue  # answered meanwhile
         expired += 1
     return expired
+
+
+def _request_digest(offer_id: int, body: ApplicationBody) -> str:
+    return request_digest({"offer_id": offer_id, **body.model_dump(mode="json")})

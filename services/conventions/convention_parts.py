@@ -28,6 +28,7 @@ from services.common.contracts.conventions import (
     ConventionEvent,
     ConventionPatch,
 )
+from services.common.digests import token_digest
 from services.common.errors import DomainError, forbidden, not_found, validation_error
 from services.common.outbox import emit
 from services.common.paging import rows_and_total
@@ -341,21 +342,16 @@ def _after_part_done(session: Session, convention: Convention, now: datetime) ->
     if convention.status != "ready_to_sign":
         return convention
     token = secrets.token_urlsafe(32)
-    convention.link_token_hash = link_hash(token)
+    convention.link_token_hash = token_digest(token)
     convention.link_expires_at = now + LINK_LIFETIME
     session.flush()
     emit(session, CONVENTION_READY_TO_SIGN, event_of(convention, token))
     return convention
 
 
-def link_hash(token: str) -> str:
-    """The stored form of a legal representative's link token."""
-    return hashlib.sha256(token.encode()).hexdigest()
-
-
 def by_link(session: Session, token: str, now: datetime, *, lock: bool = False) -> Convention:
     """The convention a legal representative's link points to; 404 when unknown or expired."""
-    query = select(Convention).where(Convention.link_token_hash == link_hash(token))
+    query = select(Convention).where(Convention.link_token_hash == token_digest(token))
     if lock:
         query = query.with_for_update()
     convention = session.scalar(query)

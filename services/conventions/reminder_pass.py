@@ -25,6 +25,7 @@ from services.common.contracts.conventions import (
     AwaitingApplication,
     ConventionAwaitingSignatures,
 )
+from services.common.digests import token_digest
 from services.common.outbox import emit
 from services.conventions import applications, convention_parts, convention_rules
 from services.conventions import reminders as rules
@@ -209,6 +210,6 @@ def _renew_link(convention: Convention, now: datetime) -> str | None:
     if not convention.school_part.get("legal_representative_email"):
         return None
     token = secrets.token_urlsafe(32)
-    convention.link_token_hash = convention_parts.link_hash(token)
+    convention.link_token_hash = token_digest(token)
     convention.link_expires_at = now + convention_parts.LINK_LIFETIME
     return token

@@ -33,6 +33,7 @@ from services.common.contracts.identity import (
     UserOut,
 )
 from services.common.database import utcnow
+from services.common.digests import token_digest
 from services.common.errors import DomainError, conflict, not_found, rate_limited, validation_error
 from services.common.outbox import emit
 from services.identity import devices, rate_limits, rules, staff_rules, teams
@@ -291,9 +292,7 @@ def create_admin(
 
 def _use_token(session: Session, token: str, purpose: str) -> OneTimeToken:
     record = session.scalar(
-        select(OneTimeToken).where(
-            OneTimeToken.token_hash == rules.token_digest(token), OneTimeToken.purpose == purpose
-        )
+        select(OneTimeToken).where(OneTimeToken.token_hash == token_digest(token), OneTimeToken.purpose == purpose)
     )
     if record is None or record.used_at is not None:
         raise validation_error({"token": ["Ce lien est invalide ou a déjà été utilisé."]})

@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session
 from services.common.contracts import events
 from services.common.contracts.actors import Actor
 from services.common.contracts.teams import InvitationPreview
+from services.common.digests import token_digest
 from services.common.errors import DomainError, conflict, forbidden, not_found
 from services.common.outbox import emit
 from services.identity import accounts, rules, team_rules, teams
@@ -157,7 +158,7 @@ def _invitee(session: Session, actor: Actor) -> User:
 def _answerable(session: Session, user: User, token: str, now: datetime) -> TeamInvitation:
     """The pending invitation of ``token``, addressed to ``user``: else 404, 403 or 410."""
     invitation = session.scalar(
-        select(TeamInvitation).where(TeamInvitation.token_hash == rules.token_digest(token)).with_for_update()
+        select(TeamInvitation).where(TeamInvitation.token_hash == token_digest(token)).with_for_update()
     )
     if invitation is None or invitation.status != "pending":
         raise not_found(UNKNOWN_INVITATION)

@@ -10,6 +10,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+from services.common.digests import token_digest
+
 CONFIRMATION_TTL = timedelta(hours=48)
 PASSWORD_RESET_TTL = timedelta(hours=1)
 SESSION_TTL = timedelta(hours=24)
@@ -30,10 +32,6 @@ def new_token() -> tuple[str, str]:
     """A random URL-safe token and the SHA-256 that is stored in its place."""
     token = secrets.token_urlsafe(32)
     return token, token_digest(token)
-
-
-def token_digest(token: str) -> str:
-    return hashlib.sha256(token.encode()).hexdigest()
 
 
 def normalize_email(email: str) -> str:

@@ -7,8 +7,6 @@ tests run them on an in-memory unit of work (``tests/unit/test_offer_use_cases.p
 
 from __future__ import annotations
 
-import hashlib
-import json
 from collections.abc import Callable
 from datetime import date
 from typing import Any, NamedTuple
@@ -28,6 +26,7 @@ from services.common.contracts.offers import (
     UpdateReason,
 )
 from services.common.database import utcnow
+from services.common.digests import request_digest
 from services.common.errors import conflict, forbidden, not_found, validation_error
 from services.common.school_calendar import PARIS, SchoolYear
 from services.common.validation import parse
@@ -224,10 +223,6 @@ def _new_team_offer(team_id: int | None, actor: Actor, body: OfferBody, publishe
     return offer
 
 
-def _request_hash(body: OfferBody) -> str:
-    return hashlib.sha256(json.dumps(body.model_dump(mode="json"), sort_keys=True).encode()).hexdigest()
-
-
 def create(
     uow: OffersUnitOfWork,
     actor: Actor,
@@ -244,7 +239,7 @@ def create(
     """
     team_id = require_host(actor)
     scope = f"user:{actor.user_id}"
-    request_hash = _request_hash(body)
+    request_hash = request_digest(body.model_dump(mode="json"))
     # Asked before the first query: no database connection is held during the RPC.
     body = _resolve_references(body, team_id, lookups)
     if idempotency_key:
