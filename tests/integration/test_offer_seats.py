@@ -6,13 +6,11 @@ publishes (``tests.support.events.publish_event``).
 
 from __future__ import annotations
 
-import contextlib
 import time
 from collections.abc import Callable
 from typing import Any, NamedTuple
 
 import pytest
-from kombu import Connection
 from nameko.testing.services import entrypoint_hook, entrypoint_waiter
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
@@ -28,19 +26,13 @@ from services.offers.models import Offer, OutboxMessage, ProcessedEvent
 from services.offers.service import OffersService
 from tests.support.events import publish_event
 from tests.support.listener import OfferEventsListener
+from tests.support.matching_queues import purge_offer_events
 from tests.support.offers import offer_body
 
 pytestmark = pytest.mark.integration
 
 LYON = {"latitude": 45.764, "longitude": 4.8357}
 SEATS_HANDLER = "on_offer_seats_changed"
-# Matching's handlers of the offers' events (their durable queues outlive a test).
-MATCHING_HANDLERS = {
-    contract.OFFER_PUBLISHED: "on_offer_published",
-    contract.OFFER_UPDATED: "on_offer_updated",
-    contract.OFFER_UNPUBLISHED: "on_offer_unpublished",
-    contract.OFFER_DELETED: "on_offer_deleted",
-}
 
 
 def call(container: Any, method: str, *args: Any) -> Any:
@@ -65,21 +57,9 @@ class Stack(NamedTuple):
     actor: dict[str, Any]
 
 
-def _purge_matching_queues(amqp_uri: str) -> None:
-    """Drop the offer events earlier tests left in matching's queues (offer ids are reused)."""
-    with Connection(amqp_uri) as connection:
-        for event_type, method in MATCHING_HANDLERS.items():
-            channel = connection.channel()
-            # A queue not declared yet has nothing to drop (the broker refuses, closing the channel).
-            with contextlib.suppress(Exception):
-                channel.queue_purge(f"evt-offers-{event_type}--matching.{method}")
-            with contextlib.suppress(Exception):
-                channel.close()
-
-
 @pytest.fixture
 def stack(start_service: Callable[..., Any], nameko_config: dict[str, Any]) -> Stack:
-    _purge_matching_queues(nameko_config["AMQP_URI"])
+    purge_offer_events(nameko_config["AMQP_URI"])
     OfferEventsListener.received.clear()
     listener = start_service(OfferEventsListener)
     identity = start_service(IdentityService)

@@ -2,12 +2,10 @@
 
 from __future__ import annotations
 
-import contextlib
 import time
 from typing import Any
 
 import pytest
-from kombu import Connection
 from nameko.testing.services import entrypoint_hook, entrypoint_waiter
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -20,17 +18,12 @@ from services.matching.models import OfferProjection
 from services.matching.service import MatchingService
 from services.offers.service import OffersService
 from tests.support.events import publish_event
+from tests.support.matching_queues import HANDLERS, purge_offer_events
 from tests.support.offers import offer_body
 
 pytestmark = pytest.mark.integration
 
 LYON = {"latitude": 45.764, "longitude": 4.8357}
-HANDLERS = {
-    contract.OFFER_PUBLISHED: "on_offer_published",
-    contract.OFFER_UPDATED: "on_offer_updated",
-    contract.OFFER_UNPUBLISHED: "on_offer_unpublished",
-    contract.OFFER_DELETED: "on_offer_deleted",
-}
 
 
 def call(container, method, *args):
@@ -58,14 +51,7 @@ def eventually(check, timeout: float = 5.0):
 @pytest.fixture
 def quiet_queues(nameko_config):
     """Events left in matching's queues by earlier tests (offers ran without matching) are dropped."""
-    with Connection(nameko_config["AMQP_URI"]) as connection:
-        for event_type, method in HANDLERS.items():
-            channel = connection.channel()
-            # A queue not declared yet has nothing to drop (the broker refuses, closing the channel).
-            with contextlib.suppress(Exception):
-                channel.queue_purge(f"evt-offers-{event_type}--matching.{method}")
-            with contextlib.suppress(Exception):
-                channel.close()
+    purge_offer_events(nameko_config["AMQP_URI"])
 
 
 def snapshot(offer_id: int, version: int, **changes: Any) -> dict[str, Any]:
