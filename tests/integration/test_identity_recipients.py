@@ -8,13 +8,14 @@ from typing import Any
 
 import pytest
 from nameko.standalone.rpc import ServiceRpcProxy
-from nameko.testing.services import entrypoint_hook, entrypoint_waiter
+from nameko.testing.services import entrypoint_waiter
 
 from services.common.contracts import events
 from services.common.errors import DomainError
 from services.identity.service import IdentityService
 from services.matching.service import MatchingService
 from tests.support.databases import DatabaseSet
+from tests.support.entrypoints import call
 from tests.support.listener import IdentityEventsListener
 from tests.support.teams import join_team as support_join_team
 
@@ -33,8 +34,7 @@ class Accounts:
         self.listener = listener
 
     def call(self, method: str, *args: Any) -> Any:
-        with entrypoint_hook(self.container, method) as hook:
-            return hook(*args)
+        return call(self.container, method, *args)
 
     def signup(self, email: str, first_name: str, role: str, confirm: bool = True, **fields: Any) -> dict[str, Any]:
         body = {"email": email, "password": PASSWORD, "first_name": first_name, "last_name": "Test", "role": role}

@@ -14,6 +14,7 @@ from services.common.errors import DomainError
 from services.identity.models import OutboxMessage, Space, Team, User
 from services.identity.service import IdentityService
 from services.matching.service import MatchingService
+from tests.support.entrypoints import call
 from tests.support.listener import IdentityEventsListener
 from tests.support.schools import load_sample
 
@@ -44,11 +45,6 @@ def signup(identity, **fields):
     with entrypoint_waiter(listener, "on_user_signed_up", timeout=10), entrypoint_hook(container, "signup") as call:
         user = call(body)
     return user, IdentityEventsListener.of_type(events.USER_SIGNED_UP)[-1]
-
-
-def call(container, method, *args):
-    with entrypoint_hook(container, method) as hook:
-        return hook(*args)
 
 
 def test_signup_then_confirm_then_login(identity, databases):

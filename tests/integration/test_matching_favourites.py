@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from nameko.testing.services import entrypoint_hook, entrypoint_waiter
+from nameko.testing.services import entrypoint_waiter
 
 from gateway.error_statuses import status_of
 from services.common.contracts import offers as contract
@@ -13,6 +13,7 @@ from services.common.errors import DomainError
 from services.matching import import_schools
 from services.matching.service import MatchingService
 from tests.integration.test_search_projection import HANDLERS, quiet_queues, snapshot  # noqa: F401
+from tests.support.entrypoints import call
 from tests.support.events import publish_event
 
 pytestmark = pytest.mark.integration
@@ -24,11 +25,6 @@ OTHER_PUPIL = {**PUPIL, "user_id": 7_310_002}
 HOST = {"user_id": 7_310_003, "role": "employer", "team_id": 7_310_003}
 PARIS_OFFER, RESERVED_OFFER, NEVER_HEARD_OF = 7_310_101, 7_310_102, 7_310_199
 PARIS = {"latitude": 48.8566, "longitude": 2.3522, "city": "Paris", "zipcode": "75004", "title": "Au fournil"}
-
-
-def call(container, method, *args):
-    with entrypoint_hook(container, method) as hook:
-        return hook(*args)
 
 
 def publish(config: dict[str, Any], matching, event_type: str, data: dict[str, Any]) -> None:

@@ -6,7 +6,7 @@ import time
 from typing import Any, ClassVar
 
 import pytest
-from nameko.testing.services import entrypoint_hook, entrypoint_waiter
+from nameko.testing.services import entrypoint_waiter
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
@@ -18,6 +18,7 @@ from services.common.school_calendar import SchoolYear, today_in_paris
 from services.matching import import_schools
 from services.matching.models import OutboxMessage, SchoolWeek
 from services.matching.service import MatchingService
+from tests.support.entrypoints import call
 from tests.support.listener import Recorder, listens_to
 
 pytestmark = pytest.mark.integration
@@ -33,11 +34,6 @@ class SchoolEventsListener(Recorder):
     @listens_to("matching", SCHOOL_WEEKS_CHANGED)
     def on_weeks_changed(self, event: dict[str, Any]) -> None:
         self.received.append(event)
-
-
-def call(container, method, *args, **kwargs):
-    with entrypoint_hook(container, method) as hook:
-        return hook(*args, **kwargs)
 
 
 def load_sample() -> None:

@@ -11,7 +11,7 @@ from collections.abc import Callable
 from typing import Any, NamedTuple
 
 import pytest
-from nameko.testing.services import entrypoint_hook, entrypoint_waiter
+from nameko.testing.services import entrypoint_waiter
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
@@ -24,6 +24,7 @@ from services.identity.service import IdentityService
 from services.matching.service import MatchingService
 from services.offers.models import Offer, OutboxMessage, ProcessedEvent
 from services.offers.service import OffersService
+from tests.support.entrypoints import call
 from tests.support.events import publish_event
 from tests.support.listener import OfferEventsListener
 from tests.support.matching_queues import purge_offer_events
@@ -33,11 +34,6 @@ pytestmark = pytest.mark.integration
 
 LYON = {"latitude": 45.764, "longitude": 4.8357}
 SEATS_HANDLER = "on_offer_seats_changed"
-
-
-def call(container: Any, method: str, *args: Any) -> Any:
-    with entrypoint_hook(container, method) as hook:
-        return hook(*args)
 
 
 def eventually(check: Callable[[], Any], timeout: float = 5.0) -> Any:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from nameko.testing.services import entrypoint_hook, entrypoint_waiter
+from nameko.testing.services import entrypoint_waiter
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
@@ -14,17 +14,13 @@ from services.identity.service import IdentityService
 from services.matching.service import MatchingService
 from services.offers.models import Offer, OutboxMessage
 from services.offers.service import OffersService
+from tests.support.entrypoints import call
 from tests.support.listener import OfferEventsListener
 from tests.support.offers import offer_body
 from tests.support.partner import partner_payload
 from tests.support.schools import load_sample
 
 pytestmark = pytest.mark.integration
-
-
-def call(container, method, *args):
-    with entrypoint_hook(container, method) as hook:
-        return hook(*args)
 
 
 def host(identity, email):

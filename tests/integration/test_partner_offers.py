@@ -5,12 +5,12 @@ from __future__ import annotations
 import time
 
 import pytest
-from nameko.testing.services import entrypoint_hook
 
 from gateway.errors import render
 from services.common.errors import DomainError
 from services.matching.service import MatchingService
 from services.offers.service import OffersService
+from tests.support.entrypoints import call
 from tests.support.matching_queues import purge_offer_events
 from tests.support.partner import partner_payload, seconde_weeks
 
@@ -35,11 +35,6 @@ def searchable_offers(start_service, nameko_config):
     purge_offer_events(nameko_config["AMQP_URI"])
     start_service(MatchingService)
     return start_service(OffersService)
-
-
-def call(container, method, *args):
-    with entrypoint_hook(container, method) as hook:
-        return hook(*args)
 
 
 def searched(container, params, remote_ids, timeout=10.0):

@@ -6,7 +6,7 @@ import time
 from typing import Any
 
 import pytest
-from nameko.testing.services import entrypoint_hook, entrypoint_waiter
+from nameko.testing.services import entrypoint_waiter
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -17,6 +17,7 @@ from services.identity.service import IdentityService
 from services.matching.models import OfferProjection
 from services.matching.service import MatchingService
 from services.offers.service import OffersService
+from tests.support.entrypoints import call
 from tests.support.events import publish_event
 from tests.support.matching_queues import HANDLERS, purge_offer_events
 from tests.support.offers import offer_body
@@ -24,11 +25,6 @@ from tests.support.offers import offer_body
 pytestmark = pytest.mark.integration
 
 LYON = {"latitude": 45.764, "longitude": 4.8357}
-
-
-def call(container, method, *args):
-    with entrypoint_hook(container, method) as hook:
-        return hook(*args)
 
 
 def search(container, params: dict[str, Any], actor: dict[str, Any] | None = None) -> dict[str, Any]:

@@ -8,23 +8,17 @@ import itertools
 from datetime import timedelta
 from typing import Any
 
-from nameko.testing.services import entrypoint_hook
 from PIL import Image, ImageDraw
 from sqlalchemy.orm import Session
 
 from services.common.database import utcnow
 from services.common.school_calendar import SchoolYear, today_in_paris
 from services.conventions.models import Application, ApplicationTransition, Convention
+from tests.support.entrypoints import call
 
 PASSWORD = "un-mot-de-passe-solide"
 SCHOOL_UAI = "0752694W"
 _numbers = itertools.count(1)
-
-
-def call(container: Any, method: str, *args: Any) -> Any:
-    """Run one entrypoint of a running container and return its answer."""
-    with entrypoint_hook(container, method) as hook:
-        return hook(*args)
 
 
 def signup(identity: Any, role: str, **fields: Any) -> dict[str, Any]:
