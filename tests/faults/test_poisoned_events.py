@@ -23,6 +23,7 @@ from services.common import dead_letters, redelivery
 from services.common.contracts.events import USER_SIGNED_UP
 from services.common.redelivery import reliable_handler
 from services.notifications.service import NotificationsService
+from tests.support.dead_letters import wait_for_letters
 from tests.support.events import publish_event
 from tests.support.vhosts import private_vhost
 
@@ -36,16 +37,6 @@ def amqp_uri(amqp_uri: str) -> Iterator[str]:
     """A vhost of this module's own: its dead-letter and handler queues are durable."""
     with private_vhost(amqp_uri, "e1s-test-dead-letters") as uri:
         yield uri
-
-
-def wait_for_letters(service: str, count: int, timeout: float = 15.0) -> list[dead_letters.DeadLetter]:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        letters = dead_letters.listing(service)
-        if len(letters) >= count:
-            return letters
-        time.sleep(0.2)
-    raise AssertionError(f"{count} dead letter(s) expected for {service}, {dead_letters.listing(service)} found")
 
 
 def queued(amqp_uri: str, queue: str) -> int:

@@ -19,6 +19,7 @@ from services.common import broker, dead_letters, redelivery
 from services.common.contracts.events import SESSION_REVOKED, USER_SIGNED_UP
 from services.common.entrypoints import rpc
 from services.common.redelivery import reliable_handler
+from tests.support.dead_letters import wait_for_letters
 from tests.support.events import publish_event
 from tests.support.vhosts import private_vhost
 
@@ -71,16 +72,6 @@ class QuorumProbe:
         Seen.applied.append(event["event_id"])
 
 
-def wait_for_letters(count: int, timeout: float = 10.0) -> list[dead_letters.DeadLetter]:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        letters = dead_letters.listing(SERVICE)
-        if len(letters) >= count:
-            return letters
-        time.sleep(0.1)
-    raise AssertionError(f"{count} dead letter(s) expected, {dead_letters.listing(SERVICE)} found")
-
-
 def test_quorum_queues_carry_rpc_events_and_dead_letters(
     env: dict[str, str], amqp_uri: str, start_service: Callable[..., Any], monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -98,11 +89,11 @@ def test_quorum_queues_carry_rpc_events_and_dead_letters(
         assert Seen.applied == [applied, revoked]
 
         poisoned = publish_event(amqp_uri, "identity", USER_SIGNED_UP, {"user_id": 12})
-        [letter] = wait_for_letters(1)
+        [letter] = wait_for_letters(SERVICE, 1)
         assert (letter.event_id, letter.attempts, letter.error) == (poisoned, 1, "KeyError: 'email'")
 
         flaky = publish_event(amqp_uri, "identity", USER_SIGNED_UP, {"email": "a@example.fr", "flaky": True})
-        [_, letter] = wait_for_letters(2)
+        [_, letter] = wait_for_letters(SERVICE, 2)
         assert (letter.event_id, letter.attempts, Seen.flaky_deliveries) == (flaky, MAX_ATTEMPTS, MAX_ATTEMPTS)
         assert letter.error.startswith("RemoteError")
 
