@@ -28,3 +28,9 @@ def wait_for_code(state_dir: Path, phone_e164: str, count: int = 1, timeout: flo
             return match.group(1) + match.group(2)
         time.sleep(0.1)
     raise AssertionError(f"{count} code(s) expected by SMS to {phone_e164}, got {texts_to(state_dir, phone_e164)}")
+
+
+def codes_texted(state_dir: Path, phone_e164: str) -> list[str]:
+    """The six digits of every signature code texted to ``phone_e164``, oldest first."""
+    found = (re.search(r"(\d{3}) ?(\d{3})", text) for text in texts_to(state_dir, phone_e164) if "code" in text)
+    return [match.group(1) + match.group(2) for match in found if match]

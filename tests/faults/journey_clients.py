@@ -1,0 +1,170 @@
+"""Clients of the fault tests' load that finish the applications journey: pupils approving the
+applications their host accepted, hosts signing batches of conventions with the SMS code. Each
+goes through a ``Backlog`` prepared beforehand (``tests.support.journey_backlog``), tries again
+after a 503 or a dropped connection as a person would, and keeps what it was answered, so that
+the test can check afterwards that the platform did exactly that."""
+
+from __future__ import annotations
+
+import time
+from collections import Counter
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import eventlet
+import requests
+
+from tests.support.conventions import drawn_signature
+from tests.support.journey_backlog import PendingApproval, SigningBatch
+from tests.support.sms import codes_texted
+
+Call = Callable[..., requests.Response | None]
+"""``Load.call``: an answer, or None when the connection failed (the gateway was away)."""
+
+RETRY_PAUSE = 0.2
+SMS_WAIT = 20.0
+"""Longest wait for the code of a request answered 202: its SMS is written before the answer."""
+WRONG_CODES_TRIED = 3
+
+
+def error_code(answer: requests.Response) -> str | None:
+    try:
+        return answer.json().get("code")
+    except ValueError:
+        return None
+
+
+@dataclass
+class Approvals:
+    """Pupils approving, one after another, ``pace`` seconds apart."""
+
+    call: Call
+    url: str
+    pending: list[PendingApproval]
+    pace: float
+    approved: dict[int, int] = field(default_factory=dict)
+    """Application id: convention id, of every approval answered 200."""
+    unanswered: set[int] = field(default_factory=set)
+    """Approvals answered 409 ``INVALID_TRANSITION`` after a 503 or a dropped connection: the
+    call that got no answer was made (its request waited in the restarted service's queue)."""
+    full: set[int] = field(default_factory=set)
+    """Approvals answered 409 ``NO_SEAT_LEFT``."""
+    surprises: list[str] = field(default_factory=list)
+    stop: bool = False
+
+    def run(self) -> None:
+        for pending in self.pending:
+            if self.stop:
+                return
+            self.approve(pending)
+            eventlet.sleep(self.pace)
+
+    def approve(self, pending: PendingApproval) -> None:
+        path = f"{self.url}/api/v1/applications/{pending.application_id}/approve"
+        unsure = False
+        while not self.stop:
+            answer = self.call("approve", "POST", path, headers=pending.pupil.headers)
+            if answer is None or answer.status_code == 503:
+                unsure = True
+                eventlet.sleep(RETRY_PAUSE)
+                continue
+            code = error_code(answer)
+            if answer.status_code == 200:
+                self.approved[pending.application_id] = answer.json()["convention_id"]
+            elif code == "NO_SEAT_LEFT":
+                self.full.add(pending.application_id)
+            elif code == "INVALID_TRANSITION" and unsure:
+                self.unanswered.add(pending.application_id)
+            else:
+                self.surprises.append(f"approve {pending.application_id}: {answer.status_code} {answer.text[:200]}")
+            return
+
+
+@dataclass
+class GroupSignatures:
+    """Hosts signing their batch (« signer plusieurs conventions »), one after another: a
+    code asked for the batch, read from the SMS outbox, then one drawn signature for all."""
+
+    call: Call
+    url: str
+    state_dir: Path
+    batches: list[SigningBatch]
+    pace: float
+    signed: dict[int, list[int]] = field(default_factory=dict)
+    """Batch number: the ids answered 200."""
+    unanswered: set[int] = field(default_factory=set)
+    """Batches answered 410 ``CODE_ALREADY_USED`` after a 503 or a dropped connection: the
+    signature that got no answer was made."""
+    codes_answered: Counter[int] = field(default_factory=Counter)
+    """Batch number: code requests answered 202."""
+    surprises: list[str] = field(default_factory=list)
+    stop: bool = False
+
+    def run(self) -> None:
+        for number, batch in enumerate(self.batches):
+            if self.stop:
+                return
+            self.sign(number, batch)
+            eventlet.sleep(self.pace)
+
+    def ask_code(self, number: int, batch: SigningBatch) -> tuple[str, str, bool] | None:
+        """The request's id and the newest code texted once a request is answered 202, and
+        whether a request went unanswered before (its late SMS may carry an older code)."""
+        unsure = False
+        while not self.stop:
+            texted = len(codes_texted(self.state_dir, batch.e164))
+            answer = self.call(
+                "code",
+                "POST",
+                f"{self.url}/api/v1/signatures/code",
+                json={"convention_ids": batch.convention_ids, "phone": batch.phone},
+                headers=batch.host.headers,
+            )
+            if answer is None or answer.status_code == 503:
+                unsure = True
+                eventlet.sleep(RETRY_PAUSE)
+                continue
+            if answer.status_code != 202:
+                self.surprises.append(f"code for batch {number}: {answer.status_code} {answer.text[:200]}")
+                return None
+            self.codes_answered[number] += 1
+            deadline = time.monotonic() + SMS_WAIT
+            while len(codes := codes_texted(self.state_dir, batch.e164)) <= texted:
+                if time.monotonic() > deadline:
+                    self.surprises.append(f"no SMS to {batch.e164} for a code answered 202")
+                    return None
+                eventlet.sleep(0.1)
+            return answer.json()["signature_request_id"], codes[-1], unsure
+        return None
+
+    def sign(self, number: int, batch: SigningBatch) -> None:
+        asked = self.ask_code(number, batch)
+        if asked is None:
+            return
+        request_id, code, late_codes_possible = asked
+        unsure = False
+        wrong = 0
+        while not self.stop:
+            body = {"signature_request_id": request_id, "code": code, "signature_image": drawn_signature()}
+            answer = self.call(
+                "sign", "POST", f"{self.url}/api/v1/signatures/sign", json=body, headers=batch.host.headers
+            )
+            if answer is None or answer.status_code == 503:
+                unsure = True
+                eventlet.sleep(RETRY_PAUSE)
+                continue
+            code_name = error_code(answer)
+            if answer.status_code == 200:
+                self.signed[number] = answer.json()["signed"]
+            elif code_name == "CODE_ALREADY_USED" and unsure:
+                self.unanswered.add(number)
+            elif code_name == "WRONG_CODE" and late_codes_possible and wrong < WRONG_CODES_TRIED:
+                # The SMS read was the late one of a request answered 503; the newest is this one's.
+                wrong += 1
+                eventlet.sleep(1.0)
+                code = codes_texted(self.state_dir, batch.e164)[-1]
+                continue
+            else:
+                self.surprises.append(f"sign batch {number}: {answer.status_code} {answer.text[:200]}")
+            return
