@@ -21,11 +21,15 @@ MEDIA_TYPE = "text/csv; charset=utf-8"
 _FORMULA_START = re.compile(r"^[=+\-@\t\r]")
 
 
+def starts_like_formula(text: str) -> bool:
+    """Whether a spreadsheet would take ``text`` for a formula (``=``, ``+``, ``-``, ``@`` first,
+    such as in a pupil's motivation letter): OWASP's CSV injection."""
+    return _FORMULA_START.match(text) is not None
+
+
 def safe_text(value: Cell) -> Cell:
-    """A text a spreadsheet would take for a formula (``=``, ``+``, ``-``, ``@`` first, such as
-    a pupil's motivation letter), made plain text with a leading apostrophe (OWASP's CSV
-    injection)."""
-    if isinstance(value, str) and _FORMULA_START.match(value):
+    """A text a spreadsheet would take for a formula made plain text with a leading apostrophe."""
+    if isinstance(value, str) and starts_like_formula(value):
         return "'" + value
     return value
 

@@ -6,24 +6,23 @@ so that an export of thousands of rows never holds them all. The first page is a
 answering, so that a refusal (403, 422) is an error answer and not an empty file.
 
 The CSV is written by ``gateway/csv_files.py`` (what a French spreadsheet opens as it is, with
-no text run as a formula); the Excel file stores every text as a text.
+no text run as a formula), the Excel file by ``gateway/xlsx_files.py``: both are sent while
+the rows are read, neither is held whole in memory or on disk.
 """
 
 from __future__ import annotations
 
-import tempfile
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from datetime import date
 from typing import Any, Literal
 
-from openpyxl import Workbook
-from openpyxl.cell import WriteOnlyCell
 from werkzeug.wrappers import Response
 
-from gateway import csv_files
+from gateway import csv_files, xlsx_files
 from gateway.application_pages import APPLICATION_STATUSES, GRADE_LABELS, paris_day, phone_text, weeks_text
 from gateway.convention_pages import SIGNATORY_NAMES
 from gateway.csv_files import Cell, csv_chunks
+from gateway.xlsx_files import xlsx_chunks
 from services.common.errors import forbidden
 from services.common.school_calendar import today_in_paris
 
@@ -32,9 +31,7 @@ ExportFormat = Literal["csv", "xlsx"]
 # As large as the list API allows: fewer calls for a long export.
 EXPORT_PAGE_SIZE = 100
 EXPORTING_ROLES = ("employer", "school_manager", "teacher")
-XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-MEDIA_TYPES: dict[str, str] = {"csv": csv_files.MEDIA_TYPE, "xlsx": XLSX_TYPE}
-CHUNK_SIZE = 64 * 1024
+MEDIA_TYPES: dict[str, str] = {"csv": csv_files.MEDIA_TYPE, "xlsx": xlsx_files.MEDIA_TYPE}
 
 CONVENTION_STATUSES = {
     "draft": "en préparation",
@@ -142,35 +139,6 @@ def listed(fetch: Callable[[int, int], Mapping[str, Any]]) -> Iterator[Mapping[s
             listing = fetch(page, EXPORT_PAGE_SIZE)
 
     return items()
-
-
-def xlsx_chunks(title: str, headers: Sequence[str], rows: Iterable[Sequence[Cell]]) -> Iterator[bytes]:
-    """The Excel file: written row by row (openpyxl's write-only mode keeps them on disk, not in
-    memory), then sent in chunks."""
-    workbook = Workbook(write_only=True)
-    sheet = workbook.create_sheet(title)
-    sheet.append(headers)
-    for row in rows:
-        sheet.append([_xlsx_cell(sheet, value) for value in row])
-    with tempfile.TemporaryFile() as spool:
-        workbook.save(spool)
-        spool.seek(0)
-        while chunk := spool.read(CHUNK_SIZE):
-            yield chunk
-
-
-def _xlsx_cell(sheet: Any, value: Cell) -> Any:
-    if isinstance(value, date):
-        cell = WriteOnlyCell(sheet, value)
-        cell.number_format = "DD/MM/YYYY"
-        return cell
-    if isinstance(value, str):
-        # Set as a string: openpyxl would store a text beginning with "=" as a formula.
-        cell = WriteOnlyCell(sheet, None)
-        cell.value = value
-        cell.data_type = "s"
-        return cell
-    return value
 
 
 def export_response(
