@@ -16,6 +16,8 @@ One port, ``AddressBook``, and two adapters:
 and ~400 MB to build from the two packages' files: a child process builds it once
 (``python -m gateway.addresses PATH``) into a small JSON file under ``STATE_DIR/lookups/``,
 named after the packages' versions, which later processes load in a fraction of a second.
+The gateway builds or loads it in the background when it starts (``warm_up_enabled()``), so
+that the first host's form does not wait for it.
 """
 
 from __future__ import annotations
@@ -30,7 +32,6 @@ import re
 import statistics
 import subprocess
 import sys
-import threading
 import time
 from collections import Counter, defaultdict
 from collections.abc import Iterable
@@ -42,7 +43,9 @@ from typing import Any, Protocol
 import requests
 from eventlet import tpool
 
+from gateway.background_build import BackgroundBuild, StillBuilding
 from services.common.config import env_float, state_dir
+from services.common.errors import DomainError
 from services.common.geography import distance_km
 from services.common.text import fold
 
@@ -62,6 +65,13 @@ NATIONAL_REST_SECONDS = 30.0
 # installed meanwhile).
 BUILD_RETRY_SECONDS = 60.0
 BUILD_TIMEOUT_SECONDS = 300.0
+# A look-up waits this long for the index being built (~4 s from scratch, 0.4 s from the cached
+# file), then answers 503: a worker held longer would be missed by the rest of the gateway.
+INDEX_WAIT_SECONDS = 5.0
+INDEX_RETRY_AFTER_SECONDS = 5
+INDEX_NAME = "offline communes index"
+INDEX_PREPARING = "Les propositions d'adresses sont en cours de préparation : réessayez dans quelques secondes."
+WARM_UP_SETTING = "ADDRESS_INDEX_WARM_UP"
 
 
 @dataclass(frozen=True)
@@ -91,6 +101,10 @@ class AddressBook(Protocol):
         """Where a typed address is: the address itself, at worst its commune's centre; None if unknown."""
         ...
 
+    def warm_up(self) -> None:
+        """Prepare what the first look-up would otherwise wait for (called once, in a background thread)."""
+        ...
+
 
 # -- the national service -----------------------------------------------------------------------------
 
@@ -105,6 +119,10 @@ class NationalAddressBase:
         self.session = requests.Session()
         self.session.headers["Accept"] = "application/json"
         self._resting_until = 0.0
+
+    def warm_up(self) -> None:
+        """The offline fallback's index: ready for the day the national service fails."""
+        self.fallback.warm_up()
 
     def suggest(self, query: str, limit: int = 5) -> list[Address]:
         """Addresses, streets, localities and communes; the offline communes when the service fails."""
@@ -307,13 +325,24 @@ def _department_of_zipcode(zipcode: str) -> str:
 
 
 class OfflineCommunes:
-    """Commune-level suggestions without network, loaded on first use (thread- and greenlet-safe)."""
+    """Commune-level suggestions without network (thread- and greenlet-safe). The index is built
+    by ``warm_up()`` when the gateway starts, else on first use; a use while it is being built
+    waits for it at most ``wait_seconds``, then answers 503 ``SERVICE_UNAVAILABLE``."""
 
-    def __init__(self, cache_dir: Path | None = None) -> None:
+    def __init__(
+        self,
+        cache_dir: Path | None = None,
+        wait_seconds: float = INDEX_WAIT_SECONDS,
+        retry_seconds: float = BUILD_RETRY_SECONDS,
+    ) -> None:
         self.cache_dir = cache_dir
-        self._index: CommuneIndex | None = None
-        self._lock = threading.Lock()
-        self._failed_at: float | None = None
+        self.build = BackgroundBuild(
+            self._load_or_build_here, INDEX_NAME, wait_seconds=wait_seconds, retry_seconds=retry_seconds
+        )
+
+    def warm_up(self) -> None:
+        """Build (or load) the index in the calling thread, unless it is built or being built."""
+        self.build.build_here()
 
     def suggest(self, query: str, limit: int = 5) -> list[Address]:
         """Communes by postal code prefix or name, most populous first, labelled ``Lyon 69003``."""
@@ -341,23 +370,21 @@ class OfflineCommunes:
         )
 
     def index(self) -> CommuneIndex | None:
-        """The index, built or loaded on first use; None while its data cannot be read (logged)."""
-        if self._index is not None:
-            return self._index
-        with self._lock:
-            if self._index is not None:
-                return self._index
-            if self._failed_at is not None and time.monotonic() - self._failed_at < BUILD_RETRY_SECONDS:
-                return None
-            try:
-                self._index = self._load_or_build(self.cache_file)
-            except (OSError, ValueError, KeyError, TypeError, ImportError, subprocess.SubprocessError) as exc:
-                self._failed_at = time.monotonic()
-                failed_child = isinstance(exc, subprocess.CalledProcessError)
-                detail = exc.stderr.decode(errors="replace")[-2000:] if failed_child else ""
-                _log.error("offline communes unavailable (is `make install` done?): %s %s", exc, detail)
-                return None
-            return self._index
+        """The index, built or loaded on first use; None while its data cannot be read (logged).
+
+        Raises ``SERVICE_UNAVAILABLE`` (with ``Retry-After``) when a build under way outlasts the wait."""
+        try:
+            return self.build.get()
+        except StillBuilding as exc:
+            raise DomainError("SERVICE_UNAVAILABLE", INDEX_PREPARING, retry_after=INDEX_RETRY_AFTER_SECONDS) from exc
+
+    def _load_or_build_here(self) -> CommuneIndex:
+        try:
+            return self._load_or_build(self.cache_file)
+        except (OSError, ValueError, KeyError, TypeError, ImportError, subprocess.SubprocessError) as exc:
+            failed_child = isinstance(exc, subprocess.CalledProcessError) and exc.stderr
+            detail = exc.stderr.decode(errors="replace")[-2000:] if failed_child else ""
+            raise RuntimeError(f"is `make install` done? {exc} {detail}".strip()) from exc
 
     @staticmethod
     def _load_or_build(path: Path) -> CommuneIndex:
@@ -650,6 +677,11 @@ def address_book() -> AddressBook:
     if url:
         return NationalAddressBase(url, env_float("LOOKUP_TIMEOUT", DEFAULT_TIMEOUT))
     return OfflineCommunes()
+
+
+def warm_up_enabled() -> bool:
+    """Whether the gateway prepares the address index when it starts (``ADDRESS_INDEX_WARM_UP``, default 1)."""
+    return os.environ.get(WARM_UP_SETTING, "1").strip() != "0"
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -9,10 +9,11 @@ from __future__ import annotations
 
 from typing import Any
 
+from eventlet.greenthread import GreenThread
 from nameko.extensions import DependencyProvider
 from pydantic import BaseModel, ConfigDict, Field
 
-from gateway.addresses import AddressBook, address_book
+from gateway.addresses import AddressBook, address_book, warm_up_enabled
 from gateway.companies import CompanyDirectory, company_directory, normalize_siret
 from gateway.routing import Call, route
 from services.common.errors import DomainError, validation_error
@@ -29,10 +30,25 @@ class Lookups(DependencyProvider):
 
     addresses: AddressBook
     companies: CompanyDirectory
+    _warm_up: GreenThread | None = None
 
     def setup(self) -> None:
         self.addresses = address_book()
         self.companies = company_directory()
+
+    def start(self) -> None:
+        # The index takes seconds to build: in a thread of its own, so that neither the gateway's
+        # readiness nor its other routes wait for it. A thread of the container's, killed (with
+        # its child process) when the gateway stops.
+        if warm_up_enabled():
+            self._warm_up = self.container.spawn_managed_thread(
+                self.addresses.warm_up, identifier="address index warm-up"
+            )
+
+    def stop(self) -> None:
+        if self._warm_up is not None:
+            self._warm_up.kill()  # no-op once it has ended
+            self._warm_up = None
 
     def get_dependency(self, worker_ctx: Any) -> Lookups:
         return self
@@ -88,11 +104,12 @@ class LookupRoutes:
         query=PlaceQuery,
         response=PlaceSuggestions,
         auth=False,
-        errors=(422,),
+        errors=(422, 503),
         description=(
             "Avec le service national d'adresses (ADDRESS_API_URL), des adresses jusqu'au numéro ; sans lui, "
             "ou quand il ne répond pas, des communes (code postal, nom, coordonnées du centre) : par début de "
-            "code postal ou de nom, les plus peuplées d'abord."
+            "code postal ou de nom, les plus peuplées d'abord. 503 SERVICE_UNAVAILABLE avec Retry-After "
+            "tant que l'index des communes se prépare (quelques secondes après le démarrage du gateway)."
         ),
     )
     def place_suggestions(self, call: Call) -> dict[str, Any]:

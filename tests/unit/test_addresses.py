@@ -5,24 +5,33 @@ from __future__ import annotations
 
 import json
 import logging
+import shutil
 import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
+from nameko.containers import ServiceContainer
 
 from gateway.addresses import (
+    BUILD_TIMEOUT_SECONDS,
+    INDEX_RETRY_AFTER_SECONDS,
     Address,
     NationalAddressBase,
     OfflineCommunes,
     address_book,
     build_places,
     read_coverage,
+    warm_up_enabled,
 )
+from gateway.error_statuses import status_of
+from gateway.lookup_routes import Lookups
+from services.common.errors import DomainError
 from services.common.geography import distance_km
 
 pytestmark = pytest.mark.unit
@@ -41,6 +50,7 @@ BOURGOIN_JALLIEU = (45.5861, 5.2736)
 def offline(tmp_path_factory: pytest.TempPathFactory) -> OfflineCommunes:
     """The offline adapter on the installed packages, its index built once for this module."""
     communes = OfflineCommunes(tmp_path_factory.mktemp("lookups"))
+    communes.warm_up()  # as the gateway does when it starts: here, in this thread, until built
     assert communes.index() is not None, "the packages' data is missing: run `make install`"
     return communes
 
@@ -153,11 +163,59 @@ def test_the_index_is_kept_under_the_state_folder_named_after_the_packages_versi
 
 
 def test_an_unreadable_index_file_is_rebuilt(offline, tmp_path):
-    spoiled = OfflineCommunes(tmp_path)
+    spoiled = OfflineCommunes(tmp_path, wait_seconds=BUILD_TIMEOUT_SECONDS)  # a build from scratch: ~4 s
     spoiled.cache_file.parent.mkdir(parents=True, exist_ok=True)
     spoiled.cache_file.write_text("{not json")
     assert spoiled.suggest("Giverny")[0].label == "Giverny 27620"
     assert json.loads(spoiled.cache_file.read_text())["places"]
+
+
+def test_a_look_up_while_the_index_loads_waits_a_bounded_time_then_answers_503(offline, tmp_path):
+    cached = tmp_path / offline.cache_file.name
+    shutil.copyfile(offline.cache_file, cached)
+    communes = OfflineCommunes(tmp_path, wait_seconds=0.001)  # loading the cached index takes ~0.4 s
+    with pytest.raises(DomainError) as refused:
+        communes.suggest("Lyon")
+    assert refused.value.code == "SERVICE_UNAVAILABLE"
+    assert status_of(refused.value) == 503
+    assert refused.value.retry_after == INDEX_RETRY_AFTER_SECONDS
+    assert "adresses" in refused.value.message
+    communes.build.wait_seconds = 60.0
+    assert communes.suggest("Lyon 69003")[0].label == "Lyon 69003"  # the same load, waited for
+    assert communes.build.builds == 1
+
+
+def test_a_missing_data_file_is_logged_and_answers_nothing_until_it_is_tried_again(tmp_path, monkeypatch, caplog):
+    monkeypatch.setattr("gateway.addresses.DECOUPAGE_DIR", tmp_path / "not-installed")
+    communes = OfflineCommunes(tmp_path, retry_seconds=3600)
+    with caplog.at_level(logging.ERROR, logger="gateway.background_build"):
+        communes.warm_up()  # never raises: the gateway serves on
+        assert communes.suggest("Lyon") == []
+        assert communes.locate("", "69003", "Lyon") is None
+    [failure] = caplog.records
+    assert "make install" in failure.getMessage()
+    assert communes.build.builds == 1  # resting: neither the look-ups nor a log line per keystroke
+
+
+def test_the_national_adapter_warms_its_offline_fallback_up(offline, tmp_path):
+    shutil.copyfile(offline.cache_file, tmp_path / offline.cache_file.name)
+    fallback = OfflineCommunes(tmp_path)
+    adapter = NationalAddressBase("http://127.0.0.1:9", fallback=fallback)
+    try:
+        assert not fallback.build.ready
+        adapter.warm_up()
+        assert fallback.build.ready
+    finally:
+        adapter.session.close()
+
+
+def test_the_warm_up_is_on_unless_set_to_0(monkeypatch):
+    monkeypatch.delenv("ADDRESS_INDEX_WARM_UP", raising=False)
+    assert warm_up_enabled()
+    monkeypatch.setenv("ADDRESS_INDEX_WARM_UP", "0")
+    assert not warm_up_enabled()
+    monkeypatch.setenv("ADDRESS_INDEX_WARM_UP", "1")
+    assert warm_up_enabled()
 
 
 # -- the join of communes and places, on small data ----------------------------------------------------------
@@ -414,3 +472,48 @@ def test_the_adapter_is_chosen_from_the_environment(monkeypatch):
     assert (chosen.url, chosen.timeout) == ("https://adresse.example", 0.5)
     assert isinstance(chosen.fallback, OfflineCommunes)
     chosen.session.close()
+
+
+# -- the warm-up as the gateway starts ------------------------------------------------------------------------
+
+
+class LookupsOnly:
+    """A service holding the gateway's look-ups and nothing else: it starts without a broker."""
+
+    name = "lookups_only"
+    lookups = Lookups()
+
+
+@contextmanager
+def started_lookups(state: Path, warm_up: str, monkeypatch: pytest.MonkeyPatch) -> Iterator[Lookups]:
+    monkeypatch.setenv("STATE_DIR", str(state))
+    monkeypatch.setenv("ADDRESS_INDEX_WARM_UP", warm_up)
+    monkeypatch.delenv("ADDRESS_API_URL", raising=False)
+    container = ServiceContainer(LookupsOnly, config={})
+    container.start()
+    try:
+        yield next(extension for extension in container.dependencies if isinstance(extension, Lookups))
+    finally:
+        container.stop()
+
+
+def test_the_gateway_s_start_builds_the_index_without_any_look_up(offline, tmp_path, monkeypatch):
+    (tmp_path / "lookups").mkdir()
+    shutil.copyfile(offline.cache_file, tmp_path / "lookups" / offline.cache_file.name)
+    with started_lookups(tmp_path, "1", monkeypatch) as lookups:
+        assert isinstance(lookups.addresses, OfflineCommunes)
+        deadline = time.monotonic() + 60
+        while not lookups.addresses.build.ready:
+            assert time.monotonic() < deadline, "the index was not loaded within 60 s"
+            time.sleep(0.05)
+        assert lookups.addresses.build.builds == 1
+
+
+def test_with_the_warm_up_off_the_index_waits_for_its_first_use(offline, tmp_path, monkeypatch):
+    (tmp_path / "lookups").mkdir()
+    shutil.copyfile(offline.cache_file, tmp_path / "lookups" / offline.cache_file.name)
+    with started_lookups(tmp_path, "0", monkeypatch) as lookups:
+        time.sleep(0.2)
+        assert lookups.addresses.build.builds == 0
+        lookups.addresses.build.wait_seconds = 60.0
+        assert lookups.addresses.suggest("Lyon 69003")[0].label == "Lyon 69003"
