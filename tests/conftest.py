@@ -31,6 +31,7 @@ import pytest
 
 from services.common import broker
 from services.common.config import SERVICES
+from tests.support.address_index import wait_for_address_index
 from tests.support.databases import DatabaseSet
 from tests.support.stack import Stack, private_stack
 
@@ -76,6 +77,8 @@ def env(
         "SECRET_KEY": "test-secret-key-not-for-production-0123456789",
         "PUBLIC_URL": "http://e1s.test",
         "RPC_TIMEOUT": "5",
+        # The gateways a test starts in-process look no address up: no index build (~4 s of a core) each.
+        "ADDRESS_INDEX_WARM_UP": "0",
         **databases.env(),
     }
     for key, value in values.items():
@@ -115,5 +118,14 @@ def shared_data() -> Path:
 def stack(tmp_path_factory: pytest.TempPathFactory, amqp_uri: str) -> Iterator[Stack]:
     """One running platform (the six processes, as ``make run`` starts them) for the session's
     end-to-end and security tests, on its own vhost and databases."""
-    with private_stack(amqp_uri, tmp_path_factory.mktemp("e2e"), "e2e", {"RPC_TIMEOUT": "10"}) as running:
+    # The address index warmed up whatever the environment says: ``address_index`` waits for it.
+    settings = {"RPC_TIMEOUT": "10", "ADDRESS_INDEX_WARM_UP": "1"}
+    with private_stack(amqp_uri, tmp_path_factory.mktemp("e2e"), "e2e", settings) as running:
         yield running
+
+
+@pytest.fixture(scope="session")
+def address_index(stack: Stack) -> dict[str, Any]:
+    """The session platform's offline address index, ready: tests that look addresses up ask for
+    it (the gateway builds it in the background as it starts). Its build's log record."""
+    return wait_for_address_index(stack)

@@ -194,7 +194,7 @@ def with_e164(settings: dict[str, Any]) -> dict[str, Any]:
 
 
 @pytest.fixture(scope="module")
-def tutorial(stack, tmp_path_factory) -> Iterator[dict[str, Any]]:
+def tutorial(stack, address_index, tmp_path_factory) -> Iterator[dict[str, Any]]:
     """The journey's report, its settings and how long it took, run once for the module's tests;
     the two schools it added leave the session's directory afterwards (other tests count it)."""
     folder = tmp_path_factory.mktemp("tutorial")

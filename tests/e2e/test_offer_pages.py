@@ -73,7 +73,7 @@ def day_hours(**days: list[str]) -> list[tuple[str, str]]:
     return pairs
 
 
-def test_a_new_host_writes_checks_publishes_an_offer_through_the_pages(stack, schools):
+def test_a_new_host_writes_checks_publishes_an_offer_through_the_pages(stack, address_index, schools):
     host = new_host(stack)
     my_offers = host.get("/mon-espace/offres")
     assert my_offers.status_code == 200
@@ -267,7 +267,9 @@ def test_a_drafts_pages_are_its_teams_only(stack):
     assert owner.get(draft_step).status_code == 404
 
 
-def test_the_structure_step_asks_the_contact_phone_trade_name_and_ministry_which_the_preview_shows(stack):
+def test_the_structure_step_asks_the_contact_phone_trade_name_and_ministry_which_the_preview_shows(
+    stack, address_index
+):
     host = new_host(stack)
     step = host.post_form("/mon-espace/offres/nouvelle", {}).headers["Location"].rsplit("/", 1)[0]
     page = host.get(f"{step}/structure").text

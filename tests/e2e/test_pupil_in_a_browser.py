@@ -95,7 +95,7 @@ def published_through_the_host_pages(stack, email: str, title: str, week: str) -
 
 
 @pytest.fixture(scope="module")
-def journey(stack) -> dict[str, Any]:
+def journey(stack, address_index) -> dict[str, Any]:
     """The report of the journey, run once for the module's tests."""
     load_sample(stack.env["DATABASE_URL_MATCHING"])
     week = str(SchoolYear.current(today_in_paris()).college_weeks()[-1])

@@ -107,7 +107,7 @@ def test_a_pupil_sees_what_the_api_answers_them_and_not_the_offers_of_other_scho
     assert offers["kitchen"]["id"] in kitchen and offers["bakery"]["id"] not in kitchen
 
 
-def test_an_anonymous_visitor_searches_around_a_city_with_filters_as_the_api_does(stack, offers):
+def test_an_anonymous_visitor_searches_around_a_city_with_filters_as_the_api_does(stack, address_index, offers):
     visitor = PageSession(stack.url)
     first = visitor.get(SEARCH)
     assert first.status_code == 200 and 'id="resultats"' not in first.text and "Autour de" in first.text
