@@ -53,16 +53,28 @@ def ensure_broker(uri: str) -> None:
     sys.exit(f"RabbitMQ did not come up at {base} within 60 s: see its logs (/var/log/rabbitmq).")
 
 
-def warm_address_suggestions(base_url: str) -> None:
-    """Ask for one address suggestion, so the offline communes' index is built (once per ``STATE_DIR``,
-    a few seconds) before the first host types an address."""
-    say("address suggestions: preparing the communes' index (once)")
-    try:
-        url = f"{base_url}/api/v1/places/suggestions?q=Paris"  # our own gateway, over http
-        with urllib.request.urlopen(url, timeout=120) as answer:  # noqa: S310
-            answer.read()
-    except (urllib.error.URLError, OSError) as exc:
-        say(f"address suggestions not ready yet ({exc}): the first one will wait for the index")
+ADDRESS_INDEX_WAIT_SECONDS = 120.0
+
+
+def wait_for_address_suggestions(base_url: str) -> None:
+    """Wait until an address suggestion answers: the gateway prepares the offline communes' index as
+    it starts (once per ``STATE_DIR``, a few seconds), and a suggestion asked meanwhile answers 503."""
+    say("address suggestions: waiting for the communes' index")
+    url = f"{base_url}/api/v1/places/suggestions?q=Paris"  # our own gateway, over http
+    deadline = time.monotonic() + ADDRESS_INDEX_WAIT_SECONDS
+    while True:
+        try:
+            with urllib.request.urlopen(url, timeout=30) as answer:  # noqa: S310
+                answer.read()
+            return
+        except urllib.error.HTTPError as exc:
+            if exc.code != 503 or time.monotonic() > deadline:
+                say(f"address suggestions not ready yet ({exc}): the first ones will wait for the index")
+                return
+        except (urllib.error.URLError, OSError) as exc:
+            say(f"address suggestions not ready yet ({exc}): the first ones will wait for the index")
+            return
+        time.sleep(1)
 
 
 def main() -> int:
@@ -100,7 +112,7 @@ def main() -> int:
 
         def prepare() -> None:
             demo_activity.run(f"http://127.0.0.1:{settings.gateway_port}", settings.public_url, state, say)
-            warm_address_suggestions(f"http://127.0.0.1:{settings.gateway_port}")
+            wait_for_address_suggestions(f"http://127.0.0.1:{settings.gateway_port}")
             say(f"ready: {settings.public_url}  (API docs: {settings.public_url}/api/docs)")
             say(f"state in {state}; emails in {state / 'outbox' / 'mail'}; logs in {group.logs}")
             say("demo accounts (role, email, password):")
