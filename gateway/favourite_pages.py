@@ -2,8 +2,9 @@
 a favourite from any page (the offer's page, the search's results, this list) without
 JavaScript: it posts here, then goes back where the pupil was.
 
-An offer the host unpublished stays listed, marked « n'est plus disponible » (it comes back if
-published again); a deleted offer leaves the list (the matching service's rule).
+An offer the host unpublished, or one marked « à mettre à jour », stays listed, marked « n'est
+plus disponible » and without a link (its page answers 404 to pupils): it comes back when
+published or updated again; a deleted offer leaves the list (the matching service's rule).
 """
 
 from __future__ import annotations

@@ -224,7 +224,7 @@ def submit(
     repeat = find_repeat(session, actor, offer_id, body, key, now)
     if repeat is not None:
         return repeat
-    if offer.status != "published":
+    if offer.status != "published" or offer.need_to_be_updated:
         raise not_found("Offre introuvable ou qui n'est plus publiée.")
     if offer.team_id is None:
         raise conflict("EXTERNAL_OFFER", "Cette offre d'un partenaire se demande sur le site du partenaire.")

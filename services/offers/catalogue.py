@@ -373,11 +373,19 @@ def unpublish(uow: OffersUnitOfWork, actor: Actor, offer_id: int, today: date) -
     return offer_out(offer, today)
 
 
+def open_to_pupils(offer: Offer) -> bool:
+    """Whether pupils may read the offer and apply to it: published and not marked « à mettre
+    à jour » (``need_to_be_updated``: hidden from pupils until updated)."""
+    return offer.deleted_at is None and offer.status == "published" and not offer.need_to_be_updated
+
+
 def preview(uow: OffersUnitOfWork, actor: Actor | None, offer_id: int, today: date) -> dict[str, Any]:
-    """A published offer for anyone; the team's own offers in any status."""
+    """An offer open to pupils (``open_to_pupils``) for anyone; the team's own offers in any
+    status. Anyone else gets the same 404 whatever the reason: pupils learn nothing of an offer
+    that is hidden from them."""
     offer = uow.offers.get(offer_id)
     if offer is None or offer.deleted_at is not None:
         raise not_found("Offre introuvable.")
-    if offer.status != "published" and not _is_member(actor, offer):
+    if not open_to_pupils(offer) and not _is_member(actor, offer):
         raise not_found("Offre introuvable.")
     return preview_of(offer, today)

@@ -41,6 +41,8 @@ def offer_for_application(uow: OffersUnitOfWork, offer_id: int, today: date) -> 
             "offer_id": offer.id,
             "status": DELETED if offer.deleted_at is not None else offer.status,
             "seconde_weeks": seconde_weeks,
+            # None on a row not yet flushed (its column default comes with the INSERT)
+            "need_to_be_updated": bool(offer.need_to_be_updated),
         }
     ).model_dump(mode="json")
 

@@ -223,6 +223,7 @@ def test_offer_for_application_answers_published_unpublished_and_deleted_offers(
         "reserved_qpv": False,
         "reserved_school_uai": None,
         "reserved_school_uais": [],
+        "need_to_be_updated": False,
     }
     assert call(stack.offers, "offer_for_application", unpublished["id"])["status"] == "unpublished"
     gone = call(stack.offers, "offer_for_application", deleted["id"])

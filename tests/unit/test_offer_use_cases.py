@@ -225,6 +225,25 @@ def test_an_edit_clears_a_mark_whose_reason_is_gone(uow):
     assert uow.events_of(contract.OFFER_UPDATED)[-1]["need_to_be_updated"] is False
 
 
+def test_an_offer_to_update_is_not_found_by_pupils_and_strangers_but_its_team_still_reads_it(uow):
+    offer = publish_new(uow)
+    with uow.transaction():
+        marked = uow.offers.get(offer["id"])
+        marked.need_to_be_updated, marked.update_reason = True, "previous_school_year"
+    for reader in (None, PUPIL, STRANGER):
+        error = refused(uow, catalogue.preview, reader, offer["id"], TODAY)
+        assert (error.code, error.message) == ("NOT_FOUND", "Offre introuvable.")
+    assert uow.run(catalogue.preview, COLLEAGUE, offer["id"], TODAY)["id"] == offer["id"]
+    assert uow.run(catalogue.get, HOST, offer["id"], TODAY)["update_reason"] == "previous_school_year"
+    # conventions reads the mark when a pupil applies (and refuses, as for an unpublished offer)
+    assert uow.run(seats.offer_for_application, offer["id"], TODAY)["need_to_be_updated"] is True
+    # the host's edit (this school year's now) lifts it: pupils read the offer again
+    edited = uow.run(catalogue.update, HOST, offer["id"], {"title": "Offre mise à jour"}, TODAY, LOOKUPS)
+    assert (edited["need_to_be_updated"], edited["update_reason"]) == (False, None)
+    assert uow.run(catalogue.preview, PUPIL, offer["id"], TODAY)["title"] == "Offre mise à jour"
+    assert uow.run(seats.offer_for_application, offer["id"], TODAY)["need_to_be_updated"] is False
+
+
 def test_a_seat_count_is_applied_once_and_in_order(uow):
     offer = publish_new(uow)
     assert uow.run(seats.apply_seats_changed, {"offer_id": offer["id"], "approved_count": 1, "sequence": 2}, TODAY)

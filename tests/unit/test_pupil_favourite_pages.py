@@ -9,6 +9,7 @@ import pytest
 from gateway.convention_pages import convention_row
 from gateway.favourite_pages import favourite_card
 from gateway.favourites import favourites_among, shows_buttons
+from gateway.page_routing import templates
 from services.common.session_tokens import SessionClaims
 
 pytestmark = pytest.mark.unit
@@ -53,6 +54,16 @@ def test_a_favourite_card_is_the_search_card_saying_whether_it_is_still_availabl
     assert shown["seats"] == "1 place disponible" and shown["latitude"] == 48.8
     # a pupil whose school the directory does not know: no distance rather than « à 0 km »
     assert favourite_card({**FAVOURITE, "distance_km": None, "available": True})["distance"] == ""
+
+
+def test_a_favourite_pupils_can_no_longer_open_is_shown_without_a_link():
+    card_macro = templates.get_template("search/_offer_card.html").make_module({}).offer_card
+    available = str(card_macro(favourite_card({**FAVOURITE, "available": True})))
+    assert 'href="/offres/12"' in available and "fr-enlarge-link" in available
+    gone = favourite_card(FAVOURITE)
+    unavailable = str(card_macro(gone, note="Cette offre n'est plus disponible", link=gone["available"]))
+    assert "/offres/12" not in unavailable and "fr-enlarge-link" not in unavailable
+    assert "Au fournil" in unavailable and "n&#39;est plus disponible" in unavailable
 
 
 def test_only_a_pupil_sees_the_buttons_and_only_then_is_matching_asked():

@@ -448,6 +448,9 @@ class OfferForApplication(BaseModel):
     reserved_qpv: bool
     reserved_school_uai: str | None
     reserved_school_uais: list[str] = Field(default_factory=list)
+    # Marked « à mettre à jour »: closed to new applications like an unpublished offer (default:
+    # an offers service of the previous release does not send it).
+    need_to_be_updated: bool = False
 
     @model_validator(mode="before")
     @classmethod
