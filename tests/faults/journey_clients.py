@@ -1,12 +1,14 @@
-"""Clients of the fault tests' load that finish the applications journey: pupils approving the
-applications their host accepted, hosts signing batches of conventions with the SMS code. Each
-goes through a ``Backlog`` prepared beforehand (``tests.support.journey_backlog``), tries again
-after a 503 or a dropped connection as a person would, and keeps what it was answered, so that
-the test can check afterwards that the platform did exactly that."""
+"""Clients of the fault tests' load along the applications journey: a host's team publishing
+offers, pupils applying to them, pupils approving the applications their host accepted, hosts
+signing batches of conventions with the SMS code (the last two through a ``Backlog`` prepared
+beforehand, ``tests.support.journey_backlog``). Each tries again after a 503 or a dropped
+connection as a person would, and keeps what it was answered, so that the test can check
+afterwards that the platform did exactly that."""
 
 from __future__ import annotations
 
 import time
+import uuid
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -15,8 +17,10 @@ from pathlib import Path
 import eventlet
 import requests
 
+from tests.support.accounts import Account
 from tests.support.conventions import drawn_signature
 from tests.support.journey_backlog import PendingApproval, SigningBatch
+from tests.support.offers import offer_body
 from tests.support.sms import codes_texted
 
 Call = Callable[..., requests.Response | None]
@@ -167,4 +171,81 @@ class GroupSignatures:
                 continue
             else:
                 self.surprises.append(f"sign batch {number}: {answer.status_code} {answer.text[:200]}")
+            return
+
+
+@dataclass
+class Publications:
+    """A host's team publishing offers, ``pace`` seconds apart, each with its own
+    ``Idempotency-Key``, sent again as it was after a 503 or a dropped connection."""
+
+    call: Call
+    url: str
+    host: Account
+    week: str
+    pace: float
+    tag: str = field(default_factory=lambda: uuid.uuid4().hex[:6])
+    published: dict[str, int] = field(default_factory=dict)
+    """Title: id, of every offer answered 201."""
+    tried: list[str] = field(default_factory=list)
+    """The title of every offer sent, answered or not."""
+    surprises: list[str] = field(default_factory=list)
+    stop: bool = False
+
+    def run(self) -> None:
+        while not self.stop:
+            title = f"Stage publié sous charge {self.tag} n° {len(self.tried)}"
+            self.tried.append(title)
+            body = offer_body(title=title, college_weeks=[self.week], max_candidates=3)
+            headers = {**self.host.headers, "Idempotency-Key": uuid.uuid4().hex}
+            while not self.stop:
+                answer = self.call("publish", "POST", f"{self.url}/api/v1/offers", json=body, headers=headers)
+                if answer is None or answer.status_code == 503:
+                    eventlet.sleep(RETRY_PAUSE)
+                    continue
+                if answer.status_code == 201:
+                    self.published[title] = answer.json()["id"]
+                else:
+                    self.surprises.append(f"publish {title}: {answer.status_code} {answer.text[:200]}")
+                break
+            eventlet.sleep(self.pace)
+
+
+@dataclass
+class Applications:
+    """Pupils applying to each offer of ``offers`` as it is published, each application with
+    its own ``Idempotency-Key``, sent again as it was after a 503 or a dropped connection."""
+
+    call: Call
+    url: str
+    pupils: list[Account]
+    week: str
+    offers: Publications
+    applied: dict[tuple[int, int], int] = field(default_factory=dict)
+    """(offer id, pupil's user id): application id, of every application answered 201."""
+    surprises: list[str] = field(default_factory=list)
+    stop: bool = False
+
+    def run(self) -> None:
+        done: set[int] = set()
+        while not self.stop:
+            for offer_id in [offer for offer in self.offers.published.values() if offer not in done]:
+                done.add(offer_id)
+                for pupil in self.pupils:
+                    self.apply(offer_id, pupil)
+            eventlet.sleep(0.2)
+
+    def apply(self, offer_id: int, pupil: Account) -> None:
+        body = {"weeks": [self.week], "motivation": "Je postule pendant les pannes."}
+        headers = {**pupil.headers, "Idempotency-Key": uuid.uuid4().hex}
+        path = f"{self.url}/api/v1/offers/{offer_id}/applications"
+        while not self.stop:
+            answer = self.call("apply", "POST", path, json=body, headers=headers)
+            if answer is None or answer.status_code == 503:
+                eventlet.sleep(RETRY_PAUSE)
+                continue
+            if answer.status_code == 201:
+                self.applied[offer_id, pupil.user_id] = answer.json()["id"]
+            else:
+                self.surprises.append(f"apply to {offer_id}: {answer.status_code} {answer.text[:200]}")
             return

@@ -3,12 +3,13 @@ restarts it, clients meanwhile get their answer late or a 503 with ``Retry-After
 gateway itself, a refused connection), never a 500 nor a hang, and nothing the platform said it
 did is lost nor done twice.
 
-The load: people signing up, pupils approving the applications their host accepted (each
-approval makes a convention and takes a seat), hosts signing batches of conventions with the
-code texted to them; the applications and conventions are prepared through the API before the
-first kill. Afterwards every sign-up, approval and signature answered 2xx is there once, the
-seats counted in conventions' database and in offers' match the approvals, and each email and
-SMS of these steps is in the outboxes once.
+The load: people signing up, a host publishing offers and pupils applying to them, pupils
+approving the applications their host accepted (each approval makes a convention and takes a
+seat), hosts signing batches of conventions with the code texted to them; the applications to
+approve and the conventions to sign are prepared through the API before the first kill.
+Afterwards every sign-up, offer, application, approval and signature answered 2xx is there
+once, the seats counted in conventions' database and in offers' match the approvals, and each
+email and SMS of these steps is in the outboxes once.
 
 The services are killed a second apart, each restarted by ``ProcessGroup.supervise`` (the loop of
 ``make run``), so that their restarts overlap and the test stays short; the gateway goes last.
@@ -32,8 +33,9 @@ import sqlalchemy as sa
 from deploy.restarts import Backoff
 from services.common.config import SERVICES
 from tests.faults.conftest import GATEWAY_TIMEOUT
-from tests.faults.journey_clients import Approvals, GroupSignatures
+from tests.faults.journey_clients import Applications, Approvals, GroupSignatures, Publications
 from tests.support.accounts import PASSWORD
+from tests.support.conventions import college_week
 from tests.support.journey_backlog import Backlog, prepare
 from tests.support.mailbox import messages_to
 from tests.support.sms import texts_to
@@ -51,8 +53,11 @@ ALSO_ALLOWED = {"approve": {409}, "code": {202}, "sign": {410, 422}}
 410 for a signature made by a call answered 503; 422 for the late SMS of such a call's code."""
 APPROVALS, SEATS = 8, 6  # the last approvals find the offer full
 BATCHES, BATCH_SIZE = 6, 2
-APPROVAL_PACE, SIGNING_PACE = 1.5, 2.5
-"""Seconds between two approvals, two group signatures: spread over the kills (about 20 s)."""
+APPROVAL_PACE, SIGNING_PACE, PUBLISHING_PACE = 1.5, 2.5, 2.0
+"""Seconds between two approvals, two group signatures, two offers: spread over the kills
+(about 20 s)."""
+APPLYING_WEEK = -8
+"""The week of the offers published under load (from the school year's end), none of the backlog's."""
 EVENTS_SECONDS = 30.0
 """Bound on the time for the effects of the last events (emails, offers' seat count): an
 event that waited for a restarted service comes back within seconds."""
@@ -124,11 +129,15 @@ def kill(stack: Stack, name: str) -> int:
 
 
 def rows(platform: Stack, service: str, query: str, **values: object) -> list[sa.Row]:
-    """The rows of ``query`` in ``service``'s database, read directly."""
+    """The rows of ``query`` in ``service``'s database, read directly (a list value, as in
+    ``IN :ids``, is expanded)."""
+    statement = sa.text(query).bindparams(
+        *(sa.bindparam(name, expanding=True) for name, value in values.items() if isinstance(value, list))
+    )
     engine = sa.create_engine(platform.env[f"DATABASE_URL_{service.upper()}"])
     try:
         with engine.connect() as connection:
-            return list(connection.execute(sa.text(query), values))
+            return list(connection.execute(statement, values))
     finally:
         engine.dispose()
 
@@ -158,6 +167,10 @@ def test_each_process_killed_in_turn_comes_back_while_clients_get_503s_and_nothi
     load = Load()
     approvals = Approvals(load.call, platform.url, backlog.approvals, APPROVAL_PACE)
     signatures = GroupSignatures(load.call, platform.url, platform.state_dir, backlog.batches, SIGNING_PACE)
+    week = college_week(APPLYING_WEEK)
+    publications = Publications(load.call, platform.url, backlog.approval_host, week, PUBLISHING_PACE)
+    applications = Applications(load.call, platform.url, backlog.signing_pupils, week, publications)
+    journey = (publications, applications, approvals, signatures)
     launcher_log: list[str] = []
     killed: dict[str, tuple[int, float]] = {}
     back: dict[str, float] = {}
@@ -177,7 +190,7 @@ def test_each_process_killed_in_turn_comes_back_while_clients_get_503s_and_nothi
 
     platform.backoffs[HELD_DOWN] = Backoff(initial=GATEWAY_TIMEOUT + 1.0, maximum=GATEWAY_TIMEOUT + 1.0)
     clients = [eventlet.spawn(load.client, platform.url, number) for number in range(2)]
-    clients += [eventlet.spawn(approvals.run), eventlet.spawn(signatures.run)]
+    clients += [eventlet.spawn(client.run) for client in journey]
     try:
         eventlet.sleep(1.0)
         load.victim = "services"
@@ -194,7 +207,9 @@ def test_each_process_killed_in_turn_comes_back_while_clients_get_503s_and_nothi
         load.victim = "none"
         eventlet.sleep(1.0)
     finally:
-        load.stop = approvals.stop = signatures.stop = True
+        load.stop = True
+        for client in journey:
+            client.stop = True
         for client in clients:
             client.wait()
         platform.backoffs.pop(HELD_DOWN, None)
@@ -202,7 +217,8 @@ def test_each_process_killed_in_turn_comes_back_while_clients_get_503s_and_nothi
         f"\nprepared through the API in {prepared} s; "
         f"kill -9 to answering again, s ({HELD_DOWN} restarted after {GATEWAY_TIMEOUT + 1.0} s): {back}; "
         f"answers: {dict(load.statuses)}; answers over 3 s (call, status, s, while down): {load.slow}; "
-        f"connections refused: {dict(load.refused)}; approvals answered 200: {len(approvals.approved)}, "
+        f"connections refused: {dict(load.refused)}; offers published: {len(publications.published)}, "
+        f"applications: {len(applications.applied)}; approvals answered 200: {len(approvals.approved)}, "
         f"made by a call answered 503: {len(approvals.unanswered)}, full: {len(approvals.full)}; "
         f"batches signed: {len(signatures.signed)}, by a call answered 503: {len(signatures.unanswered)}; "
         f"launcher: {launcher_log}"
@@ -217,7 +233,7 @@ def test_each_process_killed_in_turn_comes_back_while_clients_get_503s_and_nothi
         key: count for key, count in load.statuses.items() if key[1] not in ALLOWED | ALSO_ALLOWED.get(key[0], set())
     }
     assert unexpected == {}, load.statuses
-    assert approvals.surprises + signatures.surprises == []
+    assert [surprise for client in journey for surprise in client.surprises] == []
     assert load.slowest <= SLOWEST_ANSWER, f"an answer took {load.slowest:.1f} s"
     assert load.without_retry_after == 0
     assert set(load.refused) <= {"gateway"}  # only the gateway's own gap refuses connections
@@ -225,9 +241,12 @@ def test_each_process_killed_in_turn_comes_back_while_clients_get_503s_and_nothi
     # queue; the one held down longer answered 503 meanwhile.
     assert load.statuses["signup", 503] + load.statuses["login", 503] > 0, load.statuses
     assert load.signed_up, load.statuses
-    assert approvals.approved and signatures.signed, load.statuses  # the journey's clients got through
+    # The journey's clients got through.
+    assert publications.published and applications.applied, load.statuses
+    assert approvals.approved and signatures.signed, load.statuses
 
     check_sign_ups(platform, load)
+    check_publications_and_applications(platform, backlog, publications, applications)
     check_approvals(platform, backlog, approvals)
     check_group_signatures(platform, backlog, signatures)
 
@@ -243,6 +262,40 @@ def check_sign_ups(platform: Stack, load: Load) -> None:
     within(15, lambda: all(messages_to(platform.state_dir, email) for email in load.signed_up))
     counts = {email: len(messages_to(platform.state_dir, email)) for email in load.signed_up}
     assert counts == dict.fromkeys(load.signed_up, 1)
+
+
+def check_publications_and_applications(
+    platform: Stack, backlog: Backlog, publications: Publications, applications: Applications
+) -> None:
+    """Each offer answered 201 is in offers' database once (an offer sent again after a 503
+    makes no other) and reaches matching's index; each application answered 201 is in
+    conventions' database once, and the host was told of each application once."""
+    prefix = f"Stage publié sous charge {publications.tag} n° "
+    stored = rows(platform, "offers", "SELECT title, id FROM offers WHERE title LIKE :prefix", prefix=f"{prefix}%")
+    assert len(stored) == len({row.title for row in stored}), stored
+    assert {row.title: row.id for row in stored if row.title in publications.published} == publications.published
+    assert {row.title for row in stored} <= set(publications.tried)
+    titles = {row.id: row.title for row in stored}
+
+    def indexed() -> set[int]:
+        query = "SELECT offer_id FROM offer_projection WHERE offer_id IN :ids"
+        return {row.offer_id for row in rows(platform, "matching", query, ids=list(titles))}
+
+    within(EVENTS_SECONDS, lambda: indexed() == set(titles))
+    assert indexed() == set(titles)
+    query = "SELECT id, offer_id, student_id FROM applications WHERE offer_id IN :ids"
+    applied = rows(platform, "conventions", query, ids=list(titles))
+    assert len(applied) == len({(row.offer_id, row.student_id) for row in applied})
+    answered = {(row.offer_id, row.student_id): row.id for row in applied}
+    assert {key: answered.get(key) for key in applications.applied} == applications.applied
+    expected = Counter(f"Nouvelle candidature pour « {titles[row.offer_id]} »" for row in applied)
+
+    def told() -> Counter[str]:
+        host = subjects(platform, backlog.approval_host.email)
+        return Counter({subject: count for subject, count in host.items() if prefix in subject})
+
+    within(EVENTS_SECONDS, lambda: told() == expected)
+    assert told() == expected
 
 
 def check_approvals(platform: Stack, backlog: Backlog, approvals: Approvals) -> None:

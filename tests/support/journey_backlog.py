@@ -52,6 +52,8 @@ class Backlog:
     approval_offer: dict[str, Any]
     approvals: list[PendingApproval]
     batches: list[SigningBatch]
+    signing_pupils: list[Account]
+    """The pupils of every batch (one convention in each)."""
 
 
 def at_once(function: Callable[[Item], Result], items: Iterable[Item]) -> list[Result]:
@@ -159,4 +161,5 @@ def prepare(url: str, state_dir: Path, *, approvals: int, seats: int, batches: i
             )
             for number, host in enumerate(hosts)
         ],
+        signing_pupils=signing,
     )
