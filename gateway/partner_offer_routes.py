@@ -18,6 +18,13 @@ PAYLOAD = (
     'grades, remote_id, permalink, max_candidates?, is_public?, daily_hours? (lundi: ["9:00", "17:00"]), '
     "rep?, qpv?, handicap_accessible?, lunch_break?, published_at? (null : dépublier)}}."
 )
+# Beyond the national API: what the review pass says of the operator's own offers.
+REVIEW = (
+    "Chaque offre de l'opérateur se termine par deux champs de plus que l'API nationale : need_to_be_updated "
+    "(l'offre est « à mettre à jour » : toutes ses semaines sont passées ou elle date de l'année scolaire "
+    "précédente ; elle n'apparaît plus dans la recherche ni aux élèves jusqu'à sa modification) et "
+    "update_reason (past_weeks, no_seats_left, previous_school_year ; null sinon)."
+)
 
 
 class PageQuery(BaseModel):
@@ -51,11 +58,13 @@ class PartnerOfferRoutes:
 
     offers: Any
 
-    @v2_route("GET", OFFERS, summary="Les offres de l'opérateur, 30 par page", query=PageQuery)
+    @v2_route("GET", OFFERS, summary="Les offres de l'opérateur, 30 par page", query=PageQuery, description=REVIEW)
     def partner_index(self, call: Call) -> dict[str, Any]:
         return self.offers.partner_index(call.claims.user_id, call.query.page)
 
-    @v2_route("POST", OFFERS, summary="Publier une offre", status=201, errors=(409, 422), description=PAYLOAD)
+    @v2_route(
+        "POST", OFFERS, summary="Publier une offre", status=201, errors=(409, 422), description=f"{PAYLOAD} {REVIEW}"
+    )
     def partner_create(self, call: Call) -> dict[str, Any]:
         return self.offers.partner_create(call.claims.user_id, offer_payload(call))
 
@@ -79,11 +88,13 @@ class PartnerOfferRoutes:
         OFFERS + "/<remote_id>",
         summary="Modifier une offre (published_at null la dépublie)",
         errors=(403, 404, 422),
-        description=PAYLOAD,
+        description=f"{PAYLOAD} {REVIEW} Une modification acceptée lève la marque quand plus rien ne la justifie.",
     )
     def partner_update(self, call: Call) -> dict[str, Any]:
         return self.offers.partner_update(call.claims.user_id, call.path["remote_id"], offer_payload(call))
 
-    @v2_route("DELETE", OFFERS + "/<remote_id>", summary="Supprimer une offre", errors=(403, 404, 409))
+    @v2_route(
+        "DELETE", OFFERS + "/<remote_id>", summary="Supprimer une offre", errors=(403, 404, 409), description=REVIEW
+    )
     def partner_destroy(self, call: Call) -> dict[str, Any]:
         return self.offers.partner_destroy(call.claims.user_id, call.path["remote_id"])

@@ -15,8 +15,8 @@ from contextlib import AbstractContextManager
 from dataclasses import asdict, dataclass
 from datetime import datetime
 
-from sqlalchemy import or_, select, update
-from sqlalchemy.orm import Session
+from sqlalchemy import ColumnElement, or_, select, update
+from sqlalchemy.orm import InstrumentedAttribute, Session
 
 from services.common.contracts.conventions import (
     APPLICATIONS_AWAITING_HOST,
@@ -86,7 +86,6 @@ def remind_hosts(transaction: Transaction, now: datetime, expiry_days: int) -> i
 
 
 def _unanswered(session: Session, now: datetime) -> list[rules.UnansweredApplication]:
-    limit = rules.cutoff(now, rules.HOST_REMINDER_PERIOD)
     rows = session.execute(
         select(
             Application.id,
@@ -96,11 +95,7 @@ def _unanswered(session: Session, now: datetime) -> list[rules.UnansweredApplica
             Application.updated_at,
             Application.reminded_at,
         )
-        .where(
-            Application.status.in_(rules.WAITING_FOR_HOST),
-            Application.updated_at <= limit,
-            or_(Application.reminded_at.is_(None), Application.reminded_at <= limit),
-        )
+        .where(*_host_reminder_due(rules.cutoff(now, rules.HOST_REMINDER_PERIOD)))
         .order_by(Application.updated_at)
         .limit(BATCH)
     ).all()
@@ -109,20 +104,19 @@ def _unanswered(session: Session, now: datetime) -> list[rules.UnansweredApplica
 
 def _claim_application(session: Session, application_id: int, now: datetime, expiry_days: int) -> bool:
     """Record the reminder unless the rule no longer holds (answered, expired, reminded meanwhile)."""
-    limit = rules.cutoff(now, rules.HOST_REMINDER_PERIOD)
-    claimed = session.execute(
-        update(Application)
-        .where(
-            Application.id == application_id,
-            Application.status.in_(rules.WAITING_FOR_HOST),
-            Application.updated_at <= limit,
-            Application.updated_at > rules.expiry_cutoff(now, expiry_days),
-            or_(Application.reminded_at.is_(None), Application.reminded_at <= limit),
-        )
-        .values(reminded_at=now)
-        .execution_options(synchronize_session=False)
-    ).rowcount
-    return claimed == 1
+    due = _host_reminder_due(rules.cutoff(now, rules.HOST_REMINDER_PERIOD))
+    not_expired = Application.updated_at > rules.expiry_cutoff(now, expiry_days)
+    return _claim(session, Application, application_id, [*due, not_expired], reminded_at=now)
+
+
+def _host_reminder_due(limit: datetime) -> list[ColumnElement[bool]]:
+    """Waiting for the host since ``limit`` at least, and not reminded since: what lists an
+    application as due and what its claim checks again."""
+    return [
+        Application.status.in_(rules.WAITING_FOR_HOST),
+        Application.updated_at <= limit,
+        _not_reminded_since(Application.reminded_at, limit),
+    ]
 
 
 def _awaiting(application: Application) -> AwaitingApplication:
@@ -165,7 +159,6 @@ def remind_signatories(transaction: Transaction, now: datetime) -> int:
 
 
 def _unsigned(session: Session, now: datetime) -> list[rules.UnsignedConvention]:
-    limit = rules.cutoff(now, rules.SIGNATURE_REMINDER_PERIOD)
     rows = session.execute(
         select(
             Convention.id,
@@ -174,10 +167,7 @@ def _unsigned(session: Session, now: datetime) -> list[rules.UnsignedConvention]
             Convention.validated_by_school_at,
             Convention.signature_reminded_at,
         )
-        .where(
-            Convention.status.in_(convention_rules.SIGNABLE),
-            or_(Convention.signature_reminded_at.is_(None), Convention.signature_reminded_at <= limit),
-        )
+        .where(*_signature_reminder_due(rules.cutoff(now, rules.SIGNATURE_REMINDER_PERIOD)))
         .order_by(Convention.id)
         .limit(BATCH)
     ).all()
@@ -189,16 +179,41 @@ def _unsigned(session: Session, now: datetime) -> list[rules.UnsignedConvention]
 
 def _claim_convention(session: Session, convention_id: int, now: datetime) -> bool:
     limit = rules.cutoff(now, rules.SIGNATURE_REMINDER_PERIOD)
+    # Listed by status alone (rules.ready_since reads both parts' dates); claimed once both are old enough.
+    ready = [Convention.completed_by_employer_at <= limit, Convention.validated_by_school_at <= limit]
+    return _claim(
+        session, Convention, convention_id, [*_signature_reminder_due(limit), *ready], signature_reminded_at=now
+    )
+
+
+def _signature_reminder_due(limit: datetime) -> list[ColumnElement[bool]]:
+    """Signable and not reminded since ``limit``."""
+    return [
+        Convention.status.in_(convention_rules.SIGNABLE),
+        _not_reminded_since(Convention.signature_reminded_at, limit),
+    ]
+
+
+# -- both ----------------------------------------------------------------------------------------
+
+
+def _not_reminded_since(reminded_at: InstrumentedAttribute[datetime | None], limit: datetime) -> ColumnElement[bool]:
+    return or_(reminded_at.is_(None), reminded_at <= limit)
+
+
+def _claim(
+    session: Session,
+    model: type[Application] | type[Convention],
+    row_id: int,
+    conditions: list[ColumnElement[bool]],
+    **stamp: datetime,
+) -> bool:
+    """Stamp the row if ``conditions`` still hold: True when this transaction did, so that of two
+    replicas running the pass, one only sends the reminder."""
     claimed = session.execute(
-        update(Convention)
-        .where(
-            Convention.id == convention_id,
-            Convention.status.in_(convention_rules.SIGNABLE),
-            Convention.completed_by_employer_at <= limit,
-            Convention.validated_by_school_at <= limit,
-            or_(Convention.signature_reminded_at.is_(None), Convention.signature_reminded_at <= limit),
-        )
-        .values(signature_reminded_at=now)
+        update(model)
+        .where(model.id == row_id, *conditions)
+        .values(**stamp)
         .execution_options(synchronize_session=False)
     ).rowcount
     return claimed == 1

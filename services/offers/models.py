@@ -76,10 +76,10 @@ class Offer(Base):
     reserved_school_uais: Mapped[list[str]] = mapped_column(JSON, default=list, server_default=text("'[]'"))
     # Told by partners (v2 "handicap_accessible"); hosts describe it in workspace_accessibility.
     handicap_accessible: Mapped[bool] = mapped_column(Boolean, default=False)
-    # The school year (its first calendar year) the offer was last published or edited for:
-    # a new school year makes it « à mettre à jour ». None for partners' offers.
+    # The school year (its first calendar year) the offer was last published or edited for (a
+    # partner's: created or changed through the API v2): a new school year makes it « à mettre à jour ».
     school_year: Mapped[int | None] = mapped_column(Integer)
-    # Marked by the review pass (``review``): hidden from pupils until the host updates it.
+    # Marked by the review pass (``review``): hidden from pupils until its host (or partner) updates it.
     need_to_be_updated: Mapped[bool] = mapped_column(Boolean, default=False, server_default=text("false"), index=True)
     update_reason: Mapped[str | None] = mapped_column(String(30))
 

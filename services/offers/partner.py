@@ -1,7 +1,10 @@
 """Partner (operator) offers of the API v2: keyed by the operator's ``remote_id``.
 
 The answers have the national platform's shapes, field for field (samples in
-``shared/data/api-v2-samples``), so existing partner clients work unchanged.
+``shared/data/api-v2-samples``), so existing partner clients work unchanged; the answers about
+the operator's own offers (create, update, destroy, index) end with two fields of ours,
+``need_to_be_updated`` and ``update_reason`` (``review_state``): the review pass marks a
+partner's offer as it marks a team's, and the partner has no other way to learn it.
 """
 
 from __future__ import annotations
@@ -23,9 +26,9 @@ from services.common.contracts.offers import (
 )
 from services.common.database import utcnow
 from services.common.outbox import emit
-from services.common.school_calendar import PARIS, Week, french_date
+from services.common.school_calendar import PARIS, SchoolYear, Week, french_date
 from services.common.sectors import SECTORS
-from services.offers.catalogue import snapshot, touch
+from services.offers.catalogue import recheck_update_need, snapshot, touch
 from services.offers.models import Offer
 from services.offers.offer_mapping import apply, body_of
 from services.offers.partner_payload import Command, PartnerOfferBody, command_of
@@ -43,6 +46,12 @@ def _instant(value: datetime | None) -> str | None:
 def _weeks(offer: Offer, today: date) -> list[Week]:
     college, seconde = open_weeks(offer.college_weeks, offer.seconde_period, today)
     return sorted(Week.parse(text) for text in set(college) | set(seconde))
+
+
+def review_state(offer: Offer) -> dict[str, Any]:
+    """Whether the review pass marked the offer « à mettre à jour » (out of the search until the
+    partner updates it) and why: the v1 ``OfferOut``'s two fields."""
+    return {"need_to_be_updated": bool(offer.need_to_be_updated), "update_reason": offer.update_reason}
 
 
 def offer_view(offer: Offer, today: date) -> dict[str, Any]:
@@ -64,6 +73,7 @@ def offer_view(offer: Offer, today: date) -> dict[str, Any]:
         "formatted_coordinates": {"latitude": offer.latitude, "longitude": offer.longitude},
         "weeks": [week.unpadded() for week in _weeks(offer, today)],
         "grades": list(offer.grades),
+        **review_state(offer),
     }
 
 
@@ -109,8 +119,17 @@ def listed_view(offer: Offer, today: date, public_url: str, page: int, operator_
 
 
 def _page(
-    offers: list[Offer], total: int, page: int, base: str, today: date, public_url: str, operator_id: int
+    offers: list[Offer],
+    total: int,
+    page: int,
+    base: str,
+    today: date,
+    public_url: str,
+    operator_id: int,
+    *,
+    own: bool = False,
 ) -> dict[str, Any]:
+    """``own``: the operator's own offers (the index), each with its ``review_state``."""
     pages = max(1, math.ceil(total / PER_PAGE))
     return {
         "pagination": {
@@ -124,13 +143,18 @@ def _page(
             "isLastPage": page >= pages,
             "pageUrlBase": base,
         },
-        "internshipOffers": [listed_view(offer, today, public_url, page, operator_id) for offer in offers],
+        "internshipOffers": [
+            {**listed_view(offer, today, public_url, page, operator_id), **(review_state(offer) if own else {})}
+            for offer in offers
+        ],
     }
 
 
-def _store(offer: Offer, body: PartnerOfferBody) -> None:
-    """The command's content in the row, through the one mapping of hosts' offers too."""
+def _store(offer: Offer, body: PartnerOfferBody, today: date) -> None:
+    """The command's content in the row, through the one mapping of hosts' offers too; checked
+    against this school year's rules, the offer is now this year's (``school_year``)."""
     apply(offer, body)
+    offer.school_year = SchoolYear.current(today).start_year
     offer.lunch_break = body.lunch_break or ""  # the column keeps "" for none
     offer.remote_id, offer.permalink = body.remote_id, body.permalink
     offer.handicap_accessible = body.handicap_accessible
@@ -179,7 +203,7 @@ def create(session: Session, operator_id: int, payload: Any, today: date) -> dic
         created_by=operator_id, operator_id=operator_id, status="published", version=1, created_at=now,
         updated_at=now, published_at=now, approved_count=0,
     )  # fmt: skip
-    _store(offer, command.body)
+    _store(offer, command.body, today)
     _set_publication(offer, command)
     session.add(offer)
     session.flush()
@@ -195,8 +219,10 @@ def update(session: Session, operator_id: int, remote_id: str, payload: Any, tod
     if command.body.remote_id != remote_id:
         raise partner_errors.validation_error({"remote_id": ["cannot be changed"]})
     was_published = offer.status == "published"
-    _store(offer, command.body)
+    _store(offer, command.body, today)
     _set_publication(offer, command)
+    # Updated, a marked offer is back in the search unless a reason is left (as a host's).
+    recheck_update_need(offer, today)
     touch(offer)
     if offer.status == "published":
         emit(session, OFFER_UPDATED if was_published else OFFER_PUBLISHED, snapshot(offer, today))
@@ -224,7 +250,7 @@ def index(session: Session, operator_id: int, page: int, today: date, public_url
     total = session.scalar(select(func.count()).select_from(query.subquery())) or 0
     offers = session.scalars(query.order_by(Offer.id).offset((page - 1) * PER_PAGE).limit(PER_PAGE)).all()
     base = f"{public_url}/api/v2/internship_offers"
-    return _page(list(offers), total, page, base, today, public_url, operator_id)
+    return _page(list(offers), total, page, base, today, public_url, operator_id, own=True)
 
 
 def search(

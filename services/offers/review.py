@@ -1,11 +1,14 @@
-"""The review pass: published offers that need their host's update are marked, once.
+"""The review pass: published offers that need updating are marked, once.
 
-Each offer is marked in its own transaction by a conditional UPDATE (``need_to_be_updated`` still
+The teams' offers and the partners' (API v2) alike, by the same rules (``review_rules``). Each
+offer is marked in its own transaction by a conditional UPDATE (``need_to_be_updated`` still
 false, the version read still the stored one), with its events in the same transaction (the
-outbox): the snapshot that takes it out of the search, and ``offer_needs_update`` that has the
-host emailed. Two replicas' passes at once, or a pass beside the command, mark an offer once:
-the second UPDATE finds no row (on PostgreSQL it waits for the first's row lock, then sees the
-flag set). An offer changed since it was read is left for the next pass.
+outbox): the snapshot that takes it out of the search and, for a team's offer,
+``offer_needs_update`` that has the host emailed (a partner has no one to email: it reads the
+mark in its API v2 answers, ``partner``). Two replicas' passes at once, or a pass beside the
+command, mark an offer once: the second UPDATE finds no row (on PostgreSQL it waits for the
+first's row lock, then sees the flag set). An offer changed since it was read is left for the
+next pass.
 """
 
 from __future__ import annotations
@@ -36,14 +39,13 @@ class Due(NamedTuple):
 
 
 def due_offers(session: Session, today: date, after_id: int = 0, batch: int = BATCH) -> tuple[list[Due], int | None]:
-    """The teams' published offers (ids above ``after_id``, ``batch`` of them) not yet marked
-    that need updating today; and the last id read (None when there were no more)."""
+    """The published offers, teams' and partners' (ids above ``after_id``, ``batch`` of them),
+    not yet marked that need updating today; and the last id read (None when there were no more)."""
     rows = session.scalars(
         select(Offer)
         .where(
             Offer.id > after_id,
             Offer.status == "published",
-            Offer.team_id.is_not(None),
             Offer.deleted_at.is_(None),
             Offer.need_to_be_updated.is_(False),
         )
@@ -65,8 +67,10 @@ def mark(session: Session, due: Due, today: date) -> bool:
     if marked.rowcount != 1:  # type: ignore[attr-defined]
         return False
     offer = session.get(Offer, due.offer_id, populate_existing=True)
-    assert offer is not None and offer.team_id is not None
+    assert offer is not None
     emit(session, OFFER_UPDATED, snapshot(offer, today))
+    if offer.team_id is None:
+        return True  # a partner's offer: no host to tell
     notice = OfferNeedsUpdate(
         offer_id=offer.id,
         version=offer.version,

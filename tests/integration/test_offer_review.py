@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from services.common.contracts.offers import OFFER_NEEDS_UPDATE
 from services.common.database import create_service_engine
+from services.common.errors import DomainError
 from services.common.school_calendar import SchoolYear, Week, today_in_paris
 from services.identity.service import IdentityService
 from services.matching.service import MatchingService
@@ -26,6 +27,7 @@ from tests.integration.test_reminders import identity_db, wait_for_subject, with
 from tests.support.conventions import actor, call, signup
 from tests.support.mailbox import text_of
 from tests.support.offers import offer_body
+from tests.support.partner import partner_payload
 from tests.support.teams import default_space, join_team, mute
 
 pytestmark = pytest.mark.integration
@@ -34,6 +36,7 @@ __all__ = ["identity_db"]  # the fixture, used by name
 SUBJECT = "Votre offre de stage est à mettre à jour"
 LYON = {"latitude": 45.764, "longitude": 4.8357}
 PUPIL = {"user_id": 7_420_001, "role": "student", "team_id": None, "school_uai": None, "grade": "troisieme"}
+OPERATOR_ID = 7_420_900
 
 
 @pytest.fixture
@@ -131,3 +134,48 @@ def test_an_offer_whose_weeks_are_over_is_hidden_and_its_hosts_told_once_until_i
     assert len(with_subject(state_dir, muted["email"], SUBJECT)) == 0
     for host in (owner, colleague):
         assert len(with_subject(state_dir, host["email"], SUBJECT)) == 1
+
+
+def partner_search_ids(offers) -> list[int]:
+    """The ids of the partner API v2's search around Lyon (matching's index, then offers)."""
+    page = call(offers, "partner_search", OPERATOR_ID, {**LYON, "radius": 60_000})
+    return [offer["id"] for offer in page["internshipOffers"]]
+
+
+def partner_index(offers) -> list[dict]:
+    return call(offers, "partner_index", OPERATOR_ID, 1)["internshipOffers"]
+
+
+def test_a_partner_offer_whose_weeks_are_over_is_marked_hidden_and_unmarked_by_the_partner_s_update(
+    platform, offers_db
+):
+    _, offers, matching, day = platform
+    weeks = [week.unpadded() for week in SchoolYear.current(today_in_paris()).college_weeks()[-2:]]
+    lyon = {"latitude": LYON["latitude"], "longitude": LYON["longitude"]}
+    created = call(offers, "partner_create", OPERATOR_ID, partner_payload(weeks=weeks[:1], coordinates=lyon))
+    assert (created["need_to_be_updated"], created["update_reason"]) == (False, None)
+    [listed] = partner_index(offers)
+    offer_id = listed["id"]
+    assert (listed["need_to_be_updated"], listed["update_reason"]) == (False, None)
+    assert found(matching, offer_id, True) and partner_search_ids(offers) == [offer_id]
+    # the search's entries are the national API's, without the operator's own review fields
+    assert "need_to_be_updated" not in call(offers, "partner_search", OPERATOR_ID, LYON)["internshipOffers"][0]
+
+    day[0] = Week.parse(weeks[0]).friday + timedelta(days=1)
+    assert call(offers, "review_offers") == {"marked": 1}
+    assert call(offers, "review_offers") == {"marked": 0}
+    assert needs_update_events(offers_db) == 0  # no host to email
+    [listed] = partner_index(offers)
+    assert (listed["need_to_be_updated"], listed["update_reason"]) == (True, "past_weeks")
+    assert not found(matching, offer_id, False) and partner_search_ids(offers) == []
+    with pytest.raises(DomainError) as hidden:
+        call(offers, "preview_offer", PUPIL, offer_id)
+    assert hidden.value.code == "NOT_FOUND"
+
+    # the partner's update with a week ahead lifts the mark: back in both searches
+    remote_id = created["remote_id"]
+    updated = call(offers, "partner_update", OPERATOR_ID, remote_id, {"weeks": weeks[1:]})
+    assert (updated["need_to_be_updated"], updated["update_reason"]) == (False, None)
+    assert found(matching, offer_id, True) and partner_search_ids(offers) == [offer_id]
+    assert call(offers, "preview_offer", PUPIL, offer_id)["id"] == offer_id
+    assert call(offers, "review_offers") == {"marked": 0}

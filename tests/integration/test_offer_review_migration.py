@@ -12,7 +12,7 @@ from tests.integration.test_reservation_migrations import empty_database, execut
 pytestmark = pytest.mark.integration
 __all__ = ["empty_database"]  # the fixture, used by name
 
-BEFORE, AFTER = "c3f1a9e2d7b4", "d5e8a1f4b2c6"
+BEFORE, AFTER, PARTNERS = "c3f1a9e2d7b4", "d5e8a1f4b2c6", "e2b7c4a9f1d3"
 OFFER = (
     "INSERT INTO offers (id, team_id, space_id, created_by, status, version, title, description, sector, "
     "employer_name, employer_is_public, street, zipcode, city, latitude, longitude, grades, daily_hours, "
@@ -47,3 +47,23 @@ def test_stored_offers_get_the_school_year_they_were_published_for(empty_databas
     ]
     command.downgrade(config, BEFORE)
     assert rows(empty_database, "SELECT count(*) FROM offers") == [(4,)]
+
+
+def test_stored_partner_offers_get_the_school_year_of_their_last_change(empty_database):
+    config = alembic_config("offers", empty_database)
+    command.upgrade(config, AFTER)
+    # changed by the partner in May 2026 (school year 2025-2026), in October 2026 (2026) though
+    # published (the instant the partner sent) in 2024; a team's offer keeps its own
+    for offer_id, team_id, operator_id, changed_at, published_at in (
+        (1, None, 9, "2026-05-10 10:00:00+00:00", "2026-05-10 10:00:00+00:00"),
+        (2, None, 9, "2026-10-01 10:00:00+00:00", "2024-03-01 10:00:00+00:00"),
+        (3, 1, None, "2026-10-01 10:00:00+00:00", "2025-10-01 10:00:00+00:00"),
+    ):
+        execute(empty_database, OFFER, id=offer_id, team_id=team_id, created_at=changed_at, published_at=published_at)
+        execute(empty_database, "UPDATE offers SET operator_id = :o WHERE id = :id", id=offer_id, o=operator_id)
+    execute(empty_database, "UPDATE offers SET school_year = 2025 WHERE id = 3")
+
+    command.upgrade(config, PARTNERS)
+    assert rows(empty_database, "SELECT id, school_year FROM offers ORDER BY id") == [(1, 2025), (2, 2026), (3, 2025)]
+    command.downgrade(config, AFTER)
+    assert rows(empty_database, "SELECT id, school_year FROM offers ORDER BY id") == [(1, None), (2, None), (3, 2025)]

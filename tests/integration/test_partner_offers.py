@@ -59,8 +59,9 @@ def test_create_answers_the_national_shape_and_remote_ids_are_unique_per_operato
     assert list(created) == [
         "title", "description", "employer_name", "employer_description", "employer_website", "street", "zipcode",
         "city", "remote_id", "permalink", "max_candidates", "published_at", "is_public", "formatted_coordinates",
-        "weeks", "grades",
+        "weeks", "grades", "need_to_be_updated", "update_reason",
     ]  # fmt: skip
+    assert (created["need_to_be_updated"], created["update_reason"]) == (False, None)  # ours, after the national ones
     assert created["formatted_coordinates"] == {"latitude": 48.866667, "longitude": 2.333333}
     assert created["published_at"].endswith(("+01:00", "+02:00")) and "." in created["published_at"]
     duplicate = error_of(offers, "partner_create", OPERATOR, partner_payload())

@@ -6,6 +6,8 @@ from datetime import date
 
 import pytest
 
+from services.offers.catalogue import reason_to_update
+from services.offers.models import Offer
 from services.offers.review_rules import update_reason
 
 pytestmark = pytest.mark.unit
@@ -73,3 +75,21 @@ def test_the_previous_school_year_comes_first_then_past_weeks_then_seats():
         "previous_school_year"
     )
     assert reason(college_weeks=["2026-W48"], max_candidates=1, approved_count=1) == "past_weeks"
+
+
+def partner_offer(**values: object) -> Offer:
+    """A partner's (API v2) offer as stored: no team, an operator; a seat is never taken (pupils
+    apply on the partner's site)."""
+    stored: dict[str, object] = {"team_id": None, "operator_id": 9, "max_candidates": 1, "approved_count": 0}
+    return Offer(**{**stored, **values})
+
+
+def test_a_partner_s_offer_is_reviewed_by_the_same_rules():
+    # created in 2025-2026 for that year's seconde weeks (June 2026)
+    last_year = partner_offer(school_year=2025, grades=["seconde"], seconde_period="two_weeks", college_weeks=None)
+    assert reason_to_update(last_year, TODAY) == "previous_school_year"
+    weeks = partner_offer(school_year=2026, grades=["troisieme"], college_weeks=["2026-W48", "2026-W49"])
+    assert reason_to_update(weeks, TODAY) == "past_weeks"
+    assert reason_to_update(weeks, date(2026, 12, 4)) is None  # Friday of 2026-W49: not over yet
+    ahead = partner_offer(school_year=2026, grades=["seconde"], seconde_period="two_weeks", college_weeks=None)
+    assert reason_to_update(ahead, TODAY) is None
