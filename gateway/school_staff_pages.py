@@ -11,7 +11,7 @@ from typing import Any
 from werkzeug.wrappers import Response
 
 from gateway.account_pages import SIGNUP_LABELS
-from gateway.application_pages import GRADE_LABELS, positive_int
+from gateway.application_pages import GRADE_LABELS, ListedApplications, positive_int
 from gateway.error_statuses import is_server_side, status_of
 from gateway.page_routing import FormErrors, Page, page
 from gateway.school_picker import NO_SCHOOL_CHOSEN, sign_up_with_school, signup_page_with_school
@@ -50,6 +50,9 @@ PUPIL_STAGES = {
     "convention_signed": ("convention signée", "success"),
 }
 NO_CLASS = "Classe non renseignée"
+# The list a school's staff exports: every application of the school's pupils (the API's
+# school scope), the page having no filter of its own.
+SCHOOL_APPLICATIONS = ListedApplications(offer_id=None, status="", page=1)
 
 
 def classes_of(pupils: Sequence[Mapping[str, Any]]) -> list[dict[str, Any]]:
@@ -149,4 +152,10 @@ class SchoolStaffPages:
             # The layout says why; the page shows no pupil.
             return current.render("schools/pupils.html", classes=[], total=0, waiting=True)
         pupils = pupils_with_stages(self.identity, self.conventions, actor)
-        return current.render("schools/pupils.html", classes=classes_of(pupils), total=len(pupils), waiting=False)
+        return current.render(
+            "schools/pupils.html",
+            classes=classes_of(pupils),
+            total=len(pupils),
+            waiting=False,
+            exports=SCHOOL_APPLICATIONS.exports(),
+        )

@@ -1,7 +1,8 @@
 """A head of school in a real browser (Debian's chromium): logs in, ticks the school's weeks on
 « Semaines de stage » (hosts within 60 km then see them highlighted), fills in the school's part
-of two conventions (an empty field said at its field, then « Valider »), and signs both in one
-« Signer en groupe » with the code read from the SMS outbox and a drawn signature. Every page is
+of two conventions (an empty field said at its field, then « Valider »), signs both in one
+« Signer en groupe » with the code read from the SMS outbox and a drawn signature, and downloads
+the pupils' applications from « Classes et élèves » (Excel and CSV, read back). Every page is
 checked with axe-core (no serious or critical violation), 375 px wide, for its
 Content-Security-Policy and script errors.
 
@@ -22,6 +23,7 @@ from typing import Any
 import pytest
 import requests
 
+from gateway.application_pages import APPLICATION_STATUSES
 from gateway.school_convention_pages import READY
 from tests.e2e.test_host_tutorial_in_a_browser import PASSWORD, account, get
 from tests.support.browser_run import chromium, failure, page_problems, run_journey  # noqa: F401 (a fixture)
@@ -142,6 +144,31 @@ def test_the_head_of_school_picks_weeks_fills_in_and_signs_in_a_browser(stack, j
         convention = get(stack.url, f"/api/v1/conventions/{convention_id}", journey["head_token"])
         assert [item["role"] for item in convention["signatures"]] == ["school_manager"]
         assert convention["student_class"] == SCHOOL_PART["student_class"]
+
+
+@pytest.mark.timeout(300)
+def test_the_head_of_school_downloads_the_pupils_applications_from_classes_et_eleves(stack, journey):
+    assert not journey["error"], failure(journey)
+    listed = get(stack.url, "/api/v1/applications?per_page=100", journey["head_token"])
+    assert 2 <= listed["total"] <= 100
+    expected = {item["id"]: item for item in listed["results"]}
+    exports = journey["seen"]["exports"]
+    assert sorted(exports) == ["csv", "xlsx"]
+    for fmt, export in exports.items():
+        assert re.fullmatch(rf"candidatures-\d{{4}}-\d{{2}}-\d{{2}}\.{fmt}", export["filename"]), export["filename"]
+        rows = {int(row["N° de candidature"]): row for row in export["rows"]}
+        assert sorted(rows) == sorted(expected)  # the school's pupils' applications, each once
+        for application_id, row in rows.items():
+            application = expected[application_id]
+            assert row["Élève"] == application["student_name"]
+            assert row["UAI de l'établissement"] == ROSTAND
+            assert row["Statut"] == APPLICATION_STATUSES[application["status"]][0]
+        by_pupil = {row["Élève"]: row for row in rows.values()}
+        assert {"Léa Martin", "Yanis Durand"} <= set(by_pupil)
+        assert by_pupil["Léa Martin"]["Lettre de motivation"] == "J'aime ce métier."
+    # Excel's dates are dates (read back as such), the CSV's are written JJ/MM/AAAA
+    assert {"Reçue le", "Dernier changement le"} <= set(exports["xlsx"]["date_columns"])
+    assert re.fullmatch(r"\d{2}/\d{2}/\d{4}", exports["csv"]["rows"][0]["Reçue le"])
 
 
 @pytest.mark.timeout(300)

@@ -76,10 +76,15 @@ def test_the_head_confirms_a_teacher_who_then_sees_the_pupils_at_once(stack, sch
     # The teacher waits: every page says so, no pupil is shown, every call showing pupils is refused.
     waiting = teacher.get("/etablissement/eleves")
     assert waiting.status_code == 200 and "attend la confirmation de votre chef d'établissement" in text(waiting)
-    assert "Zoé" not in text(waiting)
+    assert "Zoé" not in text(waiting) and "export.csv" not in waiting.text
     nav = re.findall(r'class="fr-nav__link" href="([^"]+)"', waiting.text)
     assert nav == ["/etablissement/eleves", "/etablissement/semaines", "/mes-conventions"]
-    for path in ("/api/v1/applications", "/api/v1/conventions", "/api/v1/school/pupils"):
+    for path in (
+        "/api/v1/applications",
+        "/api/v1/applications/export.xlsx",
+        "/api/v1/conventions",
+        "/api/v1/school/pupils",
+    ):
         refused = teacher.api("GET", path)
         assert (refused.status_code, refused.json()["code"]) == (403, "TEACHER_NOT_CONFIRMED"), path
         assert "chef d'établissement" in refused.json()["message"]
@@ -113,6 +118,11 @@ def test_the_head_confirms_a_teacher_who_then_sees_the_pupils_at_once(stack, sch
     assert pupils.status_code == 200 and "Zoé Brûlé" in text(pupils) and "Malo" not in text(pupils)
     assert "Malo" in text(head.get("/etablissement/eleves"))
     assert "attend la confirmation" not in text(pupils)
+    # « Exporter » the pupils' applications (the whole school's: not yet by class), the session downloading
+    assert 'href="/api/v1/applications/export.csv" download>Exporter (CSV)' in pupils.text
+    assert 'href="/api/v1/applications/export.xlsx" download>Exporter (Excel)' in pupils.text
+    exported = teacher.get("/api/v1/applications/export.csv")
+    assert exported.status_code == 200 and exported.headers["Content-Type"] == "text/csv; charset=utf-8"
     assert teacher.api("GET", "/api/v1/applications").status_code == 200
     assert teacher.get("/mes-conventions").status_code == 200
 

@@ -9,6 +9,8 @@ them in a group.
    makes each ready to sign.
 4. « Signer en groupe »: « Tout sélectionner », the phone number, the code read from the SMS
    outbox, the signature drawn with the mouse; each row's PDF.
+5. « Classes et élèves »: « Exporter (Excel) » and « Exporter (CSV) », the pupils' applications;
+   each downloaded file read back (openpyxl, csv).
 
 Settings: ``base_url``, ``state_dir``, ``head`` (email, password, phone, phone_e164),
 ``weeks`` (two upcoming collège weeks to tick), ``conventions`` (ids, both ready for the
@@ -18,10 +20,13 @@ school's part), ``school_part`` (the form's values by field name). What the page
 
 from __future__ import annotations
 
+import csv
 import re
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
+from openpyxl import load_workbook
 from playwright.sync_api import Page, expect
 
 from tests.support.browser import STEP_TIMEOUT_MS, Journey
@@ -153,6 +158,37 @@ def sign_in_a_group(journey: Journey, settings: dict[str, Any]) -> None:
         }
 
 
+def downloaded_rows(fmt: str, path: Path) -> tuple[list[dict[str, Any]], list[str]]:
+    """A downloaded export's rows by column title (dates written ISO), and the Excel file's
+    columns whose cells are dates (none for a CSV: all its cells are texts)."""
+    if fmt == "csv":
+        with path.open(encoding="utf-8-sig", newline="") as lines:
+            return list(csv.DictReader(lines, delimiter=";")), []
+    # Playwright keeps a download under a name without extension, which openpyxl refuses as a path.
+    with path.open("rb") as workbook:
+        header, *lines = load_workbook(workbook).active.iter_rows(values_only=True)
+    cells = [dict(zip(header, line, strict=True)) for line in lines]
+    dated = sorted({title for row in cells for title, value in row.items() if isinstance(value, datetime)})
+    as_json = [
+        {title: value.date().isoformat() if isinstance(value, datetime) else value for title, value in row.items()}
+        for row in cells
+    ]
+    return as_json, dated
+
+
+def export_applications(journey: Journey, settings: dict[str, Any]) -> None:
+    page, exports = journey.page, journey.seen.setdefault("exports", {})
+    with journey.step("Classes et élèves : exporter les candidatures"):
+        page.goto(settings["base_url"] + "/etablissement/eleves")
+        check(journey, page, "Classes et élèves")
+        for label, fmt in (("Exporter (Excel)", "xlsx"), ("Exporter (CSV)", "csv")):
+            with page.expect_download() as started:
+                page.get_by_role("link", name=re.compile("^" + re.escape(label))).click()
+            download = started.value
+            rows, dated = downloaded_rows(fmt, Path(download.path()))
+            exports[fmt] = {"filename": download.suggested_filename, "rows": rows, "date_columns": dated}
+
+
 def run(journey: Journey, settings: dict[str, Any]) -> None:
     expect.set_options(timeout=STEP_TIMEOUT_MS)
     log_in(journey, settings)
@@ -162,3 +198,4 @@ def run(journey: Journey, settings: dict[str, Any]) -> None:
         with journey.step(f"Partie de l'établissement ({number + 1})"):
             journey.seen["school_parts"].append(fill_school_part(journey, settings, convention_id, first=number == 0))
     sign_in_a_group(journey, settings)
+    export_applications(journey, settings)
