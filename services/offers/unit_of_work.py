@@ -14,15 +14,12 @@ two use cases (a draft submitted: an offer made, the draft deleted) commit toget
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
-from contextlib import AbstractContextManager, contextmanager
 from typing import NamedTuple, Protocol
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from services.common.contracts.events import EventPayload
-from services.common.outbox import emit
+from services.common.unit_of_work import EmittingUnitOfWork, SessionUnitOfWork
 from services.offers.models import IdempotencyKey, Offer, OfferDraft
 
 
@@ -72,22 +69,12 @@ class DraftRepository(Protocol):
         ...
 
 
-class OffersUnitOfWork(Protocol):
+class OffersUnitOfWork(EmittingUnitOfWork, Protocol):
     """What a use case of the offers service works through, in one transaction."""
 
     offers: OfferRepository
     idempotency_keys: IdempotencyKeyRepository
     drafts: DraftRepository
-
-    def emit(self, event_type: str, payload: EventPayload) -> str:
-        """Record an event with the change it describes (published once committed); its id."""
-        ...
-
-    def commit(self) -> None: ...
-
-    def rollback(self) -> None:
-        """Forget every change and event since the last commit."""
-        ...
 
 
 class SqlOffers:
@@ -161,28 +148,15 @@ class SqlDrafts:
         )
 
 
-class SqlUnitOfWork:
+class SqlUnitOfWork(SessionUnitOfWork):
     """The unit of work on the session of one transaction; events go to its outbox table."""
 
     def __init__(self, session: Session) -> None:
-        self.session = session
+        super().__init__(session)
         self.offers = SqlOffers(session)
         self.idempotency_keys = SqlIdempotencyKeys(session)
         self.drafts = SqlDrafts(session)
 
-    def emit(self, event_type: str, payload: EventPayload) -> str:
-        return emit(self.session, event_type, payload)
 
-    def commit(self) -> None:
-        self.session.commit()
-
-    def rollback(self) -> None:
-        self.session.rollback()
-
-
-@contextmanager
-def opened(transaction: Callable[[], AbstractContextManager[Session]]) -> Iterator[SqlUnitOfWork]:
-    """A unit of work in a new transaction (``Database.transaction``): committed when the block
-    ends without error (the outbox relay woken), rolled back otherwise."""
-    with transaction() as session:
-        yield SqlUnitOfWork(session)
+# The service opens one per transaction: ``with opened(self.db.transaction) as uow``.
+opened = SqlUnitOfWork.opened

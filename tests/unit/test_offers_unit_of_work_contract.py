@@ -14,19 +14,18 @@ from typing import Any
 
 import pytest
 from sqlalchemy import select
-from sqlalchemy.orm import Session, sessionmaker
 
 from services.common.contracts.actors import Actor
 from services.common.contracts.offers import OfferBody
-from services.common.database import UnitOfWork, create_service_engine, utcnow
+from services.common.database import utcnow
 from services.common.errors import DomainError
-from services.common.migrations import upgrade
 from services.common.school_calendar import today_in_paris
 from services.offers import catalogue, drafts, seats
 from services.offers.models import Offer, OutboxMessage, ProcessedEvent
 from services.offers.unit_of_work import OffersUnitOfWork, opened
 from tests.support.fake_offers import FakeUnitOfWork
 from tests.support.offers import offer_body
+from tests.support.sqlite_transactions import Transaction, migrated_sqlite
 
 pytestmark = pytest.mark.unit
 
@@ -132,16 +131,9 @@ def stored(offers: list[Offer]) -> list[tuple[Any, ...]]:
 
 
 @pytest.fixture
-def sql_transaction(tmp_path: Path) -> Iterator[Callable[[], AbstractContextManager[Session]]]:
-    """Transactions on a migrated SQLite file, with the outbox as the service has it."""
-    url = f"sqlite:///{tmp_path / 'offers.db'}"
-    upgrade("offers", url)
-    engine = create_service_engine(url)
-    factory = sessionmaker(
-        engine, expire_on_commit=False, info={"outbox_model": OutboxMessage, "processed_model": ProcessedEvent}
-    )
-    yield UnitOfWork(factory, lambda _session: None).transaction
-    engine.dispose()
+def sql_transaction(tmp_path: Path) -> Iterator[Transaction]:
+    with migrated_sqlite("offers", tmp_path, OutboxMessage, ProcessedEvent) as transaction:
+        yield transaction
 
 
 def test_the_fake_unit_of_work_answers_emits_and_stores_as_the_sql_one(sql_transaction):
