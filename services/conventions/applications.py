@@ -1,19 +1,16 @@
 """Applications: a pupil applies, the host's team answers, the pupil confirms; or it expires.
 
-Each function works in the caller's transaction; every change is recorded as a transition
-(who, what, when, why) and emitted to the outbox for the notifications.
+Each use case works through the caller's unit of work (``unit_of_work.ConventionsUnitOfWork``:
+one transaction, never committed here); every change is recorded as a transition (who, what,
+when, why) and emitted for the notifications.
 """
 
 from __future__ import annotations
 
-from collections import defaultdict
 from collections.abc import Callable, Sequence
 from contextlib import AbstractContextManager
 from datetime import date, datetime, timedelta
 from typing import Any, NamedTuple
-
-from sqlalchemy import Row, func, select, update
-from sqlalchemy.orm import Session
 
 from services.common.contracts.actors import Actor
 from services.common.contracts.conventions import (
@@ -31,13 +28,12 @@ from services.common.contracts.conventions import (
 from services.common.contracts.offers import OfferForApplication
 from services.common.digests import request_digest
 from services.common.errors import DomainError, conflict, forbidden, not_found, validation_error
-from services.common.outbox import emit
-from services.common.paging import rows_and_total
 from services.common.reservations import Audience, admits
 from services.conventions import application_rules as rules
 from services.conventions import convention_parts, convention_rules, seats
 from services.conventions.access import Scope, scope_of
-from services.conventions.models import Application, ApplicationTransition, Convention
+from services.conventions.models import Application, ApplicationTransition
+from services.conventions.unit_of_work import ConventionsUnitOfWork, Listed, Step
 
 PER_PAGE = 20
 DOUBLE_CLICK_WINDOW = timedelta(seconds=30)
@@ -63,52 +59,33 @@ def _iso(value: datetime | None) -> str | None:
     return value.isoformat() if value is not None else None
 
 
-def application_out(session: Session, application: Application, expiry_days: int) -> dict[str, Any]:
+def application_out(uow: ConventionsUnitOfWork, application: Application, expiry_days: int) -> dict[str, Any]:
     """The application as the API shows it, with its history."""
-    return applications_out(session, [application], expiry_days)[0]
+    return applications_out(uow, [application], expiry_days)[0]
 
 
 def applications_out(
-    session: Session, applications: Sequence[Application | Row[Any]], expiry_days: int
+    uow: ConventionsUnitOfWork, applications: Sequence[Listed], expiry_days: int
 ) -> list[dict[str, Any]]:
     """``application_out`` of each of ``applications`` (ORM objects, or rows of the table's
-    columns), in two queries whatever their number (their histories, their conventions' ids),
-    so that a list costs the same for 3 rows or 300. The histories are read as plain rows: a
-    page of 100 applications has 200 to 400 steps, and making ORM objects of them cost more
-    than the rest of the list."""
+    columns), in two reads whatever their number (their histories, their conventions' ids),
+    so that a list costs the same for 3 rows or 300."""
     ids = [application.id for application in applications]
-    histories: dict[int, list[Row[Any]]] = defaultdict(list)
+    histories: dict[int, list[Step]] = {}
     convention_ids: dict[int, int] = {}
     if ids:
-        for step in session.execute(
-            select(*_STEP_COLUMNS)
-            .where(ApplicationTransition.application_id.in_(ids))
-            .order_by(ApplicationTransition.id)
-        ):
-            histories[step.application_id].append(step)
-        convention_ids = dict(
-            session.execute(select(Convention.application_id, Convention.id).where(Convention.application_id.in_(ids)))
-            .tuples()
-            .all()
-        )
+        histories = uow.transitions.of(ids)
+        convention_ids = uow.conventions.ids_of(ids)
     return [
-        _application_answer(application, histories[application.id], convention_ids.get(application.id), expiry_days)
+        _application_answer(
+            application, histories.get(application.id, []), convention_ids.get(application.id), expiry_days
+        )
         for application in applications
     ]
 
 
-_STEP_COLUMNS = (
-    ApplicationTransition.application_id,
-    ApplicationTransition.status,
-    ApplicationTransition.by_role,
-    ApplicationTransition.by_user_id,
-    ApplicationTransition.at,
-    ApplicationTransition.reason,
-)
-
-
 def _application_answer(
-    application: Application | Row[Any], history: Sequence[Row[Any]], convention_id: int | None, expiry_days: int
+    application: Listed, history: Sequence[Step], convention_id: int | None, expiry_days: int
 ) -> dict[str, Any]:
     pending = application.status in rules.PENDING
     return {
@@ -166,8 +143,10 @@ def event_of(application: Application, by_role: str | None = None) -> Applicatio
     )
 
 
-def _record(session: Session, application: Application, by_role: str, by_user_id: int | None, now: datetime) -> None:
-    session.add(
+def _record(
+    uow: ConventionsUnitOfWork, application: Application, by_role: str, by_user_id: int | None, now: datetime
+) -> None:
+    uow.transitions.add(
         ApplicationTransition(
             application_id=application.id,
             status=application.status,
@@ -180,7 +159,7 @@ def _record(session: Session, application: Application, by_role: str, by_user_id
 
 
 def find_repeat(
-    session: Session, actor: Actor, offer_id: int, body: ApplicationBody, key: str | None, now: datetime
+    uow: ConventionsUnitOfWork, actor: Actor, offer_id: int, body: ApplicationBody, key: str | None, now: datetime
 ) -> Application | None:
     """The application this request repeats (same ``Idempotency-Key``, or a double click).
 
@@ -188,16 +167,12 @@ def find_repeat(
     """
     request_hash = _request_digest(offer_id, body)
     if key:
-        keyed = session.scalar(
-            select(Application).where(Application.student_id == actor.user_id, Application.idempotency_key == key)
-        )
+        keyed = uow.applications.keyed(actor.user_id, key)
         if keyed is not None:
             if keyed.request_hash != request_hash:
                 raise conflict("IDEMPOTENCY_KEY_REUSED", "Cette clé d'idempotence a déjà servi pour une autre demande.")
             return keyed
-    existing = session.scalar(
-        select(Application).where(Application.offer_id == offer_id, Application.student_id == actor.user_id)
-    )
+    existing = uow.applications.of_pupil_for_offer(actor.user_id, offer_id)
     if existing is None:
         return None
     if existing.request_hash == request_hash and now - existing.created_at <= DOUBLE_CLICK_WINDOW:
@@ -206,7 +181,7 @@ def find_repeat(
 
 
 def submit(
-    session: Session,
+    uow: ConventionsUnitOfWork,
     actor: Actor,
     offer_id: int,
     body: ApplicationBody,
@@ -221,7 +196,7 @@ def submit(
     offer = OfferForApplication.model_validate(lookups.offer(offer_id))
     student = lookups.user(actor.user_id)
     school = lookups.school(actor.school_uai) if actor.school_uai else None
-    repeat = find_repeat(session, actor, offer_id, body, key, now)
+    repeat = find_repeat(uow, actor, offer_id, body, key, now)
     if repeat is not None:
         return repeat
     if offer.status != "published" or offer.need_to_be_updated:
@@ -239,7 +214,7 @@ def submit(
     problems = rules.week_problems(body.weeks, grade, offer.grades, offer.college_weeks, offer.seconde_weeks, today)
     if problems:
         raise validation_error(problems)
-    counter = seats.sync(session, offer.offer_id, offer.max_candidates, offer.approved_count)
+    counter = uow.seats.sync(offer.offer_id, offer.max_candidates, offer.approved_count)
     if counter.approved >= counter.seats:
         raise conflict("NO_SEAT_LEFT", "Toutes les places de cette offre sont prises.")
     application = Application(
@@ -261,16 +236,15 @@ def submit(
         created_at=now,
         updated_at=now,
     )
-    session.add(application)
-    session.flush()
-    _record(session, application, rules.STUDENT_ROLE, actor.user_id, now)
-    emit(session, APPLICATION_SUBMITTED, event_of(application, rules.STUDENT_ROLE))
+    uow.applications.add(application)
+    _record(uow, application, rules.STUDENT_ROLE, actor.user_id, now)
+    uow.emit(APPLICATION_SUBMITTED, event_of(application, rules.STUDENT_ROLE))
     return application
 
 
-def visible(session: Session, actor: Actor, application_id: int) -> Application:
+def visible(uow: ConventionsUnitOfWork, actor: Actor, application_id: int) -> Application:
     """The application if the caller may see it; 404 otherwise (never say it exists)."""
-    application = session.get(Application, application_id)
+    application = uow.applications.get(application_id)
     if application is None or not scope_of(actor).sees(
         application.team_id, application.student_id, application.school_uai
     ):
@@ -279,7 +253,7 @@ def visible(session: Session, actor: Actor, application_id: int) -> Application:
 
 
 def listing(
-    session: Session,
+    uow: ConventionsUnitOfWork,
     actor: Actor,
     offer_id: int | None,
     status: str | None,
@@ -288,26 +262,16 @@ def listing(
     expiry_days: int,
 ) -> dict[str, Any]:
     """The applications the caller may see, newest first."""
-    scope = scope_of(actor)
-    # Plain rows of the table: nothing here is changed, and ORM objects cost more than the rest.
-    query = select(Application.__table__).where(
-        scope.filter(Application.team_id, Application.student_id, Application.school_uai)
-    )
-    if offer_id is not None:
-        query = query.where(Application.offer_id == offer_id)
-    if status is not None:
-        query = query.where(Application.status == status)
-    newest_first = query.order_by(Application.created_at.desc(), Application.id.desc())
-    rows, total = rows_and_total(session, newest_first, page, per_page)
+    found = uow.applications.page(scope_of(actor), offer_id=offer_id, status=status, page=page, per_page=per_page)
     return {
-        "results": applications_out(session, rows, expiry_days),
-        "total": total,
+        "results": applications_out(uow, found.rows, expiry_days),
+        "total": found.total,
         "page": page,
         "per_page": per_page,
     }
 
 
-def counts(session: Session, actor: Actor, offer_ids: list[int]) -> dict[str, dict[str, int]]:
+def counts(uow: ConventionsUnitOfWork, actor: Actor, offer_ids: list[int]) -> dict[str, dict[str, int]]:
     """``{str(offer_id): {"total", "submitted", "read", ...}}`` of the team's applications.
 
     One grouped query. Every asked offer is answered: zeros for an offer without any of the
@@ -323,12 +287,7 @@ def counts(session: Session, actor: Actor, offer_ids: list[int]) -> dict[str, di
     answer = {str(offer_id): ApplicationCounts().model_dump() for offer_id in sorted(wanted)}
     if not wanted:
         return answer
-    rows = session.execute(
-        select(Application.offer_id, Application.status, func.count())
-        .where(Application.team_id == actor.team_id, Application.offer_id.in_(wanted))
-        .group_by(Application.offer_id, Application.status)
-    ).all()
-    for offer_id, status, count in rows:
+    for offer_id, status, count in uow.applications.tally(actor.team_id, wanted):
         tally = answer[str(offer_id)]
         tally[status] = tally.get(status, 0) + count
         tally["total"] += count
@@ -344,7 +303,7 @@ def _role_in(actor: Actor, scope: Scope) -> str:
 
 
 def move(
-    session: Session,
+    uow: ConventionsUnitOfWork,
     application: Application,
     target: str,
     by_role: str,
@@ -353,48 +312,39 @@ def move(
     reason: str | None = None,
 ) -> None:
     """Move ``application`` to ``target`` if nobody moved it meanwhile (409 otherwise)."""
-    moved = session.execute(
-        update(Application)
-        .where(Application.id == application.id, Application.status == application.status)
-        .values(status=target, updated_at=now, reason=reason if reason is not None else Application.reason)
-        .execution_options(synchronize_session=False)
-    ).rowcount
-    if moved != 1:
+    if not uow.applications.move(application, target, now, reason):
         raise conflict("INVALID_TRANSITION", "La candidature vient de changer d'état : rechargez-la.")
-    session.refresh(application)
-    _record(session, application, by_role, by_user_id, now)
+    _record(uow, application, by_role, by_user_id, now)
     event_type = _EVENTS.get(target)
     if event_type is not None:
-        emit(session, event_type, event_of(application, by_role))
+        uow.emit(event_type, event_of(application, by_role))
 
 
 def act(
-    session: Session, actor: Actor, application_id: int, action: str, reason: str | None, now: datetime
+    uow: ConventionsUnitOfWork, actor: Actor, application_id: int, action: str, reason: str | None, now: datetime
 ) -> Application:
     """``read``, ``validate``, ``reject`` or ``cancel`` by the host's team or the pupil.
 
     Cancelling a confirmed application gives its seat back and cancels its convention.
     """
-    application = visible(session, actor, application_id)
+    application = visible(uow, actor, application_id)
     role = _role_in(actor, scope_of(actor))
     target = rules.next_status(action, application.status, role)
     rules.reason_problems(action, reason)
-    previous = application.status
-    if previous == "approved":
-        convention = session.scalar(select(Convention).where(Convention.application_id == application.id))
-        if convention is not None and not convention_rules.may_be_cancelled(convention.status):
-            raise conflict(
-                "INVALID_TRANSITION", "La convention est signée par tous : le stage ne peut plus être annulé."
-            )
-    move(session, application, target, role, actor.user_id, now, reason.strip() if reason else None)
-    if previous == "approved":
-        seats.give_back(session, application.offer_id)
-        convention_parts.cancel_for(session, application.id, now)
+    was_approved = application.status == "approved"
+    convention = uow.conventions.of_application(application.id) if was_approved else None
+    if convention is not None and not convention_rules.may_be_cancelled(convention.status):
+        raise conflict("INVALID_TRANSITION", "La convention est signée par tous : le stage ne peut plus être annulé.")
+    move(uow, application, target, role, actor.user_id, now, reason.strip() if reason else None)
+    if was_approved:
+        seats.give_back(uow, application.offer_id)
+        if convention is not None:
+            convention_parts.cancel(convention, now)
     return application
 
 
 def reject_each(
-    transaction: Callable[[], AbstractContextManager[Session]],
+    begin: Callable[[], AbstractContextManager[ConventionsUnitOfWork]],
     actor: Actor,
     application_ids: Sequence[int],
     reason: str,
@@ -411,8 +361,8 @@ def reject_each(
     refused: list[dict[str, Any]] = []
     for application_id in dict.fromkeys(application_ids):  # a repeated id is refused once
         try:
-            with transaction() as session:
-                act(session, actor, application_id, "reject", reason, now)
+            with begin() as uow:
+                act(uow, actor, application_id, "reject", reason, now)
         except DomainError as exc:
             refused.append({"id": application_id, "code": exc.code, "message": exc.message})
         else:
@@ -421,46 +371,34 @@ def reject_each(
 
 
 def approve(
-    session: Session, actor: Actor, application_id: int, offer: OfferForApplication, now: datetime
+    uow: ConventionsUnitOfWork, actor: Actor, application_id: int, offer: OfferForApplication, now: datetime
 ) -> Application:
     """The pupil confirms: takes a seat (409 ``NO_SEAT_LEFT`` when none is left), creates
     the convention and cancels the pupil's other pending applications for the same weeks."""
-    application = visible(session, actor, application_id)
+    application = visible(uow, actor, application_id)
     if actor.role != "student" or application.student_id != actor.user_id:
         raise forbidden("Seul l'élève confirme sa candidature.")
     rules.next_status("approve", application.status, rules.STUDENT_ROLE)
     if offer.status == "deleted":
         raise conflict("INVALID_TRANSITION", "Cette offre a été supprimée.")
-    seats.sync(session, offer.offer_id, offer.max_candidates, offer.approved_count)
-    seats.take(session, offer.offer_id)
-    move(session, application, "approved", rules.STUDENT_ROLE, actor.user_id, now)
-    convention_parts.create_for(session, application, offer.model_dump(mode="json"), now)
-    others = session.scalars(
-        select(Application).where(
-            Application.student_id == actor.user_id,
-            Application.id != application.id,
-            Application.status.in_(rules.PENDING),
-        )
-    ).all()
-    for other in others:
+    uow.seats.sync(offer.offer_id, offer.max_candidates, offer.approved_count)
+    seats.take(uow, offer.offer_id)
+    move(uow, application, "approved", rules.STUDENT_ROLE, actor.user_id, now)
+    convention_parts.create_for(uow, application, offer.model_dump(mode="json"), now)
+    # The confirmed one is no longer pending: only the pupil's others are.
+    for other in uow.applications.pending_of_pupil(actor.user_id):
         if rules.overlaps(other.weeks, application.weeks):
             reason = "L'élève a confirmé un autre stage pour la même période."
-            move(session, other, "cancelled", rules.STUDENT_ROLE, actor.user_id, now, reason)
+            move(uow, other, "cancelled", rules.STUDENT_ROLE, actor.user_id, now, reason)
     return application
 
 
-def expire_due(session: Session, now: datetime, days: int, limit: int = 500) -> int:
+def expire_due(uow: ConventionsUnitOfWork, now: datetime, days: int, limit: int = 500) -> int:
     """Expire the pending applications nobody answered for ``days`` days; returns how many."""
-    due = session.scalars(
-        select(Application)
-        .where(Application.status.in_(rules.PENDING), Application.updated_at <= now - timedelta(days=days))
-        .order_by(Application.updated_at)
-        .limit(limit)
-    ).all()
     expired = 0
-    for application in due:
+    for application in uow.applications.unanswered_since(now - timedelta(days=days), limit):
         try:
-            move(session, application, "expired", rules.SYSTEM_ROLE, None, now, f"Sans réponse pendant {days} jours.")
+            move(uow, application, "expired", rules.SYSTEM_ROLE, None, now, f"Sans réponse pendant {days} jours.")
         except DomainError:
             continue  # answered meanwhile
         expired += 1

@@ -42,6 +42,7 @@ from services.conventions.models import (
     ConventionDocument,
     ConventionSignature,
 )
+from services.conventions.unit_of_work import ConventionsUnitOfWork
 
 PER_PAGE = 20
 # The offer's optional facts about its host, copied as they are when the convention is created.
@@ -53,7 +54,9 @@ def _iso(value: datetime | None) -> str | None:
     return value.isoformat() if value is not None else None
 
 
-def create_for(session: Session, application: Application, offer: dict[str, Any], now: datetime) -> Convention:
+def create_for(
+    uow: ConventionsUnitOfWork, application: Application, offer: dict[str, Any], now: datetime
+) -> Convention:
     """The draft convention of an approved application."""
     weeks = sorted(application.weeks)
     student = application.student
@@ -93,9 +96,8 @@ def create_for(session: Session, application: Application, offer: dict[str, Any]
         created_at=now,
         updated_at=now,
     )
-    session.add(convention)
-    session.flush()
-    emit(session, CONVENTION_CREATED, event_of(convention))
+    uow.conventions.add(convention)
+    uow.emit(CONVENTION_CREATED, event_of(convention))
     return convention
 
 
@@ -360,10 +362,9 @@ def by_link(session: Session, token: str, now: datetime, *, lock: bool = False) 
     return convention
 
 
-def cancel_for(session: Session, application_id: int, now: datetime) -> None:
-    """The application was cancelled after approval: its convention is cancelled too."""
-    convention = session.scalar(select(Convention).where(Convention.application_id == application_id))
-    if convention is not None and rules.may_be_cancelled(convention.status):
-        convention.status = "cancelled"
-        convention.link_token_hash = None
-        convention.updated_at = now
+def cancel(convention: Convention, now: datetime) -> None:
+    """Its application was cancelled after approval: the convention is cancelled too, and its
+    legal representative's link stops working (the caller checked ``rules.may_be_cancelled``)."""
+    convention.status = "cancelled"
+    convention.link_token_hash = None
+    convention.updated_at = now

@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session
 from services.common.contracts.actors import Actor
 from services.conventions import applications, outcome_rules
 from services.conventions.models import Convention
+from services.conventions.unit_of_work import SqlUnitOfWork
 
 
 def offer_outcomes(session: Session, actor: Actor, offer_ids: list[int]) -> dict[str, dict[str, Any]]:
@@ -19,7 +20,7 @@ def offer_outcomes(session: Session, actor: Actor, offer_ids: list[int]) -> dict
     The team's rows only (another team's offer answers zeros), the same checks and limit as
     ``applications.counts`` (employers of a team, at most ``MAX_COUNTED_OFFERS`` offers).
     """
-    by_offer = applications.counts(session, actor, offer_ids)
+    by_offer = applications.counts(SqlUnitOfWork(session), actor, offer_ids)
     signed: dict[str, int] = {}
     if by_offer:
         rows = session.execute(

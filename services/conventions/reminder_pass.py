@@ -30,6 +30,7 @@ from services.common.outbox import emit
 from services.conventions import applications, convention_parts, convention_rules
 from services.conventions import reminders as rules
 from services.conventions.models import Application, Convention, ConventionSignature
+from services.conventions.unit_of_work import SqlUnitOfWork
 
 Transaction = Callable[[], AbstractContextManager[Session]]
 
@@ -53,7 +54,7 @@ class PassCounts:
 def run(transaction: Transaction, now: datetime, expiry_days: int) -> PassCounts:
     """Expire, then remind, as of ``now``; each step in transactions of its own."""
     with transaction() as session:
-        expired = applications.expire_due(session, now, expiry_days)
+        expired = applications.expire_due(SqlUnitOfWork(session), now, expiry_days)
     return PassCounts(
         expired=expired,
         host_reminders=remind_hosts(transaction, now, expiry_days),

@@ -50,6 +50,7 @@ from services.conventions import (
 from services.conventions import signature_codes as codes
 from services.conventions.models import OutboxMessage, ProcessedEvent
 from services.conventions.signature_images import parse_signature_image
+from services.conventions.unit_of_work import opened
 
 _log = logging.getLogger(__name__)
 _RENDERING = Semaphore(1)
@@ -91,18 +92,18 @@ class ConventionsService(Pingable):
         lookups = applications.Lookups(self.offers.offer_for_application, self.identity.get_user, self._school)
         who = Actor(**actor)
         try:
-            with self.db.transaction() as session:
+            with opened(self.db.transaction) as uow:
                 created = applications.submit(
-                    session, who, offer_id, application, lookups, today_in_paris(), utcnow(), idempotency_key
+                    uow, who, offer_id, application, lookups, today_in_paris(), utcnow(), idempotency_key
                 )
-                return applications.application_out(session, created, EXPIRY_DAYS)
+                return applications.application_out(uow, created, EXPIRY_DAYS)
         except IntegrityError:
             # The same submission, committed by a concurrent worker in between: answer it.
-            with self.db.transaction() as session:
-                repeat = applications.find_repeat(session, who, offer_id, application, idempotency_key, utcnow())
+            with opened(self.db.transaction) as uow:
+                repeat = applications.find_repeat(uow, who, offer_id, application, idempotency_key, utcnow())
                 if repeat is None:
                     raise
-                return applications.application_out(session, repeat, EXPIRY_DAYS)
+                return applications.application_out(uow, repeat, EXPIRY_DAYS)
 
     @rpc
     def list_applications(
@@ -113,15 +114,15 @@ class ConventionsService(Pingable):
         page: int = 1,
         per_page: int = applications.PER_PAGE,
     ) -> dict[str, Any]:
-        with self.db.transaction() as session:
-            return applications.listing(session, Actor(**actor), offer_id, status, page, per_page, EXPIRY_DAYS)
+        with opened(self.db.transaction) as uow:
+            return applications.listing(uow, Actor(**actor), offer_id, status, page, per_page, EXPIRY_DAYS)
 
     @rpc
     def application_counts(self, actor: dict[str, Any], offer_ids: list[int]) -> dict[str, dict[str, int]]:
         """``{str(offer_id): {"total", "submitted", "read", "validated", "approved", "rejected",
         "cancelled", "expired"}}``: the team's applications to each of ``offer_ids`` (employers)."""
-        with self.db.transaction() as session:
-            return applications.counts(session, Actor(**actor), offer_ids)
+        with opened(self.db.transaction) as uow:
+            return applications.counts(uow, Actor(**actor), offer_ids)
 
     @rpc
     def offer_outcomes(self, actor: dict[str, Any], offer_ids: list[int]) -> dict[str, dict[str, int]]:
@@ -138,9 +139,9 @@ class ConventionsService(Pingable):
 
     @rpc
     def get_application(self, actor: dict[str, Any], application_id: int) -> dict[str, Any]:
-        with self.db.transaction() as session:
-            found = applications.visible(session, Actor(**actor), application_id)
-            return applications.application_out(session, found, EXPIRY_DAYS)
+        with opened(self.db.transaction) as uow:
+            found = applications.visible(uow, Actor(**actor), application_id)
+            return applications.application_out(uow, found, EXPIRY_DAYS)
 
     @rpc
     def act_on_application(
@@ -151,31 +152,33 @@ class ConventionsService(Pingable):
         reason = parse(ActionBody, body or {}).reason
         if action == "approve":
             return self._approve(who, application_id)
-        with self.db.transaction() as session:
-            moved = applications.act(session, who, application_id, action, reason, utcnow())
-            return applications.application_out(session, moved, EXPIRY_DAYS)
+        with opened(self.db.transaction) as uow:
+            moved = applications.act(uow, who, application_id, action, reason, utcnow())
+            return applications.application_out(uow, moved, EXPIRY_DAYS)
 
     @rpc
     def reject_applications(self, actor: dict[str, Any], body: dict[str, Any]) -> dict[str, Any]:
         """The host's team refuses several applications for one reason (``BulkRejectBody``),
         each on its own: ``BulkRejectOut`` says which were refused and why the others were not."""
         batch = parse(BulkRejectBody, body)
-        return applications.reject_each(self.db.transaction, Actor(**actor), batch.ids, batch.reason, utcnow())
+        return applications.reject_each(
+            lambda: opened(self.db.transaction), Actor(**actor), batch.ids, batch.reason, utcnow()
+        )
 
     def _approve(self, actor: Actor, application_id: int) -> dict[str, Any]:
-        with self.db.transaction() as session:
-            offer_id = applications.visible(session, actor, application_id).offer_id
+        with opened(self.db.transaction) as uow:
+            offer_id = applications.visible(uow, actor, application_id).offer_id
         # Seats as offers says now, asked with no transaction open.
         offer = OfferForApplication.model_validate(self.offers.offer_for_application(offer_id))
-        with self.db.transaction() as session:
-            approved = applications.approve(session, actor, application_id, offer, utcnow())
-            return applications.application_out(session, approved, EXPIRY_DAYS)
+        with opened(self.db.transaction) as uow:
+            approved = applications.approve(uow, actor, application_id, offer, utcnow())
+            return applications.application_out(uow, approved, EXPIRY_DAYS)
 
     @timer(interval=EXPIRY_CHECK_SECONDS)
     def expire_applications(self) -> None:
         """Applications nobody answered for ``APPLICATION_EXPIRY_DAYS`` days expire."""
-        with self.db.transaction() as session:
-            expired = applications.expire_due(session, utcnow(), EXPIRY_DAYS)
+        with opened(self.db.transaction) as uow:
+            expired = applications.expire_due(uow, utcnow(), EXPIRY_DAYS)
         if expired:
             _log.info("%s applications expired", expired)
 

@@ -19,6 +19,7 @@ from services.common.database import create_service_engine
 from services.common.errors import DomainError
 from services.conventions import applications
 from services.conventions.service import ConventionsService
+from services.conventions.unit_of_work import SqlUnitOfWork
 from services.identity.service import IdentityService
 from services.matching.service import MatchingService
 from services.offers.service import OffersService
@@ -88,7 +89,7 @@ def test_each_offer_of_the_team_is_counted_by_status(platform, databases):
     statements: list[str] = []
     event.listen(engine, "before_cursor_execute", lambda *args: statements.append(args[2]))
     with Session(engine) as session:
-        assert applications.counts(session, Actor(**actor(host)), asked) == counts
+        assert applications.counts(SqlUnitOfWork(session), Actor(**actor(host)), asked) == counts
     engine.dispose()
     assert len(statements) == 1 and "GROUP BY" in statements[0]
 
