@@ -53,8 +53,10 @@ def scenario(begin: Begin) -> list[Any]:
     submit(case.ALICE, case.OFFER, case.WEEKS[0], None)
     submit(case.ALICE, case.SECOND_OFFER, case.WEEKS[0], "clic-1")
     submit(case.ALICE, case.OFFER, case.WEEKS[0], None, 5)
+    # Sent in the same minute: the lists order them by id, and approving the first application
+    # cancels both (same week), in the order of their ids.
     same_week = submit(case.ALICE, case.SECOND_OFFER, case.WEEKS[0], None, 1)
-    other_week = submit(case.ALICE, case.FOREIGN_OFFER, case.WEEKS[1], None, 2)
+    other_team = submit(case.ALICE, case.FOREIGN_OFFER, case.WEEKS[0], None, 1)
     basiles = submit(case.BASILE, case.OFFER, case.WEEKS[0], None, 3)
     chloes = submit(case.CHLOE, case.SECOND_OFFER, case.WEEKS[2], None, 4)
     submit(case.HOST, case.OFFER, case.WEEKS[0], None)
@@ -76,7 +78,7 @@ def scenario(begin: Begin) -> list[Any]:
     step(applications.act, case.ALICE, first["id"], "cancel", "Je déménage.", case.NOW)
     answers.append(
         applications.reject_each(
-            begin, case.HOST, [chloes["id"], same_week["id"], other_week["id"]], "Complet.", case.NOW
+            begin, case.HOST, [chloes["id"], same_week["id"], other_team["id"]], "Complet.", case.NOW
         )
     )
     step(applications.expire_due, case.NOW + timedelta(days=case.EXPIRY_DAYS, minutes=3), case.EXPIRY_DAYS)
