@@ -9,7 +9,8 @@ ask for a confirmation: a DSFR modal when JavaScript runs, else a confirmation p
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -289,10 +290,8 @@ class TeamPages:
     def _set_notification(self, current: Page) -> Response:
         space_id, user_id = _form_int(current, "space_id"), _form_int(current, "user_id")
         notify = current.form.get("notify") == "1"
-        try:
+        with _refused_as_form():
             setting = self.identity.set_space_notification(current.actor, space_id, user_id, {"notify": notify})
-        except DomainError as exc:
-            raise _Refusal.of(exc) from None
         space = _named(self._team(current)["spaces"], "id", space_id)
         who = member_name(setting)
         told = "recevra" if notify else "ne recevra plus"
@@ -302,10 +301,8 @@ class TeamPages:
 
     def _create_space(self, current: Page) -> Response:
         name = (current.form.get("name") or "").strip()
-        try:
+        with _refused_as_form(conflict_field="name"):
             space = self.identity.create_space(current.actor, {"name": name})
-        except DomainError as exc:
-            raise _Refusal.of(exc, conflict_field="name") from None
         return current.redirect(
             f"{TEAM_PATH}#espace-{space['id']}",
             f"L'espace « {space['name']} » est créé : chaque membre de l'équipe reçoit ses notifications.",
@@ -315,10 +312,8 @@ class TeamPages:
         space_id = _form_int(current, "space_id")
         field = f"spaces.{space_id}.name"
         name = (current.form.get(field) or "").strip()
-        try:
+        with _refused_as_form({"name": field}, conflict_field=field):
             space = self.identity.rename_space(current.actor, space_id, {"name": name})
-        except DomainError as exc:
-            raise _Refusal.of(exc, {"name": field}, conflict_field=field) from None
         return current.redirect(f"{TEAM_PATH}#espace-{space_id}", f"L'espace s'appelle maintenant « {space['name']} ».")
 
     def _delete_space(self, current: Page) -> Response:
@@ -334,10 +329,8 @@ class TeamPages:
             if move_to is not None:
                 fields[field] = str(move_to)
             raise _Confirm(f"Supprimer l'espace « {space['name']} » ?", detail, "Supprimer l'espace", fields)
-        try:
+        with _refused_as_form({"move_to": field}):
             self.identity.delete_space(current.actor, space_id, move_to)
-        except DomainError as exc:
-            raise _Refusal.of(exc, {"move_to": field}) from None
         moved = f" Ses offres sont maintenant dans l'espace « {target} »." if target else ""
         return current.redirect(TEAM_PATH, f"L'espace « {space['name']} » est supprimé.{moved}")
 
@@ -347,10 +340,8 @@ class TeamPages:
             errors = FormErrors()
             errors.add("email", "Indiquez l'adresse électronique de la personne à inviter.")
             raise _Refusal(errors, 422)
-        try:
+        with _refused_as_form(conflict_field="email"):
             invitation = self.identity.invite_to_team(current.actor, {"email": email})
-        except DomainError as exc:
-            raise _Refusal.of(exc, conflict_field="email") from None
         return current.redirect(
             f"{TEAM_PATH}#invitations",
             f"Une invitation a été envoyée à {invitation['email']}. Le lien qu'elle contient est valable 7 jours.",
@@ -365,10 +356,8 @@ class TeamPages:
 
     def _resend(self, current: Page) -> Response:
         invitation = self._pending_invitation(current)
-        try:
+        with _refused_as_form():
             self.identity.resend_invitation(current.actor, invitation["id"])
-        except DomainError as exc:
-            raise _Refusal.of(exc) from None
         return current.redirect(
             f"{TEAM_PATH}#invitations",
             f"L'invitation a été renvoyée à {invitation['email']} : seul le lien du nouvel e-mail fonctionne.",
@@ -376,10 +365,8 @@ class TeamPages:
 
     def _withdraw(self, current: Page) -> Response:
         invitation = self._pending_invitation(current)
-        try:
+        with _refused_as_form():
             self.identity.withdraw_invitation(current.actor, invitation["id"])
-        except DomainError as exc:
-            raise _Refusal.of(exc) from None
         return current.redirect(
             f"{TEAM_PATH}#invitations",
             f"L'invitation de {invitation['email']} est retirée : son lien ne fonctionne plus.",
@@ -409,10 +396,8 @@ class TeamPages:
                 "Retirer de l'équipe",
                 fields,
             )
-        try:
+        with _refused_as_form():
             ended = self.identity.remove_member(current.actor, user_id)
-        except DomainError as exc:
-            raise _Refusal.of(exc) from None
         # Other gateways hear of the ended sessions through session_revoked events.
         for session_id in ended:
             self.auth.revoke(session_id)
@@ -540,6 +525,15 @@ class _Refusal(Exception):
         if is_server_side(exc) or status_of(exc) == 401:
             raise exc
         return cls(_refused(exc, fields, conflict_field), status_of(exc))
+
+
+@contextmanager
+def _refused_as_form(fields: Mapping[str, str] | None = None, conflict_field: str | None = None) -> Iterator[None]:
+    """A change the services refuse within raises ``_Refusal`` (see ``_Refusal.of``)."""
+    try:
+        yield
+    except DomainError as exc:
+        raise _Refusal.of(exc, fields, conflict_field) from None
 
 
 def _named(rows: Sequence[Mapping[str, Any]], key: str, value: int | None) -> Mapping[str, Any]:
