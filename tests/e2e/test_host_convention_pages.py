@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import re
 import uuid
-from collections.abc import Iterator
 from dataclasses import dataclass
 
 import pytest
@@ -68,10 +67,9 @@ def convention(stack, parties: Parties, headers: dict[str, str] | None = None) -
     return ok(requests.get(path, headers=headers or parties.host, timeout=10))
 
 
-@pytest.fixture(scope="module")
-def ready(stack, schools) -> Iterator[Parties]:
-    """A convention both sides have filled in: ready to sign."""
-    parties = new_convention(stack, -2)
+def ready_to_sign(stack, week_offset: int) -> Parties:
+    """A new convention (see ``new_convention``) both sides have filled in: ready to sign."""
+    parties = new_convention(stack, week_offset)
     path = f"{stack.url}/api/v1/conventions/{parties.convention_id}"
     school_part = {**SCHOOL_PART, "legal_representative_email": f"rl-{uuid.uuid4().hex[:8]}@example.fr"}
     ok(requests.patch(path, json=HOST_PART, headers=parties.host, timeout=10))
@@ -79,7 +77,13 @@ def ready(stack, schools) -> Iterator[Parties]:
     ok(requests.patch(path, json=school_part, headers=parties.manager, timeout=10))
     assert ok(requests.post(f"{path}/validate", headers=parties.manager, timeout=10))["status"] == "ready_to_sign"
     parties.legal_representative_email = school_part["legal_representative_email"]
-    yield parties
+    return parties
+
+
+@pytest.fixture(scope="module")
+def ready(stack, schools) -> Parties:
+    """A convention ready to sign."""
+    return ready_to_sign(stack, -2)
 
 
 def host_form(**changes) -> list[tuple[str, str]]:

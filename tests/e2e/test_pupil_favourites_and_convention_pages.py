@@ -6,17 +6,16 @@ of their convention with « Signer la convention »."""
 from __future__ import annotations
 
 import re
-import time
 import uuid
-from collections.abc import Iterator
 
 import pytest
 import requests
 
 from tests.e2e.test_host_application_pages import Browser, account, ok, text
-from tests.e2e.test_host_convention_pages import Parties, new_convention
+from tests.e2e.test_host_convention_pages import Parties, ready_to_sign
 from tests.e2e.test_search_journey import CLAUDEL, NEAR_CLAUDEL, publish
-from tests.support.conventions import HOST_PART, SCHOOL_PART, drawn_signature
+from tests.support.conventions import HOST_PART, drawn_signature
+from tests.support.polling import eventually
 from tests.support.sms import texts_to, wait_for_code
 
 pytestmark = pytest.mark.e2e
@@ -29,15 +28,6 @@ def schools(stack) -> None:
     from tests.support.schools import load_sample
 
     load_sample(stack.env["DATABASE_URL_MATCHING"])
-
-
-def eventually(check, timeout: float = 10.0):
-    deadline = time.monotonic() + timeout
-    while True:
-        value = check()
-        if value or time.monotonic() > deadline:
-            return value
-        time.sleep(0.1)
 
 
 def favourite_form(browser: Browser, offer_id: int, action: str, back: str) -> requests.Response:
@@ -108,7 +98,7 @@ def test_a_pupil_keeps_offers_as_favourites(stack, schools):
 
     # unpublished by the host: still listed, said unavailable
     ok(requests.post(f"{stack.url}/api/v1/offers/{offer['id']}/unpublish", headers=host, timeout=10))
-    assert eventually(lambda: "Cette offre n'est plus disponible" in text(pupil.get(FAVOURITES)))
+    assert eventually(lambda: "Cette offre n'est plus disponible" in text(pupil.get(FAVOURITES)), interval=0.1)
     assert ok(pupil.api("GET", "/api/v1/favourites"))["results"][0]["available"] is False
     ok(requests.post(f"{stack.url}/api/v1/offers/{offer['id']}/publish", headers=host, timeout=10))
 
@@ -134,16 +124,9 @@ def test_a_pupil_keeps_offers_as_favourites(stack, schools):
 
 
 @pytest.fixture(scope="module")
-def ready(stack, schools) -> Iterator[Parties]:
-    """A convention both sides have filled in: ready to sign."""
-    parties = new_convention(stack, -3)
-    path = f"{stack.url}/api/v1/conventions/{parties.convention_id}"
-    school_part = {**SCHOOL_PART, "legal_representative_email": f"rl-{uuid.uuid4().hex[:8]}@example.fr"}
-    ok(requests.patch(path, json=HOST_PART, headers=parties.host, timeout=10))
-    ok(requests.post(f"{path}/complete", headers=parties.host, timeout=10))
-    ok(requests.patch(path, json=school_part, headers=parties.manager, timeout=10))
-    assert ok(requests.post(f"{path}/validate", headers=parties.manager, timeout=10))["status"] == "ready_to_sign"
-    yield parties
+def ready(stack, schools) -> Parties:
+    """A convention ready to sign."""
+    return ready_to_sign(stack, -3)
 
 
 def test_the_pupil_reads_and_signs_their_own_convention(stack, ready):

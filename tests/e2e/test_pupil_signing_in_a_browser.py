@@ -7,23 +7,19 @@ tests/e2e/test_signing_in_a_browser.py for why)."""
 
 from __future__ import annotations
 
-import json
-import subprocess
-import sys
 import uuid
-from pathlib import Path
 
 import pytest
 
 from tests.e2e.test_convention_journey import api, ok, sign_with_code
 from tests.e2e.test_host_application_pages import PASSWORD, account
 from tests.e2e.test_search_journey import CLAUDEL, logged_in
-from tests.e2e.test_signing_in_a_browser import chromium, codes_sent, ready_to_sign  # noqa: F401
+from tests.e2e.test_signing_in_a_browser import codes_sent, ready_to_sign
+from tests.support.browser_run import chromium, run_signing  # noqa: F401 (a fixture)
 from tests.support.conventions import SCHOOL_PART
 
 pytestmark = [pytest.mark.e2e, pytest.mark.browser]
 
-ROOT = Path(__file__).resolve().parents[2]
 PUPIL_PHONE = "+33655443322"
 
 
@@ -55,17 +51,7 @@ def test_the_pupil_signs_their_convention_in_a_browser(chromium, stack, schools,
         "code_number": codes_sent(stack, PUPIL_PHONE) + 1,
         "screenshot_dir": str(tmp_path),
     }
-    run = subprocess.run(
-        [sys.executable, "-m", "tests.support.browser_signing", json.dumps(settings)],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-    )
-    assert run.returncode == 0, f"the browser script failed:\n{run.stderr[-3000:]}"
-    seen = json.loads(run.stdout.strip().splitlines()[-1])
-    assert seen["error"] is None, f"at step « {seen['step']} »: {seen['error']} (screenshot: {seen.get('screenshot')})"
+    seen = run_signing(settings, timeout=120)
 
     assert "Jade Brûlé, élève de 3e" in seen["summary"]
     assert seen["axe_page"] == [] and seen["axe_dialog"] == []

@@ -15,7 +15,7 @@ from gateway.school_week_pages import seconde_period_text
 from services.common.school_calendar import SchoolYear, Week, today_in_paris
 from tests.e2e.test_host_application_pages import Browser, account, field_message, ok, text
 from tests.e2e.test_host_convention_pages import convention, new_convention
-from tests.support.conventions import HOST_PART, college_week, drawn_signature
+from tests.support.conventions import HOST_PART, SCHOOL_PART, college_week, drawn_signature
 from tests.support.sms import texts_to, wait_for_code
 
 pytestmark = pytest.mark.e2e
@@ -138,18 +138,7 @@ def test_a_lycee_reads_the_seconde_period_instead_of_a_calendar(stack, schools):
 
 def school_form(**changes: str) -> dict[str, str]:
     """The school's part as its form posts it."""
-    return {
-        "school_manager_name": "Nadia Lefèvre",
-        "referent_teacher_name": "Paul Girard",
-        "referent_teacher_email": "paul.girard@example.fr",
-        "student_class": "3e B",
-        "student_birth_date": "2012-03-14",
-        "legal_representative_name": "Sophie Martin",
-        "legal_representative_email": "sophie.martin@example.fr",
-        "legal_representative_phone": "06 98 76 54 32",
-        "action": "enregistrer",
-        **changes,
-    }
+    return {**SCHOOL_PART, "action": "enregistrer", **changes}
 
 
 def test_the_school_fills_in_its_part_validates_it_and_the_head_signs_in_a_group(stack, schools):

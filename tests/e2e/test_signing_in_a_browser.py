@@ -11,9 +11,6 @@ from __future__ import annotations
 import base64
 import hashlib
 import io
-import json
-import subprocess
-import sys
 import time
 import uuid
 from pathlib import Path
@@ -23,28 +20,14 @@ from PIL import Image
 
 from tests.e2e.test_convention_journey import api, ok, pdf_text, sign_with_code
 from tests.e2e.test_search_journey import CLAUDEL, NEAR_CLAUDEL, logged_in, publish
+from tests.support.browser_run import chromium, run_signing  # noqa: F401 (a fixture)
 from tests.support.conventions import HOST_PART, SCHOOL_PART, college_week
 from tests.support.mailbox import token_in, wait_for_mail_containing
 from tests.support.sms import texts_to
 
 pytestmark = [pytest.mark.e2e, pytest.mark.browser]
 
-ROOT = Path(__file__).resolve().parents[2]
-CHROMIUM = Path("/usr/bin/chromium")
 LEGAL_REPRESENTATIVE_PHONE = "+33698765432"
-
-
-@pytest.fixture(scope="session")
-def chromium() -> Path:
-    """Debian's chromium; the browser tests skip with a message when it is absent.
-
-    Session-scoped and asked first, so that a skip comes before the platform starts."""
-    if not CHROMIUM.is_file():
-        pytest.skip(
-            f"chromium not found at {CHROMIUM}: install Debian's "
-            "(apt-get install -y --no-install-recommends chromium) to run the browser tests"
-        )
-    return CHROMIUM
 
 
 @pytest.fixture(scope="module")
@@ -85,21 +68,10 @@ def in_the_browser(stack, token: str, code_number: int, folder: Path) -> dict:
         "code_number": code_number,
         "screenshot_dir": str(folder),
     }
-    run = subprocess.run(
-        [sys.executable, "-m", "tests.support.browser_signing", json.dumps(settings)],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        timeout=90,
-        check=False,
-    )
-    assert run.returncode == 0, f"the browser script failed:\n{run.stderr[-3000:]}"
-    seen = json.loads(run.stdout.strip().splitlines()[-1])
-    assert seen["error"] is None, f"at step « {seen['step']} »: {seen['error']} (screenshot: {seen.get('screenshot')})"
-    return seen
+    return run_signing(settings, timeout=90)
 
 
-def test_the_legal_representative_signs_in_a_browser_drawing_with_the_mouse(chromium, stack, schools, tmp_path):
+def test_the_legal_representative_signs_in_a_browser_drawing_with_the_mouse(chromium, stack, schools, tmp_path):  # noqa: F811
     host = logged_in(stack, "employer")
     pupil = logged_in(stack, "student", school_uai=CLAUDEL, grade="troisieme")
     manager = logged_in(stack, "school_manager", school_uai=CLAUDEL)

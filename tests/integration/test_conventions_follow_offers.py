@@ -23,7 +23,6 @@ from gateway.error_statuses import status_of
 from services.common.contracts import conventions as events
 from services.common.contracts import offers as contract
 from services.common.contracts.events import TEAM_MEMBER_JOINED, TeamMemberJoined
-from services.common.errors import DomainError
 from services.conventions.models import Application, Convention
 from services.conventions.service import ConventionsService
 from services.identity.service import IdentityService
@@ -38,9 +37,11 @@ from tests.support.conventions import (
     college_week,
     signup,
 )
+from tests.support.entrypoints import refused
 from tests.support.events import publish_event
 from tests.support.listener import Recorder, listens_to
 from tests.support.offers import offer_body
+from tests.support.polling import wait_until
 from tests.support.vhosts import private_vhost
 
 pytestmark = pytest.mark.integration
@@ -92,22 +93,6 @@ def platform(start_service: Callable[..., Any]) -> Platform:
     offers = start_service(OffersService)
     conventions = start_service(ConventionsService)
     return Platform(identity, offers, conventions)
-
-
-def wait_until(check: Callable[[], Any], timeout: float = 15.0) -> Any:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        value = check()
-        if value:
-            return value
-        time.sleep(0.1)
-    raise AssertionError("condition not met in time")
-
-
-def refused(container: Any, method: str, *args: Any) -> DomainError:
-    with pytest.raises(DomainError) as error:
-        call(container, method, *args)
-    return error.value
 
 
 def placements(databases: Any, offer_id: int) -> tuple[set[tuple[int, int | None]], set[tuple[int, int | None]]]:

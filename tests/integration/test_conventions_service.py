@@ -3,7 +3,6 @@ notifications on the real broker and the real database (SQLite or PostgreSQL).""
 
 from __future__ import annotations
 
-import time
 from datetime import timedelta
 from pathlib import Path
 
@@ -33,7 +32,9 @@ from tests.support.conventions import (
     drawn_signature,
     signup,
 )
+from tests.support.entrypoints import refused
 from tests.support.offers import offer_body
+from tests.support.polling import wait_until
 from tests.support.sms import texts_to, wait_for_code
 
 pytestmark = pytest.mark.integration
@@ -52,22 +53,6 @@ def platform(start_service):
 def published_offer(offers, host, **changes):
     body = offer_body(**{"college_weeks": [college_week(-2), college_week(-1)], **changes})
     return call(offers, "create_offer", actor(host), body)
-
-
-def refused(container, method, *args):
-    with pytest.raises(DomainError) as error:
-        call(container, method, *args)
-    return error.value
-
-
-def wait_until(check, timeout=15.0):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        value = check()
-        if value:
-            return value
-        time.sleep(0.1)
-    raise AssertionError("condition not met in time")
 
 
 def approved_application(platform, host, offer, pupil, week=None):

@@ -7,7 +7,7 @@ and database (SQLite or PostgreSQL).
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
-from typing import Any, NamedTuple
+from typing import Any
 
 import pytest
 from nameko.testing.services import entrypoint_waiter
@@ -17,15 +17,13 @@ from sqlalchemy.orm import Session
 from gateway.error_statuses import status_of
 from services.common.contracts import offers as contract
 from services.common.contracts.events import TEAM_MEMBER_JOINED, TeamMemberJoined
-from services.common.errors import DomainError
 from services.identity.models import Space
-from services.identity.service import IdentityService
-from services.matching.service import MatchingService
 from services.offers.models import Offer, OfferDraft, OutboxMessage
-from services.offers.service import OffersService
 from tests.support.conventions import actor, call, signup
+from tests.support.entrypoints import refused
 from tests.support.events import publish_event
 from tests.support.listener import OfferEventsListener
+from tests.support.offer_services import OfferServices, start_offer_services
 from tests.support.offers import offer_body
 from tests.support.vhosts import private_vhost
 
@@ -39,26 +37,9 @@ def amqp_uri(amqp_uri: str) -> Iterator[str]:
         yield uri
 
 
-class Stack(NamedTuple):
-    identity: Any
-    offers: Any
-    listener: Any
-
-
 @pytest.fixture
-def stack(start_service: Callable[..., Any]) -> Stack:
-    OfferEventsListener.received.clear()
-    listener = start_service(OfferEventsListener)
-    identity = start_service(IdentityService)
-    start_service(MatchingService)
-    offers = start_service(OffersService)
-    return Stack(identity, offers, listener)
-
-
-def refused(container: Any, method: str, *args: Any) -> DomainError:
-    with pytest.raises(DomainError) as error:
-        call(container, method, *args)
-    return error.value
+def stack(start_service: Callable[..., Any]) -> OfferServices:
+    return start_offer_services(start_service)
 
 
 def count(databases: Any, model: type) -> int:

@@ -6,7 +6,6 @@ publishes (``tests.support.events.publish_event``).
 
 from __future__ import annotations
 
-import time
 from collections.abc import Callable
 from typing import Any, NamedTuple
 
@@ -20,29 +19,19 @@ from services.common.contracts import offers as contract
 from services.common.contracts.conventions import OFFER_SEATS_CHANGED, OfferSeatsChanged
 from services.common.errors import DomainError
 from services.common.school_calendar import SchoolYear, today_in_paris
-from services.identity.service import IdentityService
-from services.matching.service import MatchingService
 from services.offers.models import Offer, OutboxMessage, ProcessedEvent
-from services.offers.service import OffersService
 from tests.support.entrypoints import call
 from tests.support.events import publish_event
 from tests.support.listener import OfferEventsListener
 from tests.support.matching_queues import purge_offer_events
+from tests.support.offer_services import start_offer_services
 from tests.support.offers import offer_body
+from tests.support.polling import eventually
 
 pytestmark = pytest.mark.integration
 
 LYON = {"latitude": 45.764, "longitude": 4.8357}
 SEATS_HANDLER = "on_offer_seats_changed"
-
-
-def eventually(check: Callable[[], Any], timeout: float = 5.0) -> Any:
-    deadline = time.monotonic() + timeout
-    while True:
-        value = check()
-        if value or time.monotonic() > deadline:
-            return value
-        time.sleep(0.05)
 
 
 class Stack(NamedTuple):
@@ -56,19 +45,15 @@ class Stack(NamedTuple):
 @pytest.fixture
 def stack(start_service: Callable[..., Any], nameko_config: dict[str, Any]) -> Stack:
     purge_offer_events(nameko_config["AMQP_URI"])
-    OfferEventsListener.received.clear()
-    listener = start_service(OfferEventsListener)
-    identity = start_service(IdentityService)
-    matching = start_service(MatchingService)
-    offers = start_service(OffersService)
+    services = start_offer_services(start_service)
     user = call(
-        identity,
+        services.identity,
         "signup",
         {"email": "hote@example.fr", "password": "un-mot-de-passe-solide", "first_name": "H", "last_name": "Ôte",
          "role": "employer"},
     )  # fmt: skip
     actor = {"user_id": user["id"], "role": "employer", "team_id": user["team_id"]}
-    return Stack(identity, matching, offers, listener, actor)
+    return Stack(*services, actor)
 
 
 def seats_changed(offer_id: int, approved_count: int, sequence: int) -> dict[str, Any]:

@@ -8,9 +8,8 @@ outbox relay publishes it (``identity.events``, the type as routing key, the env
 
 from __future__ import annotations
 
-import time
 from collections.abc import Callable, Iterator
-from typing import Any, NamedTuple
+from typing import Any
 
 import pytest
 from nameko.testing.services import entrypoint_waiter
@@ -20,16 +19,15 @@ from sqlalchemy.orm import Session
 from gateway.error_statuses import status_of
 from services.common.contracts import offers as contract
 from services.common.contracts.events import TEAM_MEMBER_JOINED, TeamMemberJoined
-from services.common.errors import DomainError
-from services.identity.service import IdentityService
-from services.matching.service import MatchingService
 from services.offers.models import Offer, OutboxMessage
-from services.offers.service import OffersService
 from tests.support.conventions import actor, call, signup
+from tests.support.entrypoints import refused
 from tests.support.events import publish_event
 from tests.support.listener import OfferEventsListener
+from tests.support.offer_services import OfferServices, start_offer_services
 from tests.support.offers import offer_body
 from tests.support.partner import partner_payload
+from tests.support.polling import eventually
 from tests.support.vhosts import private_vhost
 
 pytestmark = pytest.mark.integration
@@ -45,29 +43,9 @@ def amqp_uri(amqp_uri: str) -> Iterator[str]:
         yield uri
 
 
-class Stack(NamedTuple):
-    identity: Any
-    offers: Any
-    listener: Any
-
-
 @pytest.fixture
-def stack(start_service: Callable[..., Any]) -> Stack:
-    OfferEventsListener.received.clear()
-    listener = start_service(OfferEventsListener)
-    identity = start_service(IdentityService)
-    start_service(MatchingService)
-    offers = start_service(OffersService)
-    return Stack(identity, offers, listener)
-
-
-def eventually(check: Callable[[], Any], timeout: float = 10.0) -> Any:
-    deadline = time.monotonic() + timeout
-    while True:
-        value = check()
-        if value or time.monotonic() > deadline:
-            return value
-        time.sleep(0.05)
+def stack(start_service: Callable[..., Any]) -> OfferServices:
+    return start_offer_services(start_service)
 
 
 def snapshots(event_type: str = contract.OFFER_UPDATED) -> dict[int, contract.OfferSnapshot]:
@@ -86,12 +64,6 @@ def stored(databases: Any, offer_id: int) -> Offer:
 def outbox_count(databases: Any) -> int:
     with Session(databases.engine("offers")) as db:
         return db.scalar(select(func.count()).select_from(OutboxMessage)) or 0
-
-
-def refused(container: Any, method: str, *args: Any) -> DomainError:
-    with pytest.raises(DomainError) as error:
-        call(container, method, *args)
-    return error.value
 
 
 # -- snapshots say whose offer, in which space ------------------------------------------------

@@ -10,12 +10,10 @@ from sqlalchemy.orm import Session
 from gateway.error_statuses import status_of
 from services.common.contracts import offers as contract
 from services.common.errors import DomainError
-from services.identity.service import IdentityService
-from services.matching.service import MatchingService
 from services.offers.models import Offer, OutboxMessage
-from services.offers.service import OffersService
 from tests.support.entrypoints import call
 from tests.support.listener import OfferEventsListener
+from tests.support.offer_services import start_offer_services
 from tests.support.offers import offer_body
 from tests.support.partner import partner_payload
 from tests.support.schools import load_sample
@@ -40,12 +38,8 @@ def host(identity, email):
 
 @pytest.fixture
 def stack(start_service):
-    OfferEventsListener.received.clear()
-    listener = start_service(OfferEventsListener)
-    identity = start_service(IdentityService)
-    start_service(MatchingService)
-    offers = start_service(OffersService)
-    return identity, offers, listener
+    services = start_offer_services(start_service)
+    return services.identity, services.offers, services.listener
 
 
 def test_publishing_stores_the_offer_in_the_default_space_and_tells_matching(stack, databases):

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import time
 from typing import Any
 
 import pytest
@@ -21,6 +20,7 @@ from tests.support.entrypoints import call
 from tests.support.events import publish_event
 from tests.support.matching_queues import HANDLERS, purge_offer_events
 from tests.support.offers import offer_body
+from tests.support.polling import eventually
 
 pytestmark = pytest.mark.integration
 
@@ -33,15 +33,6 @@ def search(container, params: dict[str, Any], actor: dict[str, Any] | None = Non
 
 def found_ids(container, params: dict[str, Any]) -> list[int]:
     return [offer["id"] for offer in search(container, params)["results"]]
-
-
-def eventually(check, timeout: float = 5.0):
-    deadline = time.monotonic() + timeout
-    while True:
-        value = check()
-        if value or time.monotonic() > deadline:
-            return value
-        time.sleep(0.05)
 
 
 @pytest.fixture

@@ -64,6 +64,23 @@ def run_journey(
     return report
 
 
+def run_signing(settings: dict[str, Any], timeout: float) -> dict[str, Any]:
+    """What ``tests.support.browser_signing`` saw while signing with ``settings`` (see there);
+    fails with its error output, or the step it stopped at and its screenshot."""
+    run = subprocess.run(
+        [sys.executable, "-m", "tests.support.browser_signing", json.dumps(settings)],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        check=False,
+    )
+    assert run.returncode == 0, f"the browser script failed:\n{run.stderr[-3000:]}"
+    seen: dict[str, Any] = json.loads(run.stdout.strip().splitlines()[-1])
+    assert seen["error"] is None, f"at step « {seen['step']} »: {seen['error']} (screenshot: {seen.get('screenshot')})"
+    return seen
+
+
 def failure(report: dict[str, Any]) -> str:
     """The failed step of a report, as a readable assertion message ("" when none failed)."""
     error = report.get("error")

@@ -12,9 +12,12 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import Any
 
+import pytest
 from nameko.extensions import Entrypoint
 from nameko.testing.services import entrypoint_waiter
 from nameko.testing.utils import get_extension
+
+from services.common.errors import DomainError
 
 HOOK_TIMEOUT = 30.0
 
@@ -46,3 +49,10 @@ def call(container: Any, method: str, *args: Any, **kwargs: Any) -> Any:
     """Run one entrypoint of a running container and return its answer (or raise its error)."""
     with own_hook(container, method) as hook:
         return hook(*args, **kwargs)
+
+
+def refused(container: Any, method: str, *args: Any) -> DomainError:
+    """The ``DomainError`` one entrypoint call raises; the test fails if the call answers."""
+    with pytest.raises(DomainError) as error:
+        call(container, method, *args)
+    return error.value
