@@ -118,7 +118,7 @@ def shared_data() -> Path:
 def stack(tmp_path_factory: pytest.TempPathFactory, amqp_uri: str) -> Iterator[Stack]:
     """One running platform (the six processes, as ``make run`` starts them) for the session's
     end-to-end and security tests, on its own vhost and databases."""
-    # The address index warmed up whatever the environment says: ``address_index`` waits for it.
+    # Its gateway warms the address index up (other private platforms do not): ``address_index`` waits for it.
     settings = {"RPC_TIMEOUT": "10", "ADDRESS_INDEX_WARM_UP": "1"}
     with private_stack(amqp_uri, tmp_path_factory.mktemp("e2e"), "e2e", settings) as running:
         yield running
