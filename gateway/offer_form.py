@@ -115,6 +115,10 @@ PLACE_NOT_FOUND = (
     "Adresse introuvable : vérifiez le numéro, la voie, le code postal et la commune, "
     "ou choisissez une des adresses proposées."
 )
+PLACE_LOOKUP_UNAVAILABLE = (
+    "La recherche d'adresse démarre : votre saisie est enregistrée, "
+    "cliquez de nouveau sur « Suivant » dans quelques secondes."
+)
 _ADDRESS_FIELDS = ("street", "zipcode", "city")
 
 

@@ -145,10 +145,18 @@ class OfferPages:
         form = current.form
         action = form.get("action") or ("remove_school" if form.get("remove_school") else "next")
         content = offer_form.read_step(step, form, draft["content"])
-        place_found = True
+        place_error: str | None = None
         if step.slug == "offre" and offer_form.needs_location(content):
-            coordinates = self._locate(content)
-            place_found = coordinates is not None
+            try:
+                coordinates = self._locate(content)
+            except DomainError as exc:
+                if exc.code != "SERVICE_UNAVAILABLE":
+                    raise
+                # The address index is still being built (the gateway's first seconds): what the
+                # host typed is saved all the same, and the step asks to send it again.
+                coordinates, place_error = None, offer_form.PLACE_LOOKUP_UNAVAILABLE
+            else:
+                place_error = None if coordinates is not None else offer_form.PLACE_NOT_FOUND
             if coordinates is not None:
                 content = offer_form.with_location(content, *coordinates)
         draft = self.offers.save_offer_draft(current.actor, draft["id"], content)
@@ -165,8 +173,11 @@ class OfferPages:
         if action == "remove_school":
             return current.redirect(here + "#f-reserved-for-school-uais")
         errors = offer_form.validate_step(step, content, one_school=bool(form.get("reserved_for.one_school")))
-        if not place_found and offer_form.PLACE_NOT_FOUND not in errors.get("place.street", []):
-            errors.setdefault("place.street", []).append(offer_form.PLACE_NOT_FOUND)
+        if place_error is not None:
+            # validate_step says « introuvable » of any address without coordinates: replaced by
+            # why this one has none.
+            others = [message for message in errors.get("place.street", []) if message != offer_form.PLACE_NOT_FOUND]
+            errors["place.street"] = [*others, place_error]
         if errors:
             return self._render_step(current, draft, step, content, FormErrors(FORM_SUMMARY, errors), status=422)
         following = offer_form.next_step(step)
