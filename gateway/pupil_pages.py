@@ -1,6 +1,7 @@
 """Pages of the pupils (the pupils' web journey): create a pupil's account with their school,
-read an offer as pupils see it, apply to it, and follow one's applications (« Mes candidatures »:
-confirm an accepted internship, cancel a pending application).
+read an offer as pupils see it (read-only once closed, for a pupil who applied to it), apply to it,
+and follow one's applications (« Mes candidatures »: confirm an accepted internship, cancel a
+pending application).
 """
 
 from __future__ import annotations
@@ -26,6 +27,7 @@ from services.common.contracts.conventions import MOTIVATION_MAX_LENGTH
 from services.common.errors import DomainError
 from services.common.school_calendar import SchoolYear, Week, french_date, today_in_paris
 from services.common.sectors import BY_CODE
+from services.common.session_tokens import SessionClaims
 
 PUPIL = {"roles": ("student",), "login_path": "/eleve/connexion"}
 MY_APPLICATIONS = "/mes-candidatures"
@@ -122,6 +124,38 @@ def application_card(application: Mapping[str, Any]) -> dict[str, Any]:
     }
 
 
+@dataclass(frozen=True)
+class OfferReading:
+    """What ``/offres/{id}`` shows: the offer's preview, and whether it is shown closed to
+    applications (read-only, to a pupil who applied to it)."""
+
+    preview: dict[str, Any]
+    closed: bool = False
+
+
+def has_applied(conventions: Any, user: SessionClaims | None, actor: dict[str, Any] | None, offer_id: int) -> bool:
+    """Whether the signed-in reader is a pupil with an application (any status) to ``offer_id``;
+    conventions is asked only for a pupil."""
+    if user is None or actor is None or user.role != "student":
+        return False
+    return conventions.list_applications(actor, offer_id, None, 1, 1)["total"] > 0
+
+
+def offer_reading(
+    offers: Any, conventions: Any, user: SessionClaims | None, actor: dict[str, Any] | None, offer_id: int
+) -> OfferReading:
+    """The offer as its reader may see it: open to pupils (or the reader's team's own), or else,
+    for a pupil who applied to it, closed to applications. An offer fills up precisely when
+    pupils get accepted, so the link of « Mes candidatures » must keep working once it is
+    marked « à mettre à jour » or unpublished; anyone else gets the preview's 404."""
+    try:
+        return OfferReading(offers.preview_offer(actor, offer_id))
+    except DomainError as exc:
+        if exc.code != "NOT_FOUND" or not has_applied(conventions, user, actor, offer_id):
+            raise
+    return OfferReading(offers.applicant_preview_offer(offer_id), closed=True)
+
+
 class PupilPages:
     """Mixed into the gateway service: nameko finds these entrypoints on it."""
 
@@ -165,14 +199,20 @@ class PupilPages:
     @page("GET", "/offres/<int:offer_id>", "Une offre telle que la voient les élèves, avec « Postuler »")
     def pupil_offer_page(self, current: Page) -> Response:
         offer_id = current.call.path["offer_id"]
-        preview = self.offers.preview_offer(current.actor if current.user else None, offer_id)
-        self.offer_views(current.user, offer_id)
+        reading = offer_reading(self.offers, self.conventions, current.user, current.actor, offer_id)
+        preview = reading.preview
+        if not reading.closed:
+            # Views measure the audience of offers open to pupils, not an applicant's rereading.
+            self.offer_views(current.user, offer_id)
         sector = BY_CODE.get(preview["sector"])
         apply_path = f"/offres/{offer_id}/postuler"
-        favourites = favourites_among(self.matching, current.user, current.actor, [offer_id])
+        # Read-only once closed: neither « Postuler » nor the favourite toggle.
+        offer_ids = [] if reading.closed else [offer_id]
+        favourites = favourites_among(self.matching, current.user, current.actor, offer_ids)
         return current.render(
             "pupils/offer.html",
-            favourite_buttons=shows_buttons(current.user),
+            closed=reading.closed,
+            favourite_buttons=shows_buttons(current.user) and not reading.closed,
             is_favourite=offer_id in favourites,
             tiles=map_tiles(),
             preview=preview,
@@ -181,7 +221,7 @@ class PupilPages:
             college_grades=college_grades_label(preview["grades"]),
             hours=[(DAY_NAMES.get(day, day), hours_text(times)) for day, times in preview["daily_hours"].items()],
             apply_href=apply_path if current.user else f"/eleve/connexion?suite={apply_path}",
-            may_apply=current.user is None or current.user.role == "student",
+            may_apply=not reading.closed and (current.user is None or current.user.role == "student"),
         )
 
     @page("GET", "/offres-de-stage/<int:offer_id>", "L'adresse d'une offre donnée aux partenaires (API v2)")

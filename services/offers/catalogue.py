@@ -383,9 +383,23 @@ def preview(uow: OffersUnitOfWork, actor: Actor | None, offer_id: int, today: da
     """An offer open to pupils (``open_to_pupils``) for anyone; the team's own offers in any
     status. Anyone else gets the same 404 whatever the reason: pupils learn nothing of an offer
     that is hidden from them."""
-    offer = uow.offers.get(offer_id)
-    if offer is None or offer.deleted_at is not None:
-        raise not_found("Offre introuvable.")
+    offer = _not_deleted(uow, offer_id)
     if not open_to_pupils(offer) and not _is_member(actor, offer):
         raise not_found("Offre introuvable.")
     return preview_of(offer, today)
+
+
+def applicant_preview(uow: OffersUnitOfWork, offer_id: int, today: date) -> dict[str, Any]:
+    """The offer as pupils see it, for a pupil who applied to it (the caller asked conventions
+    first: this module knows nothing of applications), also once it is closed to pupils
+    (unpublished, or marked « à mettre à jour »), so that the pupil can still read what they
+    applied to. Never a deleted offer: the same 404 as ``preview``."""
+    return preview_of(_not_deleted(uow, offer_id), today)
+
+
+def _not_deleted(uow: OffersUnitOfWork, offer_id: int) -> Offer:
+    """The offer, unless it does not exist or was deleted (404 for both)."""
+    offer = uow.offers.get(offer_id)
+    if offer is None or offer.deleted_at is not None:
+        raise not_found("Offre introuvable.")
+    return offer

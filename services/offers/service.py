@@ -95,6 +95,13 @@ class OffersService(Pingable):
         with opened(self.db.transaction) as uow:
             return catalogue.preview(uow, Actor(**actor) if actor else None, offer_id, today_in_paris())
 
+    @rpc
+    def applicant_preview_offer(self, offer_id: int) -> dict[str, Any]:
+        """``OfferPreview`` of an offer, even closed to pupils (never a deleted one): the gateway
+        calls it only for a pupil whom conventions knows to have applied to it."""
+        with opened(self.db.transaction) as uow:
+            return catalogue.applicant_preview(uow, offer_id, today_in_paris())
+
     # -- drafts (« brouillons ») of the offer form ---------------------------------------------
 
     @rpc

@@ -1,7 +1,8 @@
 """Offers marked « à mettre à jour » by the review pass (the operators' command, on the running
 platform): first in the host's offers, in the API and on « Mes offres », with the reason in
 French, the host emailed the link to update it; hidden from pupils and visitors (the same 404 as
-an unpublished offer, no application) until the host updates it."""
+an unpublished offer, no application) until the host updates it, but for a pupil who applied to
+it: « Mes candidatures » links it, and its page shows it read-only, closed to applications."""
 
 from __future__ import annotations
 
@@ -164,3 +165,61 @@ def test_pupils_and_visitors_find_an_offer_to_update_nowhere_and_cannot_apply_un
     applied = requests.post(apply, json=application_body(), headers={**pupil, "Idempotency-Key": "a2"}, timeout=10)
     assert applied.status_code == 201, applied.text
     assert eventually(lambda: f'href="/offres/{offer_id}"' in favourites_page())
+
+
+def test_a_pupil_who_applied_still_reads_the_offer_once_closed_but_no_one_else_does(
+    stack, schools, monkeypatch, capsys
+):
+    _, host = host_with_token(stack)
+    pupil_email, pupil = host_with_token(stack, "student", school_uai=SCHOOL_UAI, grade="troisieme")
+    other_email, _ = host_with_token(stack, "student", school_uai=SCHOOL_UAI, grade="troisieme")
+    url = f"{stack.url}/api/v1/offers"
+
+    def publish(**fields: object) -> int:
+        return requests.post(url, json=offer_body(**fields), headers=host, timeout=10).json()["id"]
+
+    full_id, hidden_id = publish(title="Atelier du fournil", max_candidates=1), publish(title="Atelier de reliure")
+
+    # The pupil applies to both; the host accepts the first and the pupil confirms it (which
+    # cancels the other, for the same week): its one seat is taken, then the review marks it.
+    def apply(offer_id: int) -> int:
+        headers = {**pupil, "Idempotency-Key": f"closed-{offer_id}"}
+        answer = requests.post(f"{url}/{offer_id}/applications", json=application_body(), headers=headers, timeout=10)
+        assert answer.status_code == 201, answer.text
+        return answer.json()["id"]
+
+    accepted, cancelled = apply(full_id), apply(hidden_id)
+    applications = f"{stack.url}/api/v1/applications"
+    for action, headers in (("validate", host), ("approve", pupil)):
+        answer = requests.post(f"{applications}/{accepted}/{action}", headers=headers, timeout=10)
+        assert answer.status_code == 200, answer.text
+    status = requests.get(f"{applications}/{cancelled}", headers=pupil, timeout=10).json()["status"]
+    assert status == "cancelled"
+    assert eventually(lambda: requests.get(f"{url}/{full_id}", headers=host, timeout=10).json()["remaining_seats"] == 0)
+    assert requests.post(f"{url}/{hidden_id}/unpublish", headers=host, timeout=10).status_code == 200
+    monkeypatch.setenv("AMQP_URI", stack.env["AMQP_URI"])
+    assert review_offers.main([]) == 0
+    assert '"marked": 1' in capsys.readouterr().out
+
+    # « Mes candidatures » links both offers, and each link opens the offer read-only
+    browser = PageSession(stack.url)
+    browser.log_in(pupil_email, PASSWORD, "/eleve/connexion")
+    listing = browser.get("/mes-candidatures").text
+    for offer_id, title in ((full_id, "Atelier du fournil"), (hidden_id, "Atelier de reliure")):
+        assert f'href="/offres/{offer_id}"' in listing
+        answer = browser.get(f"/offres/{offer_id}")
+        page = unescape(answer.text)
+        assert (answer.status_code, title in page) == (200, True)
+        assert "Cette offre n'est plus ouverte aux candidatures" in page
+        assert ">Postuler<" not in page and f"/offres/{offer_id}/postuler" not in page
+        assert "Ajouter aux favoris" not in page and "Retirer des favoris" not in page
+        # still closed: no application through the form, and the API's preview keeps its 404
+        assert browser.get(f"/offres/{offer_id}/postuler").status_code == 404
+        assert requests.get(f"{url}/{offer_id}/preview", headers=pupil, timeout=10).status_code == 404
+
+    # another pupil, and a visitor, find neither
+    other = PageSession(stack.url)
+    other.log_in(other_email, PASSWORD, "/eleve/connexion")
+    for offer_id in (full_id, hidden_id):
+        assert other.get(f"/offres/{offer_id}").status_code == 404
+        assert requests.get(f"{stack.url}/offres/{offer_id}", timeout=10).status_code == 404

@@ -244,6 +244,22 @@ def test_an_offer_to_update_is_not_found_by_pupils_and_strangers_but_its_team_st
     assert uow.run(seats.offer_for_application, offer["id"], TODAY)["need_to_be_updated"] is False
 
 
+def test_an_applicant_still_reads_an_offer_closed_to_pupils_but_never_a_deleted_one(uow):
+    marked, hidden, gone = publish_new(uow), publish_new(uow), publish_new(uow)
+    with uow.transaction():
+        stored = uow.offers.get(marked["id"])
+        stored.need_to_be_updated, stored.update_reason = True, "no_seats_left"
+    uow.run(catalogue.unpublish, HOST, hidden["id"], TODAY)
+    uow.run(catalogue.delete, HOST, gone["id"])
+    for offer in (marked, hidden):
+        assert refused(uow, catalogue.preview, PUPIL, offer["id"], TODAY).code == "NOT_FOUND"
+        read = uow.run(catalogue.applicant_preview, offer["id"], TODAY)
+        assert read == uow.run(catalogue.preview, HOST, offer["id"], TODAY)  # the same content as pupils read
+    for missing in (gone["id"], 999_999):
+        error = refused(uow, catalogue.applicant_preview, missing, TODAY)
+        assert (error.code, error.message) == ("NOT_FOUND", "Offre introuvable.")
+
+
 def test_a_seat_count_is_applied_once_and_in_order(uow):
     offer = publish_new(uow)
     assert uow.run(seats.apply_seats_changed, {"offer_id": offer["id"], "approved_count": 1, "sequence": 2}, TODAY)

@@ -1,11 +1,17 @@
-"""The weeks a pupil may apply for, and how « Mes candidatures » words an application."""
+"""The weeks a pupil may apply for, how « Mes candidatures » words an application, and who reads
+an offer closed to pupils (a pupil who applied to it, read-only)."""
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import UTC, date, datetime, timedelta
+from typing import Any
 
-from gateway.pupil_pages import application_card, hours_text, weeks_for
+import pytest
+
+from gateway.pupil_pages import application_card, hours_text, offer_reading, weeks_for
+from services.common.errors import DomainError, not_found, service_unavailable
 from services.common.school_calendar import SchoolYear
+from services.common.session_tokens import SessionClaims
 
 TODAY = date(2026, 11, 4)  # a Wednesday of 2026-W45
 YEAR = SchoolYear.current(TODAY)
@@ -89,3 +95,79 @@ def test_an_application_as_the_pupil_reads_it():
         False,
     )
     assert application_card(application("approved"))["status_label"] == "confirmée"
+
+
+LATER = datetime.now(UTC) + timedelta(hours=1)
+APPLICANT = SessionClaims(5, "student", "s1", LATER, school_uai="0752694W", grade="troisieme")
+OTHER_PUPIL = SessionClaims(8, "student", "s3", LATER, school_uai="0752694W", grade="troisieme")
+HOST = SessionClaims(6, "employer", "s2", LATER, team_id=3)
+OPEN, CLOSED, DELETED = 1, 2, 3
+
+
+def actor_of(user: SessionClaims | None) -> dict[str, Any] | None:
+    return None if user is None else {"user_id": user.user_id, "role": user.role, "team_id": user.team_id}
+
+
+class FakeOffers:
+    """The offers service's two previews: ``CLOSED`` is closed to pupils, ``DELETED`` gone."""
+
+    def preview_offer(self, actor: dict[str, Any] | None, offer_id: int) -> dict[str, Any]:
+        if offer_id != OPEN:
+            raise not_found("Offre introuvable.")
+        return {"id": offer_id}
+
+    def applicant_preview_offer(self, offer_id: int) -> dict[str, Any]:
+        if offer_id == DELETED:
+            raise not_found("Offre introuvable.")
+        return {"id": offer_id}
+
+
+class FakeConventions:
+    """Applications by pupil id; records who was asked."""
+
+    def __init__(self, applied: dict[int, set[int]], down: bool = False) -> None:
+        self.applied, self.down, self.asked = applied, down, []
+
+    def list_applications(
+        self, actor: dict[str, Any], offer_id: int | None, status: str | None, page: int, per_page: int
+    ) -> dict[str, Any]:
+        self.asked.append(actor["user_id"])
+        if self.down:
+            raise service_unavailable("conventions")
+        total = int(offer_id in self.applied.get(actor["user_id"], set()))
+        return {"results": [], "total": total, "page": page, "per_page": per_page}
+
+
+def read(conventions: FakeConventions, user: SessionClaims | None, offer_id: int):
+    return offer_reading(FakeOffers(), conventions, user, actor_of(user), offer_id)
+
+
+def not_found_for(conventions: FakeConventions, user: SessionClaims | None, offer_id: int) -> DomainError:
+    with pytest.raises(DomainError) as error:
+        read(conventions, user, offer_id)
+    return error.value
+
+
+def test_an_open_offer_is_read_by_anyone_without_asking_conventions():
+    conventions = FakeConventions({APPLICANT.user_id: {OPEN}})
+    for user in (None, APPLICANT, OTHER_PUPIL, HOST):
+        reading = read(conventions, user, OPEN)
+        assert (reading.preview["id"], reading.closed) == (OPEN, False)
+    assert conventions.asked == []
+
+
+def test_a_closed_offer_is_read_only_by_a_pupil_who_applied_to_it():
+    conventions = FakeConventions({APPLICANT.user_id: {CLOSED, DELETED}, HOST.user_id: {CLOSED}})
+    reading = read(conventions, APPLICANT, CLOSED)
+    assert (reading.preview["id"], reading.closed) == (CLOSED, True)
+    for user in (None, OTHER_PUPIL, HOST):
+        assert not_found_for(conventions, user, CLOSED).code == "NOT_FOUND"
+    # only pupils are asked about: a visitor or a host never costs conventions a call
+    assert conventions.asked == [APPLICANT.user_id, OTHER_PUPIL.user_id]
+    # the offers service never serves a deleted offer, whoever applied to it
+    assert not_found_for(conventions, APPLICANT, DELETED).code == "NOT_FOUND"
+
+
+def test_conventions_down_is_said_so_rather_than_not_found():
+    error = not_found_for(FakeConventions({}, down=True), APPLICANT, CLOSED)
+    assert error.code == "SERVICE_UNAVAILABLE"
