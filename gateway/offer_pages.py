@@ -296,15 +296,7 @@ class OfferPages:
         value = quote(json.dumps({"step": step.slug, "message": errors.message, "fields": dict(errors)}))
         path = f"{MY_OFFERS}/brouillons/{draft_id}"
         current.on_response(
-            lambda response: response.set_cookie(
-                CHECK_COOKIE,
-                value[:3500],
-                max_age=60,
-                path=path,
-                httponly=True,
-                samesite="Lax",
-                secure=web_session.secure_cookies(),
-            )
+            lambda response: web_session.set_private_cookie(response, CHECK_COOKIE, value[:3500], 60, path=path)
         )
 
     def _recalled_errors(self, current: Page, draft_id: int, step: Step) -> FormErrors:

@@ -135,15 +135,7 @@ class Page:
         response = Response(status=303, headers={"Location": location})
         if flash:
             value = quote(json.dumps({"kind": kind, "text": flash}, ensure_ascii=False))
-            response.set_cookie(
-                FLASH_COOKIE,
-                value,
-                max_age=60,
-                path="/",
-                httponly=True,
-                samesite="Lax",
-                secure=web_session.secure_cookies(),
-            )
+            web_session.set_private_cookie(response, FLASH_COOKIE, value, max_age=60)
         return self.finish(response)
 
     def on_response(self, action: Callable[[Response], None]) -> None:

@@ -40,6 +40,12 @@ def secure_cookies() -> bool:
     return os.environ.get("PUBLIC_URL", "").startswith("https://")
 
 
+def set_private_cookie(response: Response, name: str, value: str, max_age: int | None, path: str = "/") -> None:
+    """Set a cookie as the platform sets all of its own: out of scripts' reach (``HttpOnly``),
+    not sent by other sites' forms (``SameSite=Lax``), ``Secure`` behind HTTPS."""
+    response.set_cookie(name, value, max_age=max_age, path=path, secure=secure_cookies(), httponly=True, samesite="Lax")
+
+
 def session_token(request: Request) -> str | None:
     """The session token the browser's cookie holds, if any."""
     return request.cookies.get(SESSION_COOKIE) or None
@@ -50,9 +56,7 @@ def keep_session(response: Response, token: str, expires_at: datetime | None = N
     max_age = None
     if expires_at is not None:
         max_age = max(0, int((expires_at - datetime.now(UTC)).total_seconds()))
-    response.set_cookie(
-        SESSION_COOKIE, token, max_age=max_age, path="/", secure=secure_cookies(), httponly=True, samesite="Lax"
-    )
+    set_private_cookie(response, SESSION_COOKIE, token, max_age)
 
 
 def end_session(response: Response) -> None:
@@ -67,15 +71,7 @@ def device_token(request: Request) -> str | None:
 
 def keep_device(response: Response, token: str) -> None:
     """Store the device token identity hands out at login (a year; renewed at each login)."""
-    response.set_cookie(
-        DEVICE_COOKIE,
-        token,
-        max_age=DEVICE_COOKIE_MAX_AGE,
-        path="/",
-        secure=secure_cookies(),
-        httponly=True,
-        samesite="Lax",
-    )
+    set_private_cookie(response, DEVICE_COOKIE, token, DEVICE_COOKIE_MAX_AGE)
 
 
 class CsrfGuard:
@@ -115,12 +111,4 @@ class CsrfGuard:
 
 def remember_browser(response: Response, cookie: str) -> None:
     """Set the CSRF cookie the page's tokens were made from."""
-    response.set_cookie(
-        CSRF_COOKIE,
-        cookie,
-        max_age=CSRF_COOKIE_MAX_AGE,
-        path="/",
-        secure=secure_cookies(),
-        httponly=True,
-        samesite="Lax",
-    )
+    set_private_cookie(response, CSRF_COOKIE, cookie, CSRF_COOKIE_MAX_AGE)

@@ -8,11 +8,11 @@ import json
 from urllib.parse import quote
 
 import pytest
-from werkzeug.wrappers import Request
+from werkzeug.wrappers import Request, Response
 
 from gateway.error_statuses import status_of
 from gateway.page_routing import FLASH_COOKIE, FormErrors, _flash, safe_next, templates
-from gateway.web_session import CSRF_COOKIE, CsrfGuard
+from gateway.web_session import CSRF_COOKIE, CsrfGuard, set_private_cookie
 from services.common.errors import DomainError, validation_error
 
 pytestmark = pytest.mark.unit
@@ -80,6 +80,17 @@ def test_a_browser_keeps_its_cookie_and_a_new_or_odd_one_gets_a_fresh_secret():
     first, _ = guard.browser_secret(request_with())
     second, _ = guard.browser_secret(request_with())
     assert first != second
+
+
+@pytest.mark.parametrize(("setting", "secure"), [("1", True), ("0", False)])
+def test_every_cookie_of_the_platform_is_http_only_same_site_lax_and_secure_behind_https(monkeypatch, setting, secure):
+    monkeypatch.setenv("SESSION_COOKIE_SECURE", setting)
+    response = Response()
+    set_private_cookie(response, FLASH_COOKIE, "valeur", 60, path="/mon-espace")
+    first, *attributes = response.headers["Set-Cookie"].split("; ")
+    assert first == f"{FLASH_COOKIE}=valeur"
+    assert {"HttpOnly", "SameSite=Lax", "Max-Age=60", "Path=/mon-espace"} <= set(attributes)
+    assert ("Secure" in attributes) is secure
 
 
 # -- after logging in: a local path only ----------------------------------------------------------
