@@ -51,7 +51,7 @@ ALLOWED = {200, 201, 403, 404, 429, 503}
 ALSO_ALLOWED = {"approve": {409}, "code": {202}, "sign": {410, 422}}
 """409 for an approval: no seat left, or made by a call answered 503 (the clients tell which);
 410 for a signature made by a call answered 503; 422 for the late SMS of such a call's code."""
-APPROVALS, SEATS = 8, 6  # the last approvals find the offer full
+APPROVALS, SEATS = 8, 4  # the last approvals find the offer full
 BATCHES, BATCH_SIZE = 6, 2
 APPROVAL_PACE, SIGNING_PACE, PUBLISHING_PACE = 1.5, 2.5, 2.0
 """Seconds between two approvals, two group signatures, two offers: spread over the kills
