@@ -16,7 +16,6 @@ import os
 import time
 import uuid
 from collections import Counter
-from pathlib import Path
 from typing import Any
 
 import eventlet
@@ -25,8 +24,9 @@ import requests
 import sqlalchemy as sa
 
 from tests.faults.conftest import GATEWAY_TIMEOUT
-from tests.faults.test_process_killed import PASSWORD, Load
-from tests.support.mailbox import messages_to, token_in, wait_for_mail
+from tests.faults.test_process_killed import Load
+from tests.support.accounts import PASSWORD, confirmed_account
+from tests.support.mailbox import messages_to
 from tests.support.offers import offer_body
 from tests.support.stack import Stack
 from tests.support.tcp_proxy import TcpProxy
@@ -73,17 +73,6 @@ def first_sign_up(url: str, within: float) -> tuple[str, float] | None:
     return None
 
 
-def confirmed_host(url: str, state_dir: Path) -> dict[str, str]:
-    """The API headers of a new host whose address is confirmed."""
-    email = f"hote-{uuid.uuid4().hex[:8]}@example.fr"
-    body = {"email": email, "password": PASSWORD, "first_name": "Inès", "last_name": "Perrin", "role": "employer"}
-    requests.post(f"{url}/api/v1/auth/signup", json=body, timeout=SLOWEST_ANSWER).raise_for_status()
-    [mail] = wait_for_mail(state_dir, email)
-    requests.post(f"{url}/api/v1/auth/confirm", json={"token": token_in(mail)}, timeout=10).raise_for_status()
-    login = requests.post(f"{url}/api/v1/auth/login", json={"email": email, "password": PASSWORD}, timeout=10)
-    return {"Authorization": f"Bearer {login.json()['token']}"}
-
-
 def publish(load: Load, url: str, headers: dict[str, str], published: list[int]) -> None:
     """A host publishing offers (a new one each time); the ids answered 201 go to ``published``."""
     while not load.stop:
@@ -117,7 +106,7 @@ def test_the_platform_answers_503_while_its_database_is_away_and_loses_nothing(
     # The platform is shared with the other fault tests: the one before may have left it recovering.
     reader = first_sign_up(platform.url, RECOVERY_SECONDS)
     assert reader is not None, "no sign-up answered 201 before the outage"
-    host = confirmed_host(platform.url, platform.state_dir)
+    host = confirmed_account(platform.url, platform.state_dir, "employer").headers
     published: list[int] = []
     clients = [eventlet.spawn(load.client, platform.url, number) for number in range(2)]
     clients.append(eventlet.spawn(read, load, platform.url, reader[0]))

@@ -43,8 +43,6 @@ from tests.support.stack import Stack
 
 pytestmark = [pytest.mark.e2e, pytest.mark.sqlite_pass_only]
 
-__all__ = ["PASSWORD", "Load"]  # the database outage test runs the same load
-
 # The gateway gives up on a service after its deadline; the margin is for a busy machine.
 SLOWEST_ANSWER = GATEWAY_TIMEOUT + 5.0
 ALLOWED = {200, 201, 403, 404, 429, 503}

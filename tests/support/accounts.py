@@ -13,6 +13,8 @@ import requests
 from tests.support.mailbox import token_in, wait_for_mail
 
 PASSWORD = "un-mot-de-passe-solide"
+MAIL_WAIT = 60.0
+"""Longest wait for the confirmation email: generous, for a platform a fault test is shaking."""
 
 
 @dataclass(frozen=True)
@@ -40,7 +42,7 @@ def confirmed_account(
     body = {"email": email, "password": PASSWORD, "first_name": first_name, "last_name": last_name, "role": role}
     created = requests.post(f"{url}/api/v1/auth/signup", json={**body, **fields}, timeout=30)
     assert created.status_code == 201, created.text
-    [mail] = wait_for_mail(state_dir, email)
+    [mail] = wait_for_mail(state_dir, email, timeout=MAIL_WAIT)
     confirmed = requests.post(f"{url}/api/v1/auth/confirm", json={"token": token_in(mail)}, timeout=30)
     assert confirmed.status_code == 200, confirmed.text
     login = requests.post(f"{url}/api/v1/auth/login", json={"email": email, "password": PASSWORD}, timeout=30)
