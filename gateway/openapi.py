@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import re
-from typing import Any
+from typing import Any, get_args
 
 from pydantic import BaseModel, Field
-from pydantic.json_schema import models_json_schema
+from pydantic.json_schema import GenerateJsonSchema, JsonSchemaValue, models_json_schema
+from pydantic_core import core_schema
 
 from gateway.routing import MAX_ID, ROUTES, RouteSpec
+from services.common.contracts.conventions import ApplicationAction
+from services.common.contracts.formats import SIRET_FORMAT, UAI_FORMAT, text_pattern
 from services.common.validation import MAX_INTEGER
 
 _STATUS_TEXT = {
@@ -62,6 +65,27 @@ _V2_STATUS_TEXT = {
 }
 
 
+class RequestSchema(GenerateJsonSchema):
+    """JSON Schema of what a request may hold: a text without a pattern of its own gets one saying
+    what its validator checks beyond its length (stripped before counting, no NUL character)."""
+
+    def str_schema(self, schema: core_schema.StringSchema) -> JsonSchemaValue:
+        """A string's schema; in requests, with ``text_pattern`` unless it has a pattern."""
+        json_schema = super().str_schema(schema)
+        if self.mode == "validation" and "pattern" not in json_schema:
+            stripped = bool(schema.get("strip_whitespace", self._config.str_strip_whitespace))
+            json_schema["pattern"] = text_pattern(schema.get("min_length") or 0, stripped)
+        return json_schema
+
+
+# The string path parameters: what each names (any other value answers 404).
+_PATH_STRINGS: dict[str, dict[str, Any]] = {
+    "siret": {"type": "string", "format": SIRET_FORMAT},
+    "uai": {"type": "string", "format": UAI_FORMAT},
+    "action": {"type": "string", "enum": list(get_args(ApplicationAction))},
+}
+
+
 def _schemas(routes: list[RouteSpec]) -> tuple[dict[tuple[type[BaseModel], str], Any], dict[str, Any]]:
     models: set[tuple[type[BaseModel], str]] = {
         (ErrorBody, "serialization"),
@@ -74,16 +98,18 @@ def _schemas(routes: list[RouteSpec]) -> tuple[dict[tuple[type[BaseModel], str],
         if spec.response is not None:
             models.add((spec.response, "serialization"))
     refs, top = models_json_schema(
-        sorted(models, key=lambda m: (m[0].__name__, m[1])), ref_template="#/components/schemas/{model}"
+        sorted(models, key=lambda m: (m[0].__name__, m[1])),
+        ref_template="#/components/schemas/{model}",
+        schema_generator=RequestSchema,
     )
     return refs, top.get("$defs", {})
 
 
-def _path_schema(converter: str) -> dict[str, Any]:
+def _path_schema(name: str, converter: str) -> dict[str, Any]:
     """An integer path parameter is an id: 1 to ``MAX_ID`` (any other answers 404)."""
     if converter == "int":
         return {"type": "integer", "minimum": 1, "maximum": MAX_ID}
-    return {"type": "string"}
+    return dict(_PATH_STRINGS.get(name, {"type": "string", "minLength": 1, "pattern": text_pattern(0, stripped=False)}))
 
 
 def _bound_integers(schema: Any) -> None:
@@ -109,10 +135,11 @@ def _operation(spec: RouteSpec, refs: dict[tuple[type[BaseModel], str], Any]) ->
     if spec.description:
         operation["description"] = spec.description
     parameters: list[dict[str, Any]] = [
-        {"name": name, "in": "path", "required": True, "schema": _path_schema(conv)} for name, conv in spec.path_params
+        {"name": name, "in": "path", "required": True, "schema": _path_schema(name, conv)}
+        for name, conv in spec.path_params
     ]
     if spec.query is not None:
-        query_schema = spec.query.model_json_schema()
+        query_schema = spec.query.model_json_schema(schema_generator=RequestSchema)
         required = set(query_schema.get("required", ()))
         for name, field in query_schema["properties"].items():
             parameters.append({"name": name, "in": "query", "required": name in required, "schema": field})

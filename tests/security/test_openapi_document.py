@@ -80,3 +80,52 @@ def test_every_integer_has_the_bounds_the_validation_enforces(document):
     assert len(schemas) > 50
     for schema in schemas:
         assert schema["maximum"] <= MAX_INTEGER and schema["minimum"] >= -MAX_INTEGER, schema
+
+
+def request_schemas(document: dict[str, Any]) -> list[Any]:
+    """Every schema a request is checked against: parameters, bodies and what they refer to."""
+    found: list[Any] = []
+    names: set[str] = set()
+    stack: list[Any] = [
+        [operation.get("parameters", []), operation.get("requestBody", {})] for _, operation in operations(document)
+    ]
+    while stack:
+        node = stack.pop()
+        found.append(node)
+        refs = []
+        if isinstance(node, dict):
+            if "$ref" in node:
+                refs.append(node["$ref"].rpartition("/")[2])
+            # these add rules to a value that ``properties``, ``items``... describe already
+            stack.extend(value for key, value in node.items() if key not in ("allOf", "if", "then", "else", "not"))
+        elif isinstance(node, list):
+            stack.extend(node)
+        for name in refs:
+            if name not in names:
+                names.add(name)
+                stack.append(document["components"]["schemas"][name])
+    return found
+
+
+def test_every_request_string_says_what_its_validator_accepts(document):
+    """A text has a pattern (its length once stripped, no NUL), an enum or a format the fuzzer generates."""
+    strings = [node for node in request_schemas(document) if isinstance(node, dict) and node.get("type") == "string"]
+    assert len(strings) > 50
+    assert [schema for schema in strings if not {"pattern", "enum", "const", "format"} & set(schema)] == []
+
+
+def test_identifiers_have_the_formats_the_fuzzer_generates(document):
+    schemas = document["components"]["schemas"]
+    assert schemas["Employer-Input"]["properties"]["siret"]["format"] == "siret"
+    assert schemas["SignupRequest"]["properties"]["school_uai"]["anyOf"][0]["format"] == "uai"
+    assert schemas["SignatureCodeBody"]["properties"]["phone"]["format"] == "fr-phone"
+    assert schemas["ApplicationBody"]["properties"]["weeks"]["items"]["format"] == "iso-week"
+    assert schemas["SignBody"]["properties"]["signature_image"]["format"] == "image-data-url"
+    [company] = [operation for name, operation in operations(document) if name == "GET /api/v1/companies/{siret}"]
+    assert company["parameters"][0]["schema"]["format"] == "siret"
+
+
+def test_answers_keep_their_plain_types(document):
+    """The formats and rules describe what a request must be; an answer shows what was stored."""
+    schemas = document["components"]["schemas"]
+    assert "format" not in schemas["Employer-Output"]["properties"]["siret"] and "allOf" not in schemas["OfferOut"]

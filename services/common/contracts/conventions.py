@@ -8,10 +8,18 @@ from __future__ import annotations
 
 from typing import Literal
 
-from pydantic import Field, field_validator, model_validator
+from pydantic import ConfigDict, Field, field_validator, model_validator
 from pydantic_core import PydanticCustomError
 
 from services.common.contracts.events import EventPayload
+from services.common.contracts.formats import (
+    EMAIL_PATTERN,
+    DaySchedule,
+    FrenchPhone,
+    IsoWeek,
+    SignatureImage,
+    text_pattern,
+)
 from services.common.contracts.offers import Strict, Weekday, normalize_time
 from services.common.identifiers import normalize_phone
 from services.common.school_calendar import normalize_weeks
@@ -44,9 +52,9 @@ def french_mobile(value: str | None) -> str | None:
 class ApplicationBody(Strict):
     """A pupil's application to an offer."""
 
-    weeks: list[str] = Field(min_length=1, description="Semaines demandées (AAAA-Www), parmi celles de l'offre.")
+    weeks: list[IsoWeek] = Field(min_length=1, description="Semaines demandées (AAAA-Www), parmi celles de l'offre.")
     motivation: str = Field(min_length=1, max_length=MOTIVATION_MAX_LENGTH, description="Lettre de motivation.")
-    phone: str | None = Field(default=None, description="Téléphone portable de l'élève (facultatif).")
+    phone: FrenchPhone | None = Field(default=None, description="Téléphone portable de l'élève (facultatif).")
 
     @field_validator("weeks")
     @classmethod
@@ -91,7 +99,12 @@ class BulkRejectBody(Strict):
     ids: list[int] = Field(
         min_length=1, max_length=MAX_REJECTED_AT_ONCE, description="Les numéros des candidatures à refuser."
     )
-    reason: str = Field(max_length=1000, description="Motif du refus, transmis à chaque élève.")
+    reason: str = Field(
+        max_length=1000,
+        description="Motif du refus, transmis à chaque élève.",
+        # checked by the rule (``application_rules``), which says why in its own words
+        json_schema_extra={"minLength": 1, "pattern": text_pattern(1, stripped=True)},
+    )
 
 
 class RefusedRejection(Strict):
@@ -170,10 +183,10 @@ class ConventionPatch(Strict):
 
     tutor_name: str | None = Field(default=None, min_length=1, max_length=150)
     tutor_role: str | None = Field(default=None, min_length=1, max_length=150, description="Fonction du tuteur.")
-    tutor_email: str | None = Field(default=None, max_length=320, pattern=r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
-    tutor_phone: str | None = None
+    tutor_email: str | None = Field(default=None, max_length=320, pattern=EMAIL_PATTERN)
+    tutor_phone: FrenchPhone | None = None
     activities: str | None = Field(default=None, min_length=10, max_length=3000, description="Activités prévues.")
-    daily_hours: dict[Weekday, list[str]] | None = Field(
+    daily_hours: dict[Weekday, DaySchedule] | None = Field(
         default=None,
         description=(
             "Horaires de chaque jour : [arrivée, départ] ou [arrivée, début de pause, fin de pause, départ]. "
@@ -184,12 +197,12 @@ class ConventionPatch(Strict):
     lunch_break: str | None = Field(default=None, min_length=8, max_length=250)
     school_manager_name: str | None = Field(default=None, min_length=1, max_length=150)
     referent_teacher_name: str | None = Field(default=None, min_length=1, max_length=150)
-    referent_teacher_email: str | None = Field(default=None, max_length=320, pattern=r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+    referent_teacher_email: str | None = Field(default=None, max_length=320, pattern=EMAIL_PATTERN)
     student_class: str | None = Field(default=None, min_length=1, max_length=50)
     student_birth_date: str | None = Field(default=None, pattern=r"^\d{4}-\d{2}-\d{2}$", description="AAAA-MM-JJ")
     legal_representative_name: str | None = Field(default=None, min_length=1, max_length=150)
-    legal_representative_email: str | None = Field(default=None, max_length=320, pattern=r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
-    legal_representative_phone: str | None = None
+    legal_representative_email: str | None = Field(default=None, max_length=320, pattern=EMAIL_PATTERN)
+    legal_representative_phone: FrenchPhone | None = None
 
     @field_validator("tutor_phone", "legal_representative_phone")
     @classmethod
@@ -281,9 +294,19 @@ class ConventionOut(Strict):
 class SignatureCodeBody(Strict):
     """Ask for a code: with a bearer token, ``convention_ids``; the legal representative, ``link_token``."""
 
+    # ``_one_way`` as the document says it: one of the two, not both.
+    model_config = ConfigDict(
+        json_schema_extra={
+            "oneOf": [
+                {"required": [given], "properties": {given: {"not": {"type": "null"}}, other: {"type": "null"}}}
+                for given, other in (("convention_ids", "link_token"), ("link_token", "convention_ids"))
+            ]
+        }
+    )
+
     convention_ids: list[int] | None = Field(default=None, min_length=1, max_length=200)
     link_token: str | None = Field(default=None, min_length=10, max_length=200)
-    phone: str = Field(description="Téléphone portable qui recevra le code à 6 chiffres.")
+    phone: FrenchPhone = Field(description="Téléphone portable qui recevra le code à 6 chiffres.")
 
     @field_validator("phone")
     @classmethod
@@ -314,7 +337,9 @@ class SignatureCodeOut(Strict):
 class SignBody(Strict):
     signature_request_id: str = Field(min_length=1, max_length=64)
     code: str = Field(pattern=r"^\s*\d{3}\s?\d{3}\s*$", description="Les 6 chiffres reçus par SMS.")
-    signature_image: str = Field(min_length=30, description="Signature dessinée : data URL PNG ou JPEG (2 Mo au plus).")
+    signature_image: SignatureImage = Field(
+        min_length=30, description="Signature dessinée : data URL PNG ou JPEG (2 Mo au plus)."
+    )
     link_token: str | None = Field(default=None, min_length=10, max_length=200)
 
     @field_validator("code")

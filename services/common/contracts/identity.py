@@ -9,6 +9,7 @@ from pydantic import BaseModel, ConfigDict, EmailStr, Field, field_validator, mo
 from pydantic_core import PydanticCustomError
 
 from services.common.academies import academy_names, find_academy
+from services.common.contracts.formats import FrenchPhone, Uai
 from services.common.identifiers import is_valid_uai, normalize_phone, normalize_uai
 from services.common.validation import CROSS_FIELD_ERROR
 
@@ -41,13 +42,29 @@ def _check_phone(value: str | None) -> str | None:
 class SignupRequest(Strict):
     """A new account. Pupils and school staff name their school; pupils their grade."""
 
+    # ``cross_field_errors`` as the document says it.
+    model_config = ConfigDict(
+        json_schema_extra={
+            "allOf": [
+                {
+                    "if": {"properties": {"role": {"enum": list(ROLES_WITH_A_SCHOOL)}}, "required": ["role"]},
+                    "then": {"required": ["school_uai"], "properties": {"school_uai": {"type": "string"}}},
+                },
+                {
+                    "if": {"properties": {"role": {"const": "student"}}, "required": ["role"]},
+                    "then": {"required": ["grade"], "properties": {"grade": {"type": "string"}}},
+                },
+            ]
+        }
+    )
+
     email: EmailStr = Field(description="Adresse e-mail, identifiant de connexion.")
     password: str = Field(min_length=PASSWORD_MIN_LENGTH, max_length=256, description="Au moins 12 caractères.")
     first_name: str = Field(min_length=1, max_length=100)
     last_name: str = Field(min_length=1, max_length=100)
     role: Role
-    phone: str | None = Field(default=None, description="Mobile, format français ou international.")
-    school_uai: str | None = Field(default=None, description="UAI de l'établissement (7 chiffres et une lettre).")
+    phone: FrenchPhone | None = Field(default=None, description="Mobile, format français ou international.")
+    school_uai: Uai | None = Field(default=None, description="UAI de l'établissement (7 chiffres et une lettre).")
     grade: Grade | None = None
     class_name: str | None = Field(default=None, max_length=50)
 

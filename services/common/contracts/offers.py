@@ -11,6 +11,7 @@ from pydantic import (
     ConfigDict,
     Field,
     HttpUrl,
+    WithJsonSchema,
     create_model,
     field_validator,
     model_validator,
@@ -18,8 +19,9 @@ from pydantic import (
 from pydantic_core import PydanticCustomError
 
 from services.common.contracts.events import EventPayload
+from services.common.contracts.formats import DaySchedule, FrenchPhone, IsoWeek, Siret, Uai
 from services.common.identifiers import is_valid_siret, is_valid_uai, normalize_phone, normalize_uai
-from services.common.ministries import is_ministry
+from services.common.ministries import MINISTRIES, is_ministry
 from services.common.school_calendar import normalize_weeks
 from services.common.validation import CROSS_FIELD_ERROR
 
@@ -53,12 +55,16 @@ def _daily_hours(value: dict[str, list[str]]) -> dict[str, list[str]]:
 # A week's schedule: each day ``[arrival, departure]`` or ``[arrival, break start, break end,
 # departure]``, times normalized (``9:00`` → ``09:00``). Its lawfulness for a minor is a
 # separate rule (``working_time.schedule_problems``): the partner API does not apply it.
-DailyHours = Annotated[dict[Weekday, list[str]], AfterValidator(_daily_hours)]
+DailyHours = Annotated[dict[Weekday, DaySchedule], AfterValidator(_daily_hours)]
 DAILY_HOURS_DESCRIPTION = (
     'Horaires de présence par jour : {"lundi": ["09:00", "17:00"], …} ou, avec la pause, '
     '{"lundi": ["09:00", "12:00", "13:30", "16:30"]}. Règles pour les mineurs : 7 h par jour, 35 h par '
     "semaine, rien entre 20 h et 6 h, une pause de 30 minutes au plus tard après 4 h 30 de présence."
 )
+
+
+# The closed list of ministries, as the document says it (``Employer._ministry`` checks it).
+Ministry = Annotated[str, WithJsonSchema({"type": "string", "enum": list(MINISTRIES)}, mode="validation")]
 
 
 class Employer(Strict):
@@ -68,7 +74,7 @@ class Employer(Strict):
     trade_name: str | None = Field(
         default=None, max_length=150, description="Enseigne (nom commercial), quand elle diffère de la raison sociale."
     )
-    siret: str = Field(
+    siret: Siret = Field(
         description=(
             "SIRET de l'organisme (14 chiffres). Pour une école primaire, indiquez le SIRET de la "
             "DSDEN ou du rectorat dont elle dépend."
@@ -77,7 +83,7 @@ class Employer(Strict):
     is_public: bool = Field(description="Secteur public (administration, collectivité…) ou privé.")
     description: str | None = Field(default=None, max_length=1500)
     website: HttpUrl | None = None
-    ministry: str | None = Field(
+    ministry: Ministry | None = Field(
         default=None,
         description=(
             "Ministère de tutelle d'un organisme public, nommé exactement comme dans la liste "
@@ -139,10 +145,10 @@ class ReservedFor(Strict):
 
     rep: bool = False
     qpv: bool = False
-    school_uai: str | None = Field(
+    school_uai: Uai | None = Field(
         default=None, description="Premier établissement concerné (seul, il vaut school_uais: [school_uai])."
     )
-    school_uais: list[str] = Field(
+    school_uais: list[Uai] = Field(
         default_factory=list,
         description=f"UAI des établissements concernés (au plus {MAX_RESERVED_SCHOOLS}).",
     )
@@ -182,15 +188,81 @@ class ReservedFor(Strict):
         return self
 
 
+def _offer_rules(schema: dict[str, Any], model: type[BaseModel]) -> None:
+    """``services.offers.rules.offer_problems``' rules between fields, as the document says them
+    (for the body only: an answer's offer may predate a rule)."""
+    if model is not OfferBody:
+        return
+
+    def grades_include(*grades: str) -> dict[str, Any]:
+        return {"properties": {"grades": {"contains": {"enum": list(grades)}}}, "required": ["grades"]}
+
+    def reserved(flag: str) -> dict[str, Any]:
+        return {
+            "properties": {"reserved_for": {"properties": {flag: {"const": True}}, "required": [flag]}},
+            "required": ["reserved_for"],
+        }
+
+    def only_with(field: str, *grades: str) -> dict[str, Any]:
+        return {
+            "if": grades_include(*grades),
+            "then": {"required": [field], "properties": {field: {"not": {"type": "null"}}}},
+            "else": {"properties": {field: {"type": "null"}}},
+        }
+
+    chosen = {
+        "rep": {"properties": {"rep": {"const": True}}, "required": ["rep"]},
+        "qpv": {"properties": {"qpv": {"const": True}}, "required": ["qpv"]},
+        "school_uais": {"properties": {"school_uais": {"minItems": 1}}, "required": ["school_uais"]},
+        "school_uai": {"properties": {"school_uai": {"type": "string"}}, "required": ["school_uai"]},
+    }
+    two_publics = (
+        ("rep", "qpv"),
+        ("rep", "school_uais"),
+        ("rep", "school_uai"),
+        ("qpv", "school_uais"),
+        ("qpv", "school_uai"),
+    )
+    schema["allOf"] = [
+        # at most one public: REP, QPV or schools
+        {
+            "properties": {
+                "reserved_for": {"not": {"anyOf": [{"allOf": [chosen[a], chosen[b]]} for a, b in two_publics]}}
+            }
+        },
+        # a list of weeks names one at least (« all_year » otherwise)
+        {
+            "properties": {
+                "college_weeks": {"anyOf": [{"type": "string"}, {"type": "array", "minItems": 1}, {"type": "null"}]}
+            }
+        },
+        # a ministry only for a public body (``Employer._ministry_of_public_body``)
+        {
+            "properties": {
+                "employer": {
+                    "if": {"properties": {"is_public": {"const": False}}, "required": ["is_public"]},
+                    "then": {"properties": {"ministry": {"type": "null"}}},
+                }
+            }
+        },
+        only_with("seconde_period", "seconde"),
+        only_with("college_weeks", *COLLEGE_GRADES),
+        {"if": reserved("rep"), "then": grades_include(*COLLEGE_GRADES)},
+        {"if": reserved("qpv"), "then": grades_include("seconde")},
+    ]
+
+
 class OfferBody(Strict):
     """Everything a host gives to publish an offer (the offerer tutorial's form)."""
+
+    model_config = ConfigDict(json_schema_extra=_offer_rules)
 
     space_id: int | None = Field(default=None, description="Espace de l'offre ; l'espace par défaut sinon.")
     title: str = Field(min_length=1, max_length=150)
     description: str = Field(min_length=10, max_length=1500, description="L'offre et les activités proposées.")
     sector: str = Field(pattern=SECTOR_PATTERN, description="Secteur d'activité, s1 à s51.")
     employer: Employer
-    contact_phone: str | None = Field(
+    contact_phone: FrenchPhone | None = Field(
         default=None,
         description=(
             "Téléphone de contact pour l'établissement scolaire (numéro français par défaut, +… sinon), "
@@ -208,7 +280,7 @@ class OfferBody(Strict):
     seconde_period: SecondeChoice | None = Field(
         default=None, description="Pour la seconde : les deux semaines, ou une."
     )
-    college_weeks: Literal["all_year"] | list[str] | None = Field(
+    college_weeks: Literal["all_year"] | list[IsoWeek] | None = Field(
         default=None, description="Pour la 4e et la 3e : toute l'année, ou des semaines ISO (2026-W03)."
     )
     daily_hours: DailyHours = Field(description=DAILY_HOURS_DESCRIPTION, min_length=1)
@@ -243,8 +315,13 @@ class OfferBody(Strict):
 
 
 def _partial(model: type[BaseModel], name: str) -> type[BaseModel]:
+    # Each field keeps its constraints (lengths, bounds, pattern): the merged offer is checked
+    # against ``model`` anyway, and the document says so field by field.
     fields: dict[str, Any] = {
-        field: (info.annotation | None, Field(default=None, description=info.description))
+        field: (
+            (Annotated[(info.annotation, *info.metadata)] if info.metadata else info.annotation) | None,
+            Field(default=None, description=info.description),
+        )
         for field, info in model.model_fields.items()
     }
     return create_model(name, __base__=Strict, __doc__="Any subset of the offer's fields.", **fields)

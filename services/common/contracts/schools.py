@@ -8,6 +8,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator, model_valida
 from pydantic_core import PydanticCustomError
 
 from services.common.contracts.events import EventPayload
+from services.common.contracts.formats import IsoWeek
 from services.common.school_calendar import normalize_weeks
 from services.common.validation import CROSS_FIELD_ERROR
 
@@ -101,7 +102,7 @@ class SchoolWeeksBody(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    weeks: list[str] = Field(
+    weeks: list[IsoWeek] = Field(
         max_length=MAX_WEEKS, description="Semaines ISO de l'année scolaire en cours (2026-W03), à venir."
     )
 

@@ -6,6 +6,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
+from services.common.contracts.formats import IsoWeek
 from services.common.contracts.offers import SECTOR_PATTERN
 from services.common.contracts.schools import WholePoint
 from services.common.school_calendar import normalize_weeks
@@ -31,7 +32,7 @@ class OfferSearchQuery(WholePoint):
     longitude: float | None = Field(default=None, ge=-180, le=180)
     radius_km: float = Field(default=MAX_RADIUS_KM, gt=0, le=MAX_RADIUS_KM, description="Rayon, 60 km au plus.")
     grade: Grade | None = Field(default=None, description="quatrieme, troisieme ou seconde.")
-    weeks: list[str] = Field(
+    weeks: list[IsoWeek] = Field(
         default_factory=list,
         max_length=MAX_WEEKS,
         description="Semaines ISO séparées par des virgules (2026-W03,2026-W04) : offres ouvertes l'une d'elles.",

@@ -1,0 +1,158 @@
+"""schemathesis hooks (``SCHEMATHESIS_HOOKS``): how to generate what the OpenAPI document names
+but JSON Schema cannot say, so that a request valid by the document is one a client would send.
+
+- The custom string formats of ``services.common.contracts.formats``: a SIRET with its Luhn
+  key, a UAI of the platform's directory (``E1S_FUZZ_UAIS``, given by the test: a school the
+  directory does not hold is refused, and the document says « de l'annuaire »), a French
+  phone number, an ISO week of the current school year still to come.
+- Rules the document states in words across fields or parameters, applied to the positive part
+  of a case only (a negative part stays as generated): a day's times follow each other and
+  obey the working-time rules for minors (``daily_hours``' description); a point's latitude
+  comes with its longitude, and the offer search of anyone but a pupil gives one.
+"""
+
+from __future__ import annotations
+
+import base64
+import io
+import os
+import string
+from typing import Any
+
+import schemathesis
+from hypothesis import strategies as st
+from PIL import Image, ImageDraw
+from schemathesis.core.parameters import ParameterLocation
+from schemathesis.generation.modes import GenerationMode
+from schemathesis.openapi.checks import RejectedPositiveData
+
+from services.common.contracts.formats import IMAGE_FORMAT, PHONE_FORMAT, SIRET_FORMAT, UAI_FORMAT, WEEK_FORMAT
+from services.common.identifiers import LA_POSTE_SIREN, is_valid_siret, normalize_phone
+from services.common.school_calendar import SchoolYear, Week, today_in_paris
+
+_UAI_LETTERS = "ABCDEFGHJKLMNPRSTUVWXYZ"
+
+
+def _with_luhn_key(digits: str) -> str:
+    """``digits`` (13) and the check digit that makes the 14 pass the Luhn test."""
+    for key in string.digits:
+        if is_valid_siret(digits + key):
+            return digits + key
+    raise AssertionError("a Luhn key always exists")
+
+
+def _sirets() -> st.SearchStrategy[str]:
+    thirteen = st.text(string.digits, min_size=13, max_size=13).filter(lambda d: not d.startswith(LA_POSTE_SIREN))
+    return thirteen.map(_with_luhn_key)
+
+
+def _uais() -> st.SearchStrategy[str]:
+    known = [uai for uai in os.environ.get("E1S_FUZZ_UAIS", "").split(",") if uai]
+    if known:
+        return st.sampled_from(known)
+    seven = st.text(string.digits, min_size=7, max_size=7)
+    return seven.map(lambda digits: digits + _UAI_LETTERS[int(digits) % 23])
+
+
+def _phones() -> st.SearchStrategy[str]:
+    """French mobiles (overseas ones included) as people write them: ``06 12 34 56 78``,
+    ``0712345678``, or international (``+33612345678``, ``+596696…``)."""
+    national = st.tuples(st.sampled_from("67"), st.text(string.digits, min_size=8, max_size=8)).map(
+        lambda parts: "0" + parts[0] + parts[1]
+    )
+    national = national.filter(lambda number: normalize_phone(number) is not None)
+    spaced = national.map(lambda number: " ".join(number[i : i + 2] for i in range(0, 10, 2)))
+    international = national.map(normalize_phone)
+    return st.one_of(national, spaced, international)
+
+
+def _emails() -> st.SearchStrategy[str]:
+    """Addresses mail can reach: email-validator, behind ``EmailStr``, refuses the special-use
+    domains (``.test``, ``.local``, RFC 6761) that schemathesis' own ``email`` strategy draws."""
+    name = st.text(string.ascii_lowercase + string.digits, min_size=1, max_size=12)
+    local = st.tuples(name, st.sampled_from(["", ".", "-", "_", "+"]), name).map("".join)
+    domain = st.tuples(name, st.sampled_from(["fr", "com", "org", "re", "gouv.fr"])).map(".".join)
+    return st.tuples(local, domain).map("@".join)
+
+
+def _signature_images() -> st.SearchStrategy[str]:
+    """Small drawings, PNG or JPEG, as a browser's canvas gives them."""
+
+    def data_url(kind: str, width: int, height: int) -> str:
+        image = Image.new("RGB", (width, height), "white")
+        ImageDraw.Draw(image).line((0, 0, width - 1, height - 1), fill="black", width=2)
+        buffer = io.BytesIO()
+        image.save(buffer, kind)
+        return f"data:image/{kind.lower()};base64,{base64.b64encode(buffer.getvalue()).decode()}"
+
+    return st.builds(data_url, st.sampled_from(["PNG", "JPEG"]), st.integers(20, 300), st.integers(10, 120))
+
+
+def _weeks() -> st.SearchStrategy[str]:
+    today = today_in_paris()
+    year = SchoolYear.current(today)
+    upcoming = [week for week in year.college_weeks() if week > Week.of(today)]
+    return st.sampled_from([str(week) for week in upcoming or year.college_weeks()])
+
+
+schemathesis.openapi.format(SIRET_FORMAT, _sirets())
+schemathesis.openapi.format(UAI_FORMAT, _uais())
+schemathesis.openapi.format(PHONE_FORMAT, _phones())
+schemathesis.openapi.format(WEEK_FORMAT, _weeks())
+schemathesis.openapi.format("email", _emails())
+schemathesis.openapi.format(IMAGE_FORMAT, _signature_images())
+
+# Lawful days for a minor (at most 7 h, a break within 4 h 30, between 6 h and 20 h), short
+# enough that six of them stay within 35 h a week.
+_LAWFUL_DAYS = (
+    ["09:00", "12:00", "13:00", "15:30"],
+    ["8:30", "12:00", "13:30", "15:00"],
+    ["14:00", "17:00"],
+    ["09:00", "13:00"],
+)
+_PARIS = {"latitude": 48.8566, "longitude": 2.3522}
+# The offer search takes the pupil's school for a missing place; anyone else must give one.
+_PLACE_REQUIRED = ("/api/v1/offers/search",)
+
+
+def _positive(case: Any, location: ParameterLocation) -> bool:
+    component = case.meta.components.get(location) if case.meta is not None else None
+    return component is not None and component.mode == GenerationMode.POSITIVE
+
+
+def _lawful_days(days: list[str]) -> st.SearchStrategy[dict[str, list[str]]]:
+    return st.fixed_dictionaries({day: st.sampled_from(_LAWFUL_DAYS).map(list) for day in days})
+
+
+@schemathesis.hook
+def flatmap_case(context: Any, case: Any) -> st.SearchStrategy[Any]:
+    """The positive body's ``daily_hours`` drawn among lawful days; a positive query's point whole."""
+    if _positive(case, ParameterLocation.QUERY) and isinstance(case.query, dict):
+        given = [name for name in _PARIS if case.query.get(name) not in (None, "")]
+        if len(given) == 1 or (not given and case.operation.path in _PLACE_REQUIRED):
+            case.query = {**case.query, **{name: value for name, value in _PARIS.items() if name not in given}}
+    body = case.body
+    if _positive(case, ParameterLocation.BODY) and isinstance(body, dict) and isinstance(body.get("daily_hours"), dict):
+
+        def with_hours(hours: dict[str, list[str]]) -> Any:
+            case.body = {**body, "daily_hours": hours}
+            return case
+
+        return _lawful_days(list(body["daily_hours"])).map(with_hours)
+    return st.just(case)
+
+
+# Fields whose validity is state the document cannot hold: a link's token must be one that was
+# sent and not used yet, a space must be one of the caller's team. A valid-by-the-document
+# request naming an unknown one is refused 422 on that field (the forms show the message
+# beside it), like an id in a path answers 404.
+STATE_FIELDS = frozenset({"token", "space_id", "move_to"})
+
+
+@schemathesis.hook
+def filter_failure(context: Any, failure: Any, case: Any, response: Any) -> bool:
+    """Keep every failure but a positive case refused 422 on ``STATE_FIELDS`` only."""
+    if not isinstance(failure, RejectedPositiveData) or response.status_code != 422:
+        return True
+    fields = (response.json() or {}).get("fields") or {}
+    return not fields or not set(fields) <= STATE_FIELDS
