@@ -21,6 +21,14 @@ from services.common.contracts.identity import (
 )
 
 RESEND_ANSWER = "Si un compte reste à confirmer pour cette adresse, un nouvel e-mail de confirmation a été envoyé."
+# identity limits both emails asked for by address alike, and both links' tokens alike (services/identity/rules.py).
+EMAIL_REQUEST_LIMITS = (
+    "Au plus 3 demandes par quart d'heure pour une adresse e-mail et 30 pour une adresse IP : 429 avec Retry-After."
+)
+LINK_REFUSALS = (
+    "Jeton inconnu ou déjà utilisé : 422 ; expiré : 410. Après 30 jetons refusés en 15 minutes pour une adresse IP, "
+    "429 avec Retry-After."
+)
 
 
 class AccountRoutes:
@@ -59,9 +67,8 @@ class AccountRoutes:
         auth=False,
         errors=(429,),
         description=(
-            "Même réponse que l'adresse ait un compte à confirmer ou non ; le lien précédent ne fonctionne "
-            "plus. Au plus 3 demandes par quart d'heure pour une adresse e-mail et 30 pour une adresse IP : "
-            "429 avec Retry-After."
+            "Même réponse que l'adresse ait un compte à confirmer ou non ; le lien précédent ne fonctionne plus. "
+            + EMAIL_REQUEST_LIMITS
         ),
     )
     def resend_confirmation(self, call: Call) -> dict[str, str]:
@@ -77,10 +84,7 @@ class AccountRoutes:
         response=UserOut,
         auth=False,
         errors=(410, 429),
-        description=(
-            "Jeton inconnu ou déjà utilisé : 422 ; expiré : 410. Après 30 jetons refusés en 15 minutes pour "
-            "une adresse IP, 429 avec Retry-After."
-        ),
+        description=LINK_REFUSALS,
     )
     def confirm(self, call: Call) -> dict[str, Any]:
         return self.identity.confirm_email(call.body.model_dump(), client_address(call.request))
@@ -126,9 +130,8 @@ class AccountRoutes:
         auth=False,
         errors=(429,),
         description=(
-            "Même réponse que l'adresse ait un compte ou non ; un lien plus ancien ne fonctionne plus. Au plus "
-            "3 demandes par quart d'heure pour une adresse e-mail et 30 pour une adresse IP : 429 avec "
-            "Retry-After."
+            "Même réponse que l'adresse ait un compte ou non ; un lien plus ancien ne fonctionne plus. "
+            + EMAIL_REQUEST_LIMITS
         ),
     )
     def password_reset(self, call: Call) -> dict[str, str]:
@@ -143,10 +146,7 @@ class AccountRoutes:
         body=PasswordResetConfirm,
         auth=False,
         errors=(410, 429),
-        description=(
-            "Jeton inconnu ou déjà utilisé : 422 ; expiré : 410. Après 30 jetons refusés en 15 minutes pour "
-            "une adresse IP, 429 avec Retry-After."
-        ),
+        description=LINK_REFUSALS,
     )
     def password_reset_confirm(self, call: Call) -> dict[str, str]:
         # Other gateways hear of the ended sessions through session_revoked events.
