@@ -13,12 +13,12 @@ import pytest
 import requests
 
 from tests.e2e.test_search_journey import CLAUDEL, NEAR_CLAUDEL, publish
+from tests.support.accounts import PASSWORD, confirmed_account
 from tests.support.conventions import college_week
-from tests.support.mailbox import text_of, token_in, wait_for_mail, wait_for_mail_containing
+from tests.support.mailbox import text_of, wait_for_mail_containing
 
 pytestmark = pytest.mark.e2e
 
-PASSWORD = "un-mot-de-passe-solide"
 CSRF_META = re.compile(r'<meta name="csrf-token" content="([^"]+)">')
 
 
@@ -31,14 +31,8 @@ def schools(stack) -> None:
 
 def account(stack, role: str, first_name: str = "Inès", **fields: str) -> tuple[str, dict[str, str]]:
     """A confirmed account of ``role``: its email, and a bearer header for the JSON API."""
-    email = f"{role}-{uuid.uuid4().hex[:8]}@example.fr"
-    body = {"email": email, "password": PASSWORD, "first_name": first_name, "last_name": "Brûlé", "role": role}
-    created = requests.post(f"{stack.url}/api/v1/auth/signup", json={**body, **fields}, timeout=10)
-    assert created.status_code == 201, created.text
-    [mail] = wait_for_mail(stack.state_dir, email)
-    requests.post(f"{stack.url}/api/v1/auth/confirm", json={"token": token_in(mail)}, timeout=10).raise_for_status()
-    login = requests.post(f"{stack.url}/api/v1/auth/login", json={"email": email, "password": PASSWORD}, timeout=10)
-    return email, {"Authorization": f"Bearer {login.json()['token']}"}
+    made = confirmed_account(stack.url, stack.state_dir, role, first_name, "Brûlé", **fields)
+    return made.email, made.headers
 
 
 def ok(answer: requests.Response, status: int = 200) -> dict:

@@ -2,28 +2,19 @@
 
 from __future__ import annotations
 
-import uuid
-
 import pytest
 import requests
 
 from services.common.school_calendar import SchoolYear, today_in_paris
-from tests.support.mailbox import token_in, wait_for_mail
+from tests.support.accounts import confirmed_account
 from tests.support.offers import offer_body
 
 pytestmark = pytest.mark.e2e
 
 
 def logged_in_host(stack) -> dict[str, str]:
-    email = f"hote-{uuid.uuid4().hex[:6]}@example.fr"
-    body = {"email": email, "password": "un-mot-de-passe-solide", "first_name": "Théophile", "last_name": "Roux"}
-    assert requests.post(f"{stack.url}/api/v1/auth/signup", json={**body, "role": "employer"}, timeout=10).ok
-    [mail] = wait_for_mail(stack.state_dir, email)
-    requests.post(f"{stack.url}/api/v1/auth/confirm", json={"token": token_in(mail)}, timeout=10).raise_for_status()
-    login = requests.post(
-        f"{stack.url}/api/v1/auth/login", json={"email": email, "password": body["password"]}, timeout=10
-    )
-    return {"Authorization": f"Bearer {login.json()['token']}"}
+    """The bearer header of a new confirmed host."""
+    return confirmed_account(stack.url, stack.state_dir, "employer", "Théophile", "Roux").headers
 
 
 def test_publish_preview_edit_duplicate_unpublish_delete(stack):

@@ -32,14 +32,13 @@ from sqlalchemy import bindparam, create_engine, text
 from services.common.geography import distance_km
 from services.common.school_calendar import SchoolYear, today_in_paris
 from services.matching import import_schools
+from tests.support.accounts import PASSWORD, confirmed_account
 from tests.support.browser_run import chromium, failure, page_problems, run_journey  # noqa: F401 (a fixture)
 from tests.support.conventions import SCHOOL_PART
-from tests.support.mailbox import token_in, wait_for_mail
 from tests.support.schools import FIXTURES
 
 pytestmark = [pytest.mark.e2e, pytest.mark.browser, pytest.mark.usefixtures("chromium")]
 
-PASSWORD = "un-mot-de-passe-solide"
 PLACE = {
     "query": "Auril",
     "label": "Aurillac 15000",
@@ -107,13 +106,8 @@ def add_schools(matching_url: str, schools: list[dict[str, Any]], folder: Path) 
 
 def account(url: str, state_dir: Path, role: str, first_name: str, last_name: str, **fields: str) -> dict[str, str]:
     """A confirmed account made through the API; its email and bearer token."""
-    email = f"{role}-{uuid.uuid4().hex[:8]}@example.fr"
-    body = {"email": email, "password": PASSWORD, "first_name": first_name, "last_name": last_name, "role": role}
-    created = requests.post(f"{url}/api/v1/auth/signup", json={**body, **fields}, timeout=30)
-    assert created.status_code == 201, created.text
-    [mail] = wait_for_mail(state_dir, email)
-    requests.post(f"{url}/api/v1/auth/confirm", json={"token": token_in(mail)}, timeout=30).raise_for_status()
-    return {"email": email, "token": login(url, email, PASSWORD), "name": f"{first_name} {last_name}"}
+    made = confirmed_account(url, state_dir, role, first_name, last_name, **fields)
+    return {"email": made.email, "token": made.token, "name": made.name}
 
 
 def login(url: str, email: str, password: str) -> str:

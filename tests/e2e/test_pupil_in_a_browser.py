@@ -20,18 +20,17 @@ import uuid
 from typing import Any
 
 import pytest
-import requests
 
 from services.common.school_calendar import SchoolYear, today_in_paris
+from tests.support import accounts
+from tests.support.accounts import PASSWORD
 from tests.support.browser_run import chromium, failure, page_problems, run_journey  # noqa: F401 (a fixture)
 from tests.support.conventions import HOST_PART, SCHOOL_PART
-from tests.support.mailbox import token_in, wait_for_mail
 from tests.support.page_session import PageSession
 from tests.support.schools import load_sample
 
 pytestmark = [pytest.mark.e2e, pytest.mark.browser, pytest.mark.usefixtures("chromium")]
 
-PASSWORD = "un-mot-de-passe-solide"
 CLAUDEL = "0752694W"  # collège Camille Claudel, Paris 13e, in the sample directory
 OFFER_PAGE = re.compile(r"^/mon-espace/offres/(\d+)$")
 DRAFT_STEP = re.compile(r"^(/mon-espace/offres/brouillons/\d+)/offre$")
@@ -40,15 +39,8 @@ WEEKDAYS = ("lundi", "mardi", "mercredi", "jeudi", "vendredi", "samedi")
 
 def confirmed_account(stack, role: str, **fields: Any) -> tuple[str, str]:
     """A confirmed account of ``role``: its address and a bearer token."""
-    email = f"{role}-{uuid.uuid4().hex[:8]}@example.fr"
-    body = {"email": email, "password": PASSWORD, "role": role, **fields}
-    answer = requests.post(f"{stack.url}/api/v1/auth/signup", json=body, timeout=10)
-    assert answer.status_code == 201, answer.text
-    [mail] = wait_for_mail(stack.state_dir, email)
-    requests.post(f"{stack.url}/api/v1/auth/confirm", json={"token": token_in(mail)}, timeout=10).raise_for_status()
-    login = requests.post(f"{stack.url}/api/v1/auth/login", json={"email": email, "password": PASSWORD}, timeout=10)
-    login.raise_for_status()
-    return email, login.json()["token"]
+    made = accounts.confirmed_account(stack.url, stack.state_dir, role, **fields)
+    return made.email, made.token
 
 
 def published_through_the_host_pages(stack, email: str, title: str, week: str) -> int:

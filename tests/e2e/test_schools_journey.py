@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import subprocess
 import sys
-import uuid
 from pathlib import Path
 
 import pytest
@@ -12,12 +11,11 @@ import requests
 
 from services.common.school_calendar import SchoolYear, today_in_paris
 from services.matching.import_schools import SAMPLE, SAMPLE_QPV
-from tests.support.mailbox import token_in, wait_for_mail
+from tests.support.accounts import confirmed_account
 
 pytestmark = pytest.mark.e2e
 
 ROOT = Path(__file__).resolve().parents[2]
-PASSWORD = "un-mot-de-passe-solide"
 CLAUDEL = "0752694W"
 
 
@@ -37,15 +35,8 @@ def schools(stack) -> str:
 
 
 def logged_in(stack, role: str, **fields: str) -> dict[str, str]:
-    """A new account of ``role``, confirmed through the emailed link, logged in."""
-    email = f"{role}-{uuid.uuid4().hex[:6]}@example.fr"
-    body = {"email": email, "password": PASSWORD, "first_name": "Hélène", "last_name": "Moreau", "role": role}
-    created = requests.post(f"{stack.url}/api/v1/auth/signup", json={**body, **fields}, timeout=10)
-    assert created.status_code == 201, created.text
-    [mail] = wait_for_mail(stack.state_dir, email)
-    requests.post(f"{stack.url}/api/v1/auth/confirm", json={"token": token_in(mail)}, timeout=10).raise_for_status()
-    login = requests.post(f"{stack.url}/api/v1/auth/login", json={"email": email, "password": PASSWORD}, timeout=10)
-    return {"Authorization": f"Bearer {login.json()['token']}"}
+    """The bearer header of a new account of ``role``, confirmed through the emailed link."""
+    return confirmed_account(stack.url, stack.state_dir, role, "Hélène", "Moreau", **fields).headers
 
 
 def found(url: str, **params: object) -> list[str]:

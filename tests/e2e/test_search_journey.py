@@ -10,13 +10,12 @@ import requests
 
 from services.common.school_calendar import SchoolYear, today_in_paris
 from tests.e2e.test_host_journey import logged_in_host
-from tests.support.mailbox import token_in, wait_for_mail
+from tests.support.accounts import confirmed_account
 from tests.support.offers import offer_body
 from tests.support.schools import load_sample
 
 pytestmark = pytest.mark.e2e
 
-PASSWORD = "un-mot-de-passe-solide"
 CLAUDEL = "0752694W"  # collège, REP, Paris 13e (48.820973, 2.365605)
 RODIN = "0750682J"  # lycée, not REP nor QPV, Paris 13e
 NEAR_CLAUDEL = {"street": "3 rue Küss", "zipcode": "75013", "city": "Paris", "latitude": 48.8235, "longitude": 2.3600}
@@ -28,14 +27,8 @@ def schools(stack) -> None:
 
 
 def logged_in(stack, role: str, **fields: str) -> dict[str, str]:
-    email = f"{role}-{uuid.uuid4().hex[:6]}@example.fr"
-    body = {"email": email, "password": PASSWORD, "first_name": "Inès", "last_name": "Brûlé", "role": role}
-    created = requests.post(f"{stack.url}/api/v1/auth/signup", json={**body, **fields}, timeout=10)
-    assert created.status_code == 201, created.text
-    [mail] = wait_for_mail(stack.state_dir, email)
-    requests.post(f"{stack.url}/api/v1/auth/confirm", json={"token": token_in(mail)}, timeout=10).raise_for_status()
-    login = requests.post(f"{stack.url}/api/v1/auth/login", json={"email": email, "password": PASSWORD}, timeout=10)
-    return {"Authorization": f"Bearer {login.json()['token']}"}
+    """The bearer header of a new confirmed account of ``role``."""
+    return confirmed_account(stack.url, stack.state_dir, role, "Inès", "Brûlé", **fields).headers
 
 
 def publish(stack, host: dict[str, str], **changes) -> dict:

@@ -14,7 +14,8 @@ import requests
 
 from gateway import service as gateway_service  # noqa: F401 - declares every route in ROUTES
 from gateway.routing import ROUTES
-from tests.e2e.test_search_journey import CLAUDEL, NEAR_CLAUDEL, PASSWORD, logged_in, publish
+from tests.e2e.test_search_journey import CLAUDEL, NEAR_CLAUDEL, logged_in, publish
+from tests.support.accounts import PASSWORD
 from tests.support.conventions import HOST_PART, college_week
 from tests.support.mailbox import messages_to, text_of, token_in, wait_for_mail, wait_for_mail_containing
 from tests.support.page_session import PageSession

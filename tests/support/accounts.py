@@ -28,6 +28,11 @@ class Account:
     headers: dict[str, str]
 
     @property
+    def token(self) -> str:
+        """The bearer token itself, for a browser journey run in a process of its own."""
+        return self.headers["Authorization"].removeprefix("Bearer ")
+
+    @property
     def name(self) -> str:
         """As the platform writes it in emails (« Prénom Nom »)."""
         return f"{self.first_name} {self.last_name}"
