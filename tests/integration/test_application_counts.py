@@ -18,12 +18,9 @@ from services.common.contracts.actors import Actor
 from services.common.database import create_service_engine
 from services.common.errors import DomainError
 from services.conventions import applications
-from services.conventions.service import ConventionsService
 from services.conventions.unit_of_work import SqlUnitOfWork
-from services.identity.service import IdentityService
-from services.matching.service import MatchingService
-from services.offers.service import OffersService
 from tests.support.conventions import actor, application_body, call, college_week, signup
+from tests.support.offer_services import start_application_services
 from tests.support.offers import offer_body
 
 pytestmark = pytest.mark.integration
@@ -42,11 +39,7 @@ ZEROS = {
 
 @pytest.fixture
 def platform(start_service: Callable[..., Any]) -> tuple[Any, Any, Any]:
-    identity = start_service(IdentityService)
-    start_service(MatchingService)
-    offers = start_service(OffersService)
-    conventions = start_service(ConventionsService)
-    return identity, offers, conventions
+    return start_application_services(start_service)
 
 
 def published(offers: Any, host: dict[str, Any]) -> dict[str, Any]:

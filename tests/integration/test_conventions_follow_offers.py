@@ -24,10 +24,6 @@ from services.common.contracts import conventions as events
 from services.common.contracts import offers as contract
 from services.common.contracts.events import TEAM_MEMBER_JOINED, TeamMemberJoined
 from services.conventions.models import Application, Convention
-from services.conventions.service import ConventionsService
-from services.identity.service import IdentityService
-from services.matching.service import MatchingService
-from services.offers.service import OffersService
 from tests.support.conventions import (
     HOST_PART,
     SCHOOL_PART,
@@ -40,6 +36,7 @@ from tests.support.conventions import (
 from tests.support.entrypoints import refused
 from tests.support.events import publish_event
 from tests.support.listener import Recorder, listens_to
+from tests.support.offer_services import start_application_services
 from tests.support.offers import offer_body
 from tests.support.polling import wait_until
 from tests.support.vhosts import private_vhost
@@ -88,11 +85,7 @@ class Platform(NamedTuple):
 def platform(start_service: Callable[..., Any]) -> Platform:
     ConventionEventsListener.received.clear()
     start_service(ConventionEventsListener)
-    identity = start_service(IdentityService)
-    start_service(MatchingService)
-    offers = start_service(OffersService)
-    conventions = start_service(ConventionsService)
-    return Platform(identity, offers, conventions)
+    return Platform(*start_application_services(start_service))
 
 
 def placements(databases: Any, offer_id: int) -> tuple[set[tuple[int, int | None]], set[tuple[int, int | None]]]:

@@ -18,10 +18,7 @@ from services.common.database import create_service_engine, utcnow
 from services.common.errors import DomainError
 from services.conventions.models import Application, OutboxMessage, SignatureRequest
 from services.conventions.service import ConventionsService
-from services.identity.service import IdentityService
-from services.matching.service import MatchingService
 from services.notifications.service import NotificationsService
-from services.offers.service import OffersService
 from tests.support.conventions import (
     HOST_PART,
     SCHOOL_PART,
@@ -33,6 +30,7 @@ from tests.support.conventions import (
     signup,
 )
 from tests.support.entrypoints import refused
+from tests.support.offer_services import start_application_services
 from tests.support.offers import offer_body
 from tests.support.polling import wait_until
 from tests.support.sms import texts_to, wait_for_code
@@ -42,12 +40,8 @@ pytestmark = pytest.mark.integration
 
 @pytest.fixture
 def platform(start_service):
-    identity = start_service(IdentityService)
-    start_service(MatchingService)
-    offers = start_service(OffersService)
     start_service(NotificationsService)
-    conventions = start_service(ConventionsService)
-    return identity, offers, conventions
+    return start_application_services(start_service)
 
 
 def published_offer(offers, host, **changes):

@@ -20,13 +20,10 @@ from sqlalchemy.orm import Session
 from services.common.database import create_service_engine
 from services.common.school_calendar import SchoolYear, today_in_paris
 from services.conventions import statistics as convention_figures
-from services.conventions.service import ConventionsService
-from services.identity.service import IdentityService
-from services.matching.service import MatchingService
 from services.offers import statistics as offer_figures
 from services.offers.models import Offer
-from services.offers.service import OffersService
 from tests.support.conventions import actor, application_body, call, signup
+from tests.support.offer_services import start_application_services
 from tests.support.offers import offer_body
 
 pytestmark = pytest.mark.integration
@@ -52,11 +49,7 @@ NO_CONVENTION = {
 
 @pytest.fixture
 def platform(start_service: Callable[..., Any]) -> tuple[Any, Any, Any]:
-    identity = start_service(IdentityService)
-    start_service(MatchingService)
-    offers = start_service(OffersService)
-    conventions = start_service(ConventionsService)
-    return identity, offers, conventions
+    return start_application_services(start_service)
 
 
 def publish(offers: Any, host: dict[str, Any], **changes: Any) -> dict[str, Any]:
