@@ -8,7 +8,8 @@ but JSON Schema cannot say, so that a request valid by the document is one a cli
 - Rules the document states in words across fields or parameters, applied to the positive part
   of a case only (a negative part stays as generated): a day's times follow each other and
   obey the working-time rules for minors (``daily_hours``' description); a point's latitude
-  comes with its longitude, and the offer search of anyone but a pupil gives one.
+  comes with its longitude, and the offer search of anyone but a pupil gives one; in June,
+  when no collège week is left to choose, an offer's weeks are « all_year ».
 """
 
 from __future__ import annotations
@@ -88,11 +89,14 @@ def _signature_images() -> st.SearchStrategy[str]:
     return st.builds(data_url, st.sampled_from(["PNG", "JPEG"]), st.integers(20, 300), st.integers(10, 120))
 
 
+_TODAY = today_in_paris()
+_YEAR = SchoolYear.current(_TODAY)
+# The collège weeks still to come (none in June: the year's last one ends before 1 June).
+_UPCOMING = [str(week) for week in _YEAR.college_weeks() if week > Week.of(_TODAY)]
+
+
 def _weeks() -> st.SearchStrategy[str]:
-    today = today_in_paris()
-    year = SchoolYear.current(today)
-    upcoming = [week for week in year.college_weeks() if week > Week.of(today)]
-    return st.sampled_from([str(week) for week in upcoming or year.college_weeks()])
+    return st.sampled_from(_UPCOMING or [str(week) for week in _YEAR.college_weeks()])
 
 
 schemathesis.openapi.format(SIRET_FORMAT, _sirets())
@@ -126,13 +130,19 @@ def _lawful_days(days: list[str]) -> st.SearchStrategy[dict[str, list[str]]]:
 
 @schemathesis.hook
 def flatmap_case(context: Any, case: Any) -> st.SearchStrategy[Any]:
-    """The positive body's ``daily_hours`` drawn among lawful days; a positive query's point whole."""
+    """A positive query's point whole; the positive body's ``daily_hours`` drawn among lawful days
+    (and its collège weeks « all_year » when no week is left to choose)."""
     if _positive(case, ParameterLocation.QUERY) and isinstance(case.query, dict):
         given = [name for name in _PARIS if case.query.get(name) not in (None, "")]
         if len(given) == 1 or (not given and case.operation.path in _PLACE_REQUIRED):
             case.query = {**case.query, **{name: value for name, value in _PARIS.items() if name not in given}}
     body = case.body
-    if _positive(case, ParameterLocation.BODY) and isinstance(body, dict) and isinstance(body.get("daily_hours"), dict):
+    if not (_positive(case, ParameterLocation.BODY) and isinstance(body, dict)):
+        return st.just(case)
+    if not _UPCOMING and isinstance(body.get("college_weeks"), list):
+        # no week to come can be chosen: the whole year is what a host may offer then
+        body = case.body = {**body, "college_weeks": "all_year"}
+    if isinstance(body.get("daily_hours"), dict):
 
         def with_hours(hours: dict[str, list[str]]) -> Any:
             case.body = {**body, "daily_hours": hours}

@@ -42,6 +42,8 @@ def test_generated_phones_are_french_numbers(phone):
 @FEW
 @given(hooks._weeks())
 def test_generated_weeks_are_weeks_of_the_school_year_to_come(text):
+    if not hooks._UPCOMING:
+        pytest.skip("June: no collège week is left to choose (the hooks send « all_year »)")
     today = today_in_paris()
     week = Week.parse(text)
     assert SchoolYear.current(today).is_college_week(week) and week.friday >= today
