@@ -286,7 +286,13 @@ class ConventionsService(Pingable):
             reference = f"signature:{sending.request.id}:{sending.request.sends}"
             text = codes.sms_text(sending.code, len(sending.request.convention_ids))
         # Texted after the commit: a code is never sent for a request that does not exist.
-        self.notifications.send_sms(request.phone, text, reference)
+        try:
+            self.notifications.send_sms(request.phone, text, reference)
+        except DomainError:
+            # Not texted (or, past the deadline, perhaps texted late: one code more at most).
+            with self.db.transaction() as session:
+                signing.forget_sending(session, sending.sending_id)
+            raise
         return answer
 
     @rpc

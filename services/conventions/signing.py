@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import delete, select, update
 from sqlalchemy.orm import Session
 
 from services.common.client_addresses import counts_address
@@ -123,10 +123,11 @@ def _signer_name(signer: Signer, convention: Convention, user: dict[str, Any] | 
 
 @dataclass(frozen=True)
 class CodeToSend:
-    """A request whose code must now be texted (after the commit)."""
+    """A request whose code must now be texted (after the commit), and its sending's row."""
 
     request: SignatureRequest
     code: str
+    sending_id: int
 
 
 def request_code(
@@ -201,8 +202,17 @@ def request_code(
         request.sends += 1
         request.expires_at = now + codes.CODE_LIFETIME
     session.flush()
-    session.add(CodeSending(signer_key=signer.key, request_id=request.id, sent_at=now, ip=ip))
-    return CodeToSend(request, code)
+    sending = CodeSending(signer_key=signer.key, request_id=request.id, sent_at=now, ip=ip)
+    session.add(sending)
+    session.flush()
+    return CodeToSend(request, code, sending.id)
+
+
+def forget_sending(session: Session, sending_id: int) -> None:
+    """A code that could not be texted (notifications away) no longer counts against the
+    signatory's and the address's codes: asking while the platform restarts, answered 503,
+    must not shut them out for a quarter of an hour once it is back."""
+    session.execute(delete(CodeSending).where(CodeSending.id == sending_id))
 
 
 def _live_request(session: Session, signer: Signer, ids: list[int], now: datetime) -> SignatureRequest | None:
