@@ -77,7 +77,7 @@ def week_box(page: str, week: str) -> str:
     return found.group(0)
 
 
-def test_the_school_ticks_its_weeks_which_hosts_nearby_then_see_highlighted(stack, schools):
+def test_the_school_ticks_its_weeks_which_hosts_nearby_then_see_highlighted(stack, address_index, schools):
     anonymous = Browser(stack).get(WEEKS_PAGE)
     assert (anonymous.status_code, anonymous.headers["Location"]) == (
         303,
