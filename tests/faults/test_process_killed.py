@@ -50,12 +50,13 @@ ALSO_ALLOWED = {"approve": {409}, "code": {202}, "sign": {410, 422}}
 """409 for an approval: no seat left, or made by a call answered 503 (the clients tell which);
 410 for a signature made by a call answered 503; 422 for the late SMS of such a call's code."""
 APPROVALS, SEATS = 8, 4  # the last approvals find the offer full
-BATCHES, BATCH_SIZE = 6, 2
-APPROVAL_PACE, SIGNING_PACE, PUBLISHING_PACE = 1.5, 2.5, 2.0
+BATCHES, BATCH_SIZE = 4, 2  # the backlog's conventions take the last BATCHES weeks of the year
+APPROVAL_PACE, SIGNING_PACE, PUBLISHING_PACE = 1.5, 4.0, 2.0
 """Seconds between two approvals, two group signatures, two offers: spread over the kills
 (about 20 s)."""
-APPLYING_WEEK = -8
-"""The week of the offers published under load (from the school year's end), none of the backlog's."""
+APPLYING_WEEK = -1
+"""The week of the offers published under load, from the school year's end: the last weeks,
+as every test's, so that the test keeps working until late in the school year."""
 EVENTS_SECONDS = 30.0
 """Bound on the time for the effects of the last events (emails, offers' seat count): an
 event that waited for a restarted service comes back within seconds."""
