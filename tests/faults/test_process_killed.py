@@ -242,9 +242,10 @@ def test_each_process_killed_in_turn_comes_back_while_clients_get_503s_and_nothi
     # queue; the one held down longer answered 503 meanwhile.
     assert load.statuses["signup", 503] + load.statuses["login", 503] > 0, load.statuses
     assert load.signed_up, load.statuses
-    # The journey's clients got through.
+    # The journey's clients got through (an approval or a signature may be made by a call
+    # answered 503 only).
     assert publications.published and applications.applied, load.statuses
-    assert approvals.approved and signatures.signed, load.statuses
+    assert (approvals.approved or approvals.unanswered) and (signatures.signed or signatures.unanswered), load.statuses
 
     check_sign_ups(platform, load)
     check_publications_and_applications(platform, backlog, publications, applications)
