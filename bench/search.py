@@ -82,6 +82,7 @@ TARGET_RATIO = 0.5
 TARGET_GATEWAY_MS = 50.0
 TARGET_HIGHLIGHT_MS = 10.0
 TARGET_SEARCH_MS = 2.0  # in-process, at 1,000,000 offers (issue 14)
+GOAL_OFFERS = 1_000_000
 DISTANCE_TOLERANCE_KM = 0.001  # PostGIS against ours: 1 m
 READY_SECONDS_PER_OFFER = 0.002  # the platform's readiness wait, beyond 120 s
 
@@ -415,11 +416,11 @@ def main() -> int:
             print(f"  {write_projection(url, data)}", flush=True)
         except ImportError as exc:
             print(f"  skipped: cannot write the matching process's offer projection ({exc})")
-            summary(report, postgis_p95)
+            summary(report, postgis_p95, args.offers)
             return 1
         through_platform(report, uri, state, cases, points, pages, index, query_of, highlights)
 
-    summary(report, postgis_p95)
+    summary(report, postgis_p95, args.offers)
     return 0
 
 
@@ -545,7 +546,8 @@ def ids_of(answer: dict[str, Any]) -> list[int]:
     return [row["id"] for row in answer["results"]]
 
 
-def summary(report: Report, postgis_p95: dict[str, float]) -> None:
+def summary(report: Report, postgis_p95: dict[str, float], offers: int) -> None:
+    """The p95s beside their targets; the in-process goal is judged only at its size."""
     print("\nsummary")
     rows: list[tuple[str, str, str]] = []
     ours = report.p95.get("search, OfferIndex.search")
@@ -566,7 +568,8 @@ def summary(report: Report, postgis_p95: dict[str, float]) -> None:
         (
             "search p95 in-process (goal at 1,000,000 offers)",
             f"{ours:.2f} ms" if ours is not None else "not measured",
-            f"<= {TARGET_SEARCH_MS:.0f} ms",
+            # Fewer offers than the goal's: printed for information, not judged.
+            f"<= {TARGET_SEARCH_MS:.0f} ms" if offers >= GOAL_OFFERS else "",
         )
     )
     cpu = report.p95.get("search, OfferIndex.search, CPU time of the process")
