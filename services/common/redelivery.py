@@ -74,6 +74,10 @@ def is_transient(error: BaseException) -> bool:
     """
     if isinstance(error, DomainError):
         return error.code == "SERVICE_UNAVAILABLE"
+    if isinstance(error, db_errors.DBAPIError) and error.connection_invalidated:
+        # SQLAlchemy saw the connection drop, whatever class the driver gave the error: psycopg2
+        # raises a bare DatabaseError for some reads cut short by a lost server.
+        return True
     return isinstance(
         error,
         RemoteError

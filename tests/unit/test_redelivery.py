@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from sqlalchemy.exc import OperationalError
+from sqlalchemy.exc import DatabaseError, OperationalError
 
 from services.common import redelivery
 from services.common.errors import DomainError, service_unavailable, validation_error
@@ -17,6 +17,13 @@ def test_what_may_pass_is_retried_and_what_would_fail_again_is_not():
     assert redelivery.is_transient(ConnectionError())
     assert not redelivery.is_transient(validation_error({"x": ["y"]}))
     assert not redelivery.is_transient(KeyError("data"))
+
+
+def test_a_database_error_on_a_connection_sqlalchemy_saw_drop_is_retried():
+    lost = DatabaseError("SELECT 1", {}, Exception("error with status PGRES_TUPLES_OK and no message"))
+    assert not redelivery.is_transient(lost)
+    lost.connection_invalidated = True
+    assert redelivery.is_transient(lost)
 
 
 def test_a_transient_error_is_requeued_a_bounded_number_of_times_and_a_bug_is_dead_lettered_at_once(monkeypatch):
