@@ -33,6 +33,7 @@ from services.common import broker
 from services.common.config import SERVICES
 from tests.support.address_index import wait_for_address_index
 from tests.support.databases import DatabaseSet
+from tests.support.school_weeks import NoCollegeWeekLeft
 from tests.support.stack import Stack, private_stack
 
 SHARED_DATA = Path(__file__).resolve().parents[2] / "shared" / "data"
@@ -41,6 +42,25 @@ SHARED_DATA = Path(__file__).resolve().parents[2] / "shared" / "data"
 def pytest_report_header(config: Any) -> str:
     backend = os.environ.get("TEST_DATABASE", "sqlite")
     return f"database backend: {backend}; broker: {os.environ.get('TEST_AMQP_URI', broker.DEFAULT_TEST_BROKER)}"
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_setup(item: pytest.Item) -> Iterator[None]:
+    """A test that needs more collège weeks than the platform still opens (late May and June) is
+    skipped, saying so: the platform refuses those weeks then (tests/support/school_weeks.py)."""
+    try:
+        return (yield)
+    except NoCollegeWeekLeft as missing:
+        pytest.skip(str(missing))
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_call(item: pytest.Item) -> Iterator[None]:
+    """As in :func:`pytest_runtest_setup`, for the weeks a test body asks for."""
+    try:
+        return (yield)
+    except NoCollegeWeekLeft as missing:
+        pytest.skip(str(missing))
 
 
 @pytest.fixture(scope="session")

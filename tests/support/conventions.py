@@ -12,9 +12,9 @@ from PIL import Image, ImageDraw
 from sqlalchemy.orm import Session
 
 from services.common.database import utcnow
-from services.common.school_calendar import SchoolYear, today_in_paris
 from services.conventions.models import Application, ApplicationTransition, Convention
 from tests.support.entrypoints import call
+from tests.support.school_weeks import college_week
 
 PASSWORD = "un-mot-de-passe-solide"
 SCHOOL_UAI = "0752694W"
@@ -53,11 +53,6 @@ def signup(identity: Any, role: str, **fields: Any) -> dict[str, Any]:
 def actor(person: dict[str, Any]) -> dict[str, Any]:
     """The caller as services receive it (no email)."""
     return {key: person.get(key) for key in ("user_id", "role", "team_id", "school_uai", "grade", "school_confirmed")}
-
-
-def college_week(offset: int = -1) -> str:
-    """A collège week of the current school year that has not begun (offset from the end)."""
-    return str(SchoolYear.current(today_in_paris()).college_weeks()[offset])
 
 
 def application_body(week: str | None = None, motivation: str = "Je veux découvrir ce métier.") -> dict[str, Any]:

@@ -3,15 +3,15 @@
 from __future__ import annotations
 
 import copy
+from datetime import date
 from typing import Any
 
-from services.common.school_calendar import SchoolYear, today_in_paris
+from tests.support.school_weeks import upcoming_college_weeks
 
 
-def future_college_weeks(count: int = 2) -> list[str]:
-    """The last ``count`` collège weeks of the current school year (always ahead)."""
-    year = SchoolYear.current(today_in_paris())
-    return [str(week) for week in year.college_weeks()[-count:]]
+def future_college_weeks(count: int = 2, today: date | None = None) -> list[str]:
+    """The last ``count`` collège weeks of the current school year not begun on ``today``."""
+    return [str(week) for week in upcoming_college_weeks(count, today)]
 
 
 OFFER: dict[str, Any] = {
@@ -43,9 +43,9 @@ OFFER: dict[str, Any] = {
 }
 
 
-def offer_body(**changes: Any) -> dict[str, Any]:
-    """A valid body, with ``changes`` applied on top."""
+def offer_body(*, today: date | None = None, **changes: Any) -> dict[str, Any]:
+    """A valid body on ``today`` (default: today in Paris), with ``changes`` applied on top."""
     body = copy.deepcopy(OFFER)
-    body["college_weeks"] = future_college_weeks()
+    body["college_weeks"] = future_college_weeks(today=today)
     body.update(changes)
     return body

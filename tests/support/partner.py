@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Any
 
 from services.common.school_calendar import SchoolYear, today_in_paris
+from tests.support.school_weeks import upcoming_college_weeks
 
 
-def partner_payload(**changes: Any) -> dict[str, Any]:
-    year = SchoolYear.current(today_in_paris())
-    weeks = [week.unpadded() for week in year.college_weeks()[-2:]]
+def partner_payload(*, today: date | None = None, **changes: Any) -> dict[str, Any]:
+    """A valid payload on ``today`` (default: today in Paris), with ``changes`` on top."""
+    weeks = [week.unpadded() for week in upcoming_college_weeks(2, today)]
     payload = {
         "title": "Stage d'observation au service informatique",
         "description": "Découvrir le support, le réseau et le développement d'applications.",
@@ -33,6 +35,7 @@ def partner_payload(**changes: Any) -> dict[str, Any]:
     return payload
 
 
-def seconde_weeks() -> list[str]:
-    period = SchoolYear.current(today_in_paris()).seconde
+def seconde_weeks(today: date | None = None) -> list[str]:
+    """The seconde period of the current school year, as partners write its weeks."""
+    period = SchoolYear.current(today or today_in_paris()).seconde
     return [period.week_1.unpadded(), period.week_2.unpadded()]

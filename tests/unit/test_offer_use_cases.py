@@ -12,16 +12,16 @@ from services.common.contracts.actors import Actor
 from services.common.contracts.offers import OfferBody
 from services.common.database import utcnow
 from services.common.errors import DomainError
-from services.common.school_calendar import today_in_paris
 from services.common.validation import parse
 from services.offers import catalogue, drafts, seats
 from services.offers.catalogue import Lookups
 from tests.support.fake_offers import FakeUnitOfWork
 from tests.support.offers import offer_body
+from tests.support.school_weeks import FIXED_TODAY
 
 pytestmark = pytest.mark.unit
 
-TODAY = today_in_paris()
+TODAY = FIXED_TODAY
 TEAM, OTHER_TEAM = 10, 20
 DEFAULT_SPACE, WORKSHOP_SPACE = 100, 101
 HOST = Actor(user_id=1, role="employer", team_id=TEAM)
@@ -41,7 +41,7 @@ LOOKUPS = Lookups(team_spaces=_spaces, unknown_schools=lambda uais: [uai for uai
 
 
 def body(**changes: Any) -> OfferBody:
-    return parse(OfferBody, offer_body(**changes))
+    return parse(OfferBody, offer_body(today=TODAY, **changes))
 
 
 def publish_new(uow: FakeUnitOfWork, actor: Actor = HOST, **changes: Any) -> dict[str, Any]:
@@ -67,7 +67,7 @@ def test_publishing_stores_the_offer_in_the_default_space_and_emits_its_snapshot
     snapshot = contract.OfferSnapshot.model_validate(published)
     assert (snapshot.offer_id, snapshot.version, snapshot.status) == (offer["id"], 1, "published")
     assert (snapshot.city, snapshot.team_id, snapshot.space_id) == ("Lyon", TEAM, DEFAULT_SPACE)
-    assert snapshot.college_weeks == offer_body()["college_weeks"] and not snapshot.need_to_be_updated
+    assert snapshot.college_weeks == offer_body(today=TODAY)["college_weeks"] and not snapshot.need_to_be_updated
     [stored] = uow.offers.all()
     assert (stored.id, stored.version, stored.created_by, stored.approved_count) == (offer["id"], 1, HOST.user_id, 0)
 
@@ -281,8 +281,12 @@ def test_a_submitted_draft_becomes_an_unpublished_offer_and_is_deleted_together(
     # Refused: the draft is still there, nothing else was made.
     assert [listed["id"] for listed in uow.run(drafts.listing, COLLEAGUE)] == [draft["id"]]
     assert uow.offers.all() == []
-    uow.run(drafts.save, HOST, draft["id"], offer_body(), None, utcnow())
+    uow.run(drafts.save, HOST, draft["id"], offer_body(today=TODAY), None, utcnow())
     offer = uow.run(drafts.submit, COLLEAGUE, draft["id"], TODAY, LOOKUPS)
-    assert (offer["status"], offer["space_id"], offer["title"]) == ("unpublished", DEFAULT_SPACE, offer_body()["title"])
+    assert (offer["status"], offer["space_id"], offer["title"]) == (
+        "unpublished",
+        DEFAULT_SPACE,
+        offer_body(today=TODAY)["title"],
+    )
     assert uow.run(drafts.listing, HOST) == [] and uow.events == []
     assert refused(uow, drafts.get, STRANGER, draft["id"]).code == "NOT_FOUND"

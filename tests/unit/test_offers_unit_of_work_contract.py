@@ -19,17 +19,17 @@ from services.common.contracts.actors import Actor
 from services.common.contracts.offers import OfferBody
 from services.common.database import utcnow
 from services.common.errors import DomainError
-from services.common.school_calendar import today_in_paris
 from services.offers import catalogue, drafts, seats
 from services.offers.models import Offer, OutboxMessage, ProcessedEvent
 from services.offers.unit_of_work import OffersUnitOfWork, opened
 from tests.support.fake_offers import FakeUnitOfWork
 from tests.support.offers import offer_body
+from tests.support.school_weeks import FIXED_TODAY
 from tests.support.sqlite_transactions import Transaction, migrated_sqlite
 
 pytestmark = pytest.mark.unit
 
-TODAY = today_in_paris()
+TODAY = FIXED_TODAY
 HOST = Actor(user_id=1, role="employer", team_id=7)
 STRANGER = Actor(user_id=2, role="employer", team_id=8)
 LOOKUPS = catalogue.Lookups(
@@ -74,7 +74,7 @@ def scenario(begin: Begin) -> list[Any]:
         answers.append(comparable(answer))
         return answer
 
-    body = OfferBody.model_validate(offer_body())
+    body = OfferBody.model_validate(offer_body(today=TODAY))
     first = step(catalogue.create, HOST, body, TODAY, LOOKUPS, "clic-1")
     step(catalogue.create, HOST, body, TODAY, LOOKUPS, "clic-1")
     step(catalogue.create, HOST, body.model_copy(update={"title": "Autre"}), TODAY, LOOKUPS, "clic-1")
@@ -106,7 +106,14 @@ def scenario(begin: Begin) -> list[Any]:
     newer = step(drafts.save, HOST, None, {}, copy["id"], morning + timedelta(minutes=1))
     step(drafts.listing, HOST)
     step(drafts.submit, HOST, older["id"], TODAY, LOOKUPS)
-    step(drafts.save, HOST, older["id"], offer_body(title="Du brouillon"), None, morning + timedelta(minutes=2))
+    step(
+        drafts.save,
+        HOST,
+        older["id"],
+        offer_body(today=TODAY, title="Du brouillon"),
+        None,
+        morning + timedelta(minutes=2),
+    )
     step(drafts.listing, HOST)
     step(drafts.submit, HOST, older["id"], TODAY, LOOKUPS)
     step(drafts.delete, HOST, newer["id"])

@@ -7,15 +7,16 @@ import json
 import pytest
 
 from services.common.errors import DomainError
-from services.common.school_calendar import SchoolYear, Week, today_in_paris
+from services.common.school_calendar import SchoolYear, Week
 from services.offers.partner_payload import PartnerOfferBody, command_of
 from services.offers.partner_translation import V1_PATH, V2_FIELD, v2_field, v2_fields, v2_messages
 from tests.support.partner import partner_payload, seconde_weeks
+from tests.support.school_weeks import FIXED_TODAY
 
 pytestmark = pytest.mark.unit
 
 SAMPLES = "api-v2-samples/internship_offers"
-TODAY = today_in_paris()
+TODAY = FIXED_TODAY
 
 
 def refused(payload, stored=None, approved=0) -> DomainError:
@@ -36,7 +37,7 @@ def sample(shared_data, name: str) -> str:
 
 def stored() -> dict:
     """A partner's offer as the update starts from it (``partner._stored``)."""
-    return command_of(partner_payload(), None, TODAY).body.model_dump(mode="json", exclude={"published_at"})
+    return command_of(partner_payload(today=TODAY), None, TODAY).body.model_dump(mode="json", exclude={"published_at"})
 
 
 def test_every_v2_field_lands_on_a_field_of_the_v1_command():
@@ -68,15 +69,15 @@ def test_the_samples_messages_and_v1_french_for_the_rest():
 
 
 def test_a_payload_becomes_the_v1_command():
-    command = command_of(partner_payload(employer_website="http://google.fr"), None, TODAY)
+    command = command_of(partner_payload(today=TODAY, employer_website="http://google.fr"), None, TODAY)
     body = command.body
     assert (body.employer.name, body.employer.siret, body.employer.website) == ("Octo", None, "http://google.fr")
     assert (body.place.zipcode, body.place.latitude, body.sector) == ("75001", 48.866667, "s31")
     assert body.daily_hours["lundi"] == ["09:00", "17:00"]  # v1's hours, "9:00" accepted as v2 says
     assert (body.grades, body.seconde_period, body.lunch_break) == (["troisieme"], None, None)
-    assert body.college_weeks == [str(Week.parse(week)) for week in partner_payload()["weeks"]]
+    assert body.college_weeks == [str(Week.parse(week)) for week in partner_payload(today=TODAY)["weeks"]]
     assert (body.max_candidates, body.remote_id, command.says_publication) == (2, "offre-1", False)
-    seconde = command_of(partner_payload(grades=["seconde"], weeks=seconde_weeks()), None, TODAY).body
+    seconde = command_of(partner_payload(today=TODAY, grades=["seconde"], weeks=seconde_weeks(TODAY)), None, TODAY).body
     assert (seconde.seconde_period, seconde.college_weeks) == ("two_weeks", None)
 
 
@@ -92,28 +93,28 @@ def test_the_update_samples_replay_byte_for_byte(shared_data):
 
 
 def test_the_wrong_params_samples_replay_byte_for_byte(shared_data):
-    mixed = refused(partner_payload(grades=["troisieme", "seconde"]))
+    mixed = refused(partner_payload(today=TODAY, grades=["troisieme", "seconde"]))
     assert v2_answer(mixed) == sample(shared_data, "create/unprocessable_entity_mixed_grades.json")
-    one_week = refused(partner_payload(grades=["seconde"], weeks=seconde_weeks()[:1]))
+    one_week = refused(partner_payload(today=TODAY, grades=["seconde"], weeks=seconde_weeks(TODAY)[:1]))
     assert v2_answer(one_week) == sample(shared_data, "create/unprocessable_entity_missing_mandatory_weeks.json")
     assert refused([]).code == refused({}).code == "BAD_PAYLOAD"
-    assert refused(partner_payload(weeks=[])).fields == {"weeks": ["Missing weeks"]}
+    assert refused(partner_payload(today=TODAY, weeks=[])).fields == {"weeks": ["Missing weeks"]}
 
 
 def test_v1_rules_apply_to_partners_under_v2_fields():
     year = SchoolYear.current(TODAY)
     first = year.first_college_week
     past = [first.unpadded()] if first.friday < TODAY else None
-    rep_seconde = refused(partner_payload(grades=["seconde"], weeks=seconde_weeks(), rep=True))
+    rep_seconde = refused(partner_payload(today=TODAY, grades=["seconde"], weeks=seconde_weeks(TODAY), rep=True))
     assert (rep_seconde.code, list(rep_seconde.fields)) == ("VALIDATION_ERROR", ["rep"])
     assert "collèges" in rep_seconde.fields["rep"][0]  # v1's French message
-    short = refused(partner_payload(description="court", max_candidates=0))
+    short = refused(partner_payload(today=TODAY, description="court", max_candidates=0))
     assert short.fields == {
         "description": ["Doit contenir au moins 10 caractère(s)."],
         "max_candidates": ["Doit être supérieur ou égal à 1."],
     }
     if past is not None:
-        assert list(refused(partner_payload(weeks=past)).fields) == ["weeks"]
+        assert list(refused(partner_payload(today=TODAY, weeks=past)).fields) == ["weeks"]
     fewer = refused({"max_candidates": 1}, stored(), approved=2)
     assert list(fewer.fields) == ["max_candidates"]
 
@@ -125,5 +126,5 @@ def test_an_update_changes_only_what_it_gives():
     assert command.body.college_weeks == stored()["college_weeks"]
     assert refused({"title": "  "}, stored()).fields == {"title": ["Missing title"]}
     # weeks alone keep the offer's grades
-    only_weeks = command_of({"weeks": partner_payload()["weeks"][:1]}, stored(), TODAY).body
+    only_weeks = command_of({"weeks": partner_payload(today=TODAY)["weeks"][:1]}, stored(), TODAY).body
     assert (only_weeks.grades, len(only_weeks.college_weeks)) == (["troisieme"], 1)
