@@ -33,7 +33,7 @@ from services.common import broker
 from services.common.config import SERVICES
 from tests.support.address_index import wait_for_address_index
 from tests.support.databases import DatabaseSet
-from tests.support.school_weeks import NoCollegeWeekLeft
+from tests.support.school_weeks import NoWeekLeft
 from tests.support.stack import Stack, private_stack
 
 SHARED_DATA = Path(__file__).resolve().parents[2] / "shared" / "data"
@@ -50,7 +50,7 @@ def pytest_runtest_setup(item: pytest.Item) -> Iterator[None]:
     skipped, saying so: the platform refuses those weeks then (tests/support/school_weeks.py)."""
     try:
         return (yield)
-    except NoCollegeWeekLeft as missing:
+    except NoWeekLeft as missing:
         pytest.skip(str(missing))
 
 
@@ -59,7 +59,7 @@ def pytest_runtest_call(item: pytest.Item) -> Iterator[None]:
     """As in :func:`pytest_runtest_setup`, for the weeks a test body asks for."""
     try:
         return (yield)
-    except NoCollegeWeekLeft as missing:
+    except NoWeekLeft as missing:
         pytest.skip(str(missing))
 
 

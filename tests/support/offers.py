@@ -46,6 +46,7 @@ OFFER: dict[str, Any] = {
 def offer_body(*, today: date | None = None, **changes: Any) -> dict[str, Any]:
     """A valid body on ``today`` (default: today in Paris), with ``changes`` applied on top."""
     body = copy.deepcopy(OFFER)
-    body["college_weeks"] = future_college_weeks(today=today)
+    if "college_weeks" not in changes:  # an all-year or seconde offer needs no week left
+        body["college_weeks"] = future_college_weeks(today=today)
     body.update(changes)
     return body

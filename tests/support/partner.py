@@ -11,7 +11,7 @@ from tests.support.school_weeks import upcoming_college_weeks
 
 def partner_payload(*, today: date | None = None, **changes: Any) -> dict[str, Any]:
     """A valid payload on ``today`` (default: today in Paris), with ``changes`` on top."""
-    weeks = [week.unpadded() for week in upcoming_college_weeks(2, today)]
+    weeks = None if "weeks" in changes else [week.unpadded() for week in upcoming_college_weeks(2, today)]
     payload = {
         "title": "Stage d'observation au service informatique",
         "description": "Découvrir le support, le réseau et le développement d'applications.",

@@ -17,7 +17,7 @@ from tests.support.offers import offer_body
 pytestmark = pytest.mark.unit
 
 TODAY = date(2026, 11, 29)
-PUBLIC = {**offer_body()["employer"], "is_public": True}
+PUBLIC = {**offer_body(today=TODAY)["employer"], "is_public": True}
 
 
 def fields_of(data):
@@ -37,12 +37,12 @@ def fields_of(data):
     ],
 )
 def test_the_contact_phone_is_a_french_number_by_default_stored_in_e164(typed, stored):
-    assert parse(OfferBody, offer_body(contact_phone=typed)).contact_phone == stored
+    assert parse(OfferBody, offer_body(today=TODAY, contact_phone=typed)).contact_phone == stored
 
 
 @pytest.mark.parametrize("typed", ["12345", "01 23 45", "téléphone", "+1 202"])
 def test_a_wrong_contact_phone_is_refused_naming_the_field(typed):
-    messages = fields_of(offer_body(contact_phone=typed))["contact_phone"]
+    messages = fields_of(offer_body(today=TODAY, contact_phone=typed))["contact_phone"]
     assert messages == [
         "Téléphone de contact pour l'établissement invalide : indiquez un numéro français (01 23 45 67 89)."
     ]
@@ -50,31 +50,34 @@ def test_a_wrong_contact_phone_is_refused_naming_the_field(typed):
 
 def test_a_public_body_may_name_a_ministry_of_the_closed_list_only():
     assert (
-        parse(OfferBody, offer_body(employer={**PUBLIC, "ministry": MINISTRIES[3]})).employer.ministry == MINISTRIES[3]
+        parse(OfferBody, offer_body(today=TODAY, employer={**PUBLIC, "ministry": MINISTRIES[3]})).employer.ministry
+        == MINISTRIES[3]
     )
-    assert parse(OfferBody, offer_body(employer=PUBLIC)).employer.ministry is None
-    unknown = fields_of(offer_body(employer={**PUBLIC, "ministry": "Ministère de la Magie"}))
+    assert parse(OfferBody, offer_body(today=TODAY, employer=PUBLIC)).employer.ministry is None
+    unknown = fields_of(offer_body(today=TODAY, employer={**PUBLIC, "ministry": "Ministère de la Magie"}))
     assert unknown["employer.ministry"] == ["Ministère de tutelle inconnu : choisissez-le dans la liste."]
 
 
 def test_a_private_body_names_no_ministry():
     private = {**PUBLIC, "is_public": False, "ministry": MINISTRIES[0]}
-    assert fields_of(offer_body(employer=private))["employer.ministry"] == [
+    assert fields_of(offer_body(today=TODAY, employer=private))["employer.ministry"] == [
         "Le ministère de tutelle ne s'indique que pour un organisme du secteur public."
     ]
 
 
 def test_the_trade_name_is_optional_and_a_blank_one_is_none():
-    assert parse(OfferBody, offer_body(employer={**PUBLIC, "trade_name": "  "})).employer.trade_name is None
-    named = parse(OfferBody, offer_body(employer={**PUBLIC, "trade_name": " Au Bon Pain "}))
+    assert (
+        parse(OfferBody, offer_body(today=TODAY, employer={**PUBLIC, "trade_name": "  "})).employer.trade_name is None
+    )
+    named = parse(OfferBody, offer_body(today=TODAY, employer={**PUBLIC, "trade_name": " Au Bon Pain "}))
     assert named.employer.trade_name == "Au Bon Pain"
-    assert "employer.trade_name" in fields_of(offer_body(employer={**PUBLIC, "trade_name": "x" * 151}))
+    assert "employer.trade_name" in fields_of(offer_body(today=TODAY, employer={**PUBLIC, "trade_name": "x" * 151}))
 
 
 def stored(**changes) -> Offer:
     """An offer row as ``apply`` fills it (not in a database: the mapping is plain Python)."""
     offer = Offer(id=7, version=3, status="published", team_id=1, approved_count=0)
-    offer_mapping.apply(offer, parse(OfferBody, offer_body(**changes)))
+    offer_mapping.apply(offer, parse(OfferBody, offer_body(today=TODAY, **changes)))
     return offer
 
 
@@ -82,6 +85,7 @@ def test_the_row_gives_back_the_body_it_stored_field_for_field():
     body = parse(
         OfferBody,
         offer_body(
+            today=TODAY,
             space_id=4,
             contact_phone="01 23 45 67 89",
             employer={**PUBLIC, "trade_name": "Au Bon Pain", "ministry": MINISTRIES[1]},

@@ -23,7 +23,7 @@ def form(*pairs: tuple[str, str]) -> MultiDict[str, str]:
 
 
 def whole_offer() -> dict:
-    body = offer_body()
+    body = offer_body(today=SEPTEMBER)
     body["reserved_for"] = {"rep": False, "qpv": False, "school_uais": []}
     del body["employer"]["description"], body["employer"]["website"]
     return body
@@ -398,7 +398,7 @@ def test_the_structure_step_reads_the_trade_name_ministry_and_contact_phone():
 
 
 def test_a_wrong_contact_phone_is_said_at_the_structure_step():
-    content = {**offer_body(), "contact_phone": "04 78"}
+    content = {**offer_body(today=SEPTEMBER), "contact_phone": "04 78"}
     errors = offer_form.validate_step(STRUCTURE, content)
     assert errors == {
         "contact_phone": [

@@ -16,7 +16,7 @@ WEEK = ("lundi", "mardi", "mercredi", "jeudi", "vendredi")
 
 
 def body(**changes):
-    return parse(OfferBody, offer_body(**changes))
+    return parse(OfferBody, offer_body(today=TODAY, **changes))
 
 
 def fields_of(data):
@@ -32,14 +32,15 @@ def test_a_complete_offer_is_valid():
 def test_limits_of_design_md_name_each_field():
     fields = fields_of(
         offer_body(
+            today=TODAY,
             title="x" * 151,
             description="court",
             sector="s52",
             max_candidates=0,
             lunch_break="midi",
             workspace_conditions="bruit",
-            employer={**offer_body()["employer"], "siret": "73282932000075"},
-            place={**offer_body()["place"], "zipcode": "6900"},
+            employer={**offer_body(today=TODAY)["employer"], "siret": "73282932000075"},
+            place={**offer_body(today=TODAY)["place"], "zipcode": "6900"},
         )
     )
     assert set(fields) == {
@@ -53,13 +54,13 @@ def test_limits_of_design_md_name_each_field():
         "place.zipcode",
     }
     assert fields["employer.siret"] == ["SIRET invalide (14 chiffres, clé de contrôle incorrecte)."]
-    assert fields_of(offer_body(max_candidates=6001))["max_candidates"]
+    assert fields_of(offer_body(today=TODAY, max_candidates=6001))["max_candidates"]
 
 
 def test_daily_hours_accept_single_digit_hours_and_refuse_reversed_spans():
     assert body(daily_hours={"lundi": ["9:00", "17:00"]}).daily_hours == {"lundi": ["09:00", "17:00"]}
-    assert "daily_hours" in fields_of(offer_body(daily_hours={"lundi": ["17:00", "09:00"]}))
-    assert "daily_hours.dimanche" in fields_of(offer_body(daily_hours={"dimanche": ["09:00", "12:00"]}))
+    assert "daily_hours" in fields_of(offer_body(today=TODAY, daily_hours={"lundi": ["17:00", "09:00"]}))
+    assert "daily_hours.dimanche" in fields_of(offer_body(today=TODAY, daily_hours={"dimanche": ["09:00", "12:00"]}))
 
 
 def test_college_weeks_must_be_in_this_school_year_and_ahead():
@@ -68,7 +69,7 @@ def test_college_weeks_must_be_in_this_school_year_and_ahead():
         "La semaine 2026-W40 est passée.",
         "La semaine 2027-W30 n'est pas dans l'année scolaire 2026-2027 (de 2026-W36 à 2027-W21).",
     ]
-    assert "college_weeks" in fields_of(offer_body(college_weeks=["2027-semaine-3"]))
+    assert "college_weeks" in fields_of(offer_body(today=TODAY, college_weeks=["2027-semaine-3"]))
     assert offer_problems(body(college_weeks=[]), TODAY)["college_weeks"]
 
 
@@ -87,7 +88,7 @@ def test_reservations_match_the_public_aimed_at():
     problems = offer_problems(body(reserved_for={"rep": True, "qpv": True, "school_uai": None}), TODAY)
     assert set(problems) == {"reserved_for", "reserved_for.qpv"}
     assert offer_problems(body(reserved_for={"rep": True, "qpv": False, "school_uai": None}), TODAY) == {}
-    assert "reserved_for.school_uai" in fields_of(offer_body(reserved_for={"school_uai": "0752694X"}))
+    assert "reserved_for.school_uai" in fields_of(offer_body(today=TODAY, reserved_for={"school_uai": "0752694X"}))
 
 
 def test_seats_never_below_approved_pupils():
@@ -106,11 +107,11 @@ def test_a_day_is_two_or_four_times_in_order():
     assert body(daily_hours={"lundi": ["9:00", "12:00", "13:30", "16:30"]}).daily_hours == {
         "lundi": ["09:00", "12:00", "13:30", "16:30"]
     }
-    assert fields_of(offer_body(daily_hours={"lundi": ["09:00", "12:00", "11:00", "16:30"]})) == {
+    assert fields_of(offer_body(today=TODAY, daily_hours={"lundi": ["09:00", "12:00", "11:00", "16:30"]})) == {
         "daily_hours": ["lundi : les heures doivent se suivre dans la journée."]
     }
-    assert "daily_hours" in fields_of(offer_body(daily_hours={"lundi": ["09:00", "12:00", "16:30"]}))
-    assert "daily_hours" in fields_of(offer_body(daily_hours={}))
+    assert "daily_hours" in fields_of(offer_body(today=TODAY, daily_hours={"lundi": ["09:00", "12:00", "16:30"]}))
+    assert "daily_hours" in fields_of(offer_body(today=TODAY, daily_hours={}))
 
 
 def test_hosts_offers_keep_to_the_working_time_of_minors():
@@ -149,14 +150,14 @@ def test_an_offer_is_reserved_to_a_list_of_schools():
     assert (agreeing.school_uai, agreeing.school_uais) == ("0753937X", ["0753937X", "0752694W"])
     none = body(reserved_for={"school_uai": None, "school_uais": []}).reserved_for
     assert (none.school_uai, none.school_uais) == (None, [])
-    assert fields_of(offer_body(reserved_for={"school_uais": ["0752694W", "0752694X"]})) == {
+    assert fields_of(offer_body(today=TODAY, reserved_for={"school_uais": ["0752694W", "0752694X"]})) == {
         "reserved_for.school_uais": ["Code UAI invalide (7 chiffres et une lettre de contrôle) : 0752694X."]
     }
-    assert list(fields_of(offer_body(reserved_for={"school_uai": "0131260Z", "school_uais": ["0752694W"]}))) == [
-        "reserved_for.school_uai"
-    ]
+    assert list(
+        fields_of(offer_body(today=TODAY, reserved_for={"school_uai": "0131260Z", "school_uais": ["0752694W"]}))
+    ) == ["reserved_for.school_uai"]
     many = [f"{number:07d}{'ABCDEFGHJKLMNPRSTUVWXYZ'[number % 23]}" for number in range(1, 52)]
-    assert fields_of(offer_body(reserved_for={"school_uais": many})) == {
+    assert fields_of(offer_body(today=TODAY, reserved_for={"school_uais": many})) == {
         "reserved_for.school_uais": ["Au plus 50 établissements par offre."]
     }
     assert body(reserved_for={"school_uais": many[:50] + many[:10]}).reserved_for.school_uais == many[:50]
