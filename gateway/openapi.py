@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from typing import Any, get_args
+from typing import Any, Literal, get_args
 
 from pydantic import BaseModel, Field
 from pydantic.json_schema import GenerateJsonSchema, JsonSchemaValue, models_json_schema
@@ -49,6 +49,13 @@ class PartnerErrorBody(BaseModel):
     error: str | dict[str, list[str]] = Field(examples=["wrong api token"])
 
 
+class PartnerValidationErrorBody(BaseModel):
+    """The partner API v2's 400: the wrong fields, each with its messages, as the national API names them."""
+
+    code: Literal["VALIDATION_ERROR"]
+    error: dict[str, list[str]] = Field(examples=[{"title": ["Missing title"]}], description="Champ → messages.")
+
+
 class PartnerRateLimitBody(BaseModel):
     """The partner API v2's 429, as the national platform answers it (no code)."""
 
@@ -90,11 +97,13 @@ def _schemas(routes: list[RouteSpec]) -> tuple[dict[tuple[type[BaseModel], str],
     models: set[tuple[type[BaseModel], str]] = {
         (ErrorBody, "serialization"),
         (PartnerErrorBody, "serialization"),
+        (PartnerValidationErrorBody, "serialization"),
         (PartnerRateLimitBody, "serialization"),
     }
     for spec in routes:
-        if spec.body is not None:
-            models.add((spec.body, "validation"))
+        body = spec.body or spec.documented_body
+        if body is not None:
+            models.add((body, "validation"))
         if spec.response is not None:
             models.add((spec.response, "serialization"))
     refs, top = models_json_schema(
@@ -145,10 +154,11 @@ def _operation(spec: RouteSpec, refs: dict[tuple[type[BaseModel], str], Any]) ->
             parameters.append({"name": name, "in": "query", "required": name in required, "schema": field})
     if parameters:
         operation["parameters"] = parameters
-    if spec.body is not None:
+    body = spec.body or spec.documented_body
+    if body is not None:
         operation["requestBody"] = {
             "required": True,
-            "content": {"application/json": {"schema": refs[(spec.body, "validation")]}},
+            "content": {"application/json": {"schema": refs[(body, "validation")]}},
         }
     success: dict[str, Any] = {"description": _STATUS_TEXT.get(spec.status, "Succès")}
     if spec.response is not None:
@@ -166,6 +176,8 @@ def _operation(spec: RouteSpec, refs: dict[tuple[type[BaseModel], str], Any]) ->
     if spec.body is not None:
         # gateway/routing.py: not JSON, not UTF-8 or too deep (400), too large (413), not declared JSON (415)
         statuses |= {400, 413, 415, 422}
+    elif spec.documented_body is not None:
+        statuses.add(413)  # the handler reads the body; ``_handle`` refuses it when too large first
     if spec.query is not None:
         statuses.add(400 if v2 else 422)
     if any(conv == "int" for _, conv in spec.path_params):
@@ -176,8 +188,9 @@ def _operation(spec: RouteSpec, refs: dict[tuple[type[BaseModel], str], Any]) ->
     elif spec.auth == "optional":
         statuses.add(401)  # a token given is checked
         operation["security"] = [{}, {"bearerAuth": []}]
+    v2_schemas = {429: PartnerRateLimitBody, 400: PartnerValidationErrorBody}
     for status in sorted(statuses):
-        schema = refs[(PartnerRateLimitBody, "serialization")] if v2 and status == 429 else error_ref
+        schema = refs[(v2_schemas[status], "serialization")] if v2 and status in v2_schemas else error_ref
         text = (_V2_STATUS_TEXT if v2 else {}).get(status) or _STATUS_TEXT.get(status, "Erreur")
         responses[str(status)] = {"description": text, "content": {"application/json": {"schema": schema}}}
     operation["responses"] = responses

@@ -9,14 +9,16 @@ from pydantic import BaseModel, ConfigDict, Field
 from gateway.routing import Call, read_json
 from gateway.v2 import v2_route
 from services.common import partner_errors
+from services.common.contracts.partner_offers import PartnerOfferChangesPayload, PartnerOfferPayload
 from services.common.errors import DomainError
 
 OFFERS = "/api/v2/internship_offers"
-PAYLOAD = (
-    'Corps : {"internship_offer": {title, description, employer_name, employer_description, employer_website?, '
-    "coordinates: {latitude, longitude}, street, zipcode, city, sector_uuid (s1…s51), weeks (2026-W25…), "
-    'grades, remote_id, permalink, max_candidates?, is_public?, daily_hours? (lundi: ["9:00", "17:00"]), '
-    "rep?, qpv?, handicap_accessible?, lunch_break?, published_at? (null : dépublier)}}."
+# What the national API answers to a body, and this platform too: the body is read by the
+# handler (``offer_payload``, then ``services.offers.partner_payload``) for those codes and messages.
+BODY_ERRORS = (
+    "400 VALIDATION_ERROR : les champs invalides, chacun avec ses messages ; 422 BAD_PAYLOAD : pas de JSON "
+    "ou pas d'objet internship_offer ; 422 BAD_ARGUMENT : une semaine mal écrite ; 422 WRONG_PARAMS : des "
+    "classes de collège et de lycée ensemble, ou une offre de seconde sans ses deux semaines."
 )
 # Beyond the national API: what the review pass says of the operator's own offers.
 REVIEW = (
@@ -63,7 +65,13 @@ class PartnerOfferRoutes:
         return self.offers.partner_index(call.claims.user_id, call.query.page)
 
     @v2_route(
-        "POST", OFFERS, summary="Publier une offre", status=201, errors=(409, 422), description=f"{PAYLOAD} {REVIEW}"
+        "POST",
+        OFFERS,
+        summary="Publier une offre",
+        status=201,
+        documented_body=PartnerOfferPayload,
+        errors=(400, 409, 422),
+        description=f"{BODY_ERRORS} 409 DUPLICATE_API : l'opérateur a déjà une offre de ce remote_id. {REVIEW}",
     )
     def partner_create(self, call: Call) -> dict[str, Any]:
         return self.offers.partner_create(call.claims.user_id, offer_payload(call))
@@ -87,14 +95,22 @@ class PartnerOfferRoutes:
         "PATCH",
         OFFERS + "/<remote_id>",
         summary="Modifier une offre (published_at null la dépublie)",
-        errors=(403, 404, 422),
-        description=f"{PAYLOAD} {REVIEW} Une modification acceptée lève la marque quand plus rien ne la justifie.",
+        documented_body=PartnerOfferChangesPayload,
+        errors=(400, 403, 404, 422),
+        description=(
+            f"Les champs donnés remplacent ceux de l'offre ; son remote_id ne change pas. {BODY_ERRORS} {REVIEW} "
+            "Une modification acceptée lève la marque quand plus rien ne la justifie."
+        ),
     )
     def partner_update(self, call: Call) -> dict[str, Any]:
         return self.offers.partner_update(call.claims.user_id, call.path["remote_id"], offer_payload(call))
 
     @v2_route(
-        "DELETE", OFFERS + "/<remote_id>", summary="Supprimer une offre", errors=(403, 404, 409), description=REVIEW
+        "DELETE",
+        OFFERS + "/<remote_id>",
+        summary="Supprimer une offre",
+        errors=(403, 404, 409, 422),
+        description=f"409 API_ALREADY_DESTROYED : déjà supprimée ; 422 WRONG_PARAMS : élèves déjà retenus. {REVIEW}",
     )
     def partner_destroy(self, call: Call) -> dict[str, Any]:
         return self.offers.partner_destroy(call.claims.user_id, call.path["remote_id"])

@@ -55,6 +55,9 @@ class RouteSpec:
     summary: str
     tag: str
     body: type[BaseModel] | None = None
+    # A body the OpenAPI document describes but the handler reads itself, with errors of its own
+    # (the partner API v2's offers: the national API's codes and messages); its statuses go in ``errors``.
+    documented_body: type[BaseModel] | None = None
     response: type[BaseModel] | None = None
     response_is_list: bool = False
     status: int = 200

@@ -69,10 +69,32 @@ def test_required_query_parameters_are_documented_as_required(document):
     assert required["q"] is True
 
 
+# Their handler reads the body (the national API's errors): not JSON is a 422 BAD_PAYLOAD there, never a 415.
+HANDLER_READS_THE_BODY = ("POST /api/v2/internship_offers", "PATCH /api/v2/internship_offers/{remote_id}")
+
+
 def test_bodies_document_what_the_gateway_refuses_before_validating(document):
     for name, operation in operations(document):
-        if "requestBody" in operation:
+        if name in HANDLER_READS_THE_BODY:
+            assert {"400", "413", "422"} <= set(operation["responses"]) and "415" not in operation["responses"], name
+        elif "requestBody" in operation:
             assert {"400", "413", "415", "422"} <= set(operation["responses"]), name
+
+
+def test_the_partner_offers_bodies_and_their_validation_error_are_documented(document):
+    schemas = document["components"]["schemas"]
+    for name in HANDLER_READS_THE_BODY:
+        operation = dict(operations(document))[name]
+        body = operation["requestBody"]["content"]["application/json"]["schema"]["$ref"].rpartition("/")[2]
+        assert schemas[body]["required"] == ["internship_offer"], name
+        error = operation["responses"]["400"]["content"]["application/json"]["schema"]
+        assert error == {"$ref": "#/components/schemas/PartnerValidationErrorBody"}, name
+    created = schemas["PartnerOfferFields"]
+    assert set(created["required"]) == {
+        "title", "description", "employer_name", "employer_description", "coordinates", "street", "zipcode",
+        "city", "sector_uuid", "weeks", "remote_id", "permalink",
+    }  # fmt: skip
+    assert "required" not in schemas["PartnerOfferChanges"] and schemas["PartnerOfferChanges"]["minProperties"] == 1
 
 
 def test_every_integer_has_the_bounds_the_validation_enforces(document):
