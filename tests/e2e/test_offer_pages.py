@@ -11,10 +11,10 @@ from html import unescape
 import pytest
 import requests
 
-from services.common.school_calendar import SchoolYear, today_in_paris
 from tests.e2e.test_search_journey import eventually_found
 from tests.support.mailbox import token_in, wait_for_mail
 from tests.support.page_session import PageSession
+from tests.support.school_weeks import college_week
 from tests.support.schools import load_sample
 
 pytestmark = pytest.mark.e2e
@@ -137,7 +137,7 @@ def test_a_new_host_writes_checks_publishes_an_offer_through_the_pages(stack, ad
     assert (accepted.status_code, accepted.headers["Location"]) == (303, f"{step}/eleves-et-dates")
 
     # Élèves et dates: a day too long for a minor, then a lawful week.
-    week = str(SchoolYear.current(today_in_paris()).college_weeks()[-1])
+    week = college_week(-1)
     dates = [("grades", "college"), ("college_weeks_mode", "weeks"), ("college_weeks", week)]
     dates += [("lunch_break", "Repas tiré du sac dans la salle de pause."), ("max_candidates", "2")]
     page = host.get(f"{step}/eleves-et-dates")
@@ -307,7 +307,7 @@ def test_the_structure_step_asks_the_contact_phone_trade_name_and_ministry_which
         **{"place.street": "12 rue d'Austerlitz", "place.zipcode": "69004", "place.city": "Lyon"},
     }
     assert host.post_form(f"{step}/offre", {**offer_step, "action": "next"}).status_code == 303
-    week = str(SchoolYear.current(today_in_paris()).college_weeks()[-1])
+    week = college_week(-1)
     dates = [("grades", "college"), ("college_weeks_mode", "weeks"), ("college_weeks", week), ("max_candidates", "1")]
     dates += [("lunch_break", "Repas tiré du sac dans la salle de pause.")]
     dates += day_hours(lundi=["09:00", "", "", "12:00"])

@@ -21,12 +21,12 @@ from typing import Any
 
 import pytest
 
-from services.common.school_calendar import SchoolYear, today_in_paris
 from tests.support import accounts
 from tests.support.accounts import PASSWORD
 from tests.support.browser_run import chromium, failure, page_problems, run_journey  # noqa: F401 (a fixture)
 from tests.support.conventions import HOST_PART, SCHOOL_PART
 from tests.support.page_session import PageSession
+from tests.support.school_weeks import college_week
 from tests.support.schools import load_sample
 
 pytestmark = [pytest.mark.e2e, pytest.mark.browser, pytest.mark.usefixtures("chromium")]
@@ -90,7 +90,7 @@ def published_through_the_host_pages(stack, email: str, title: str, week: str) -
 def journey(stack, address_index) -> dict[str, Any]:
     """The report of the journey, run once for the module's tests."""
     load_sample(stack.env["DATABASE_URL_MATCHING"])
-    week = str(SchoolYear.current(today_in_paris()).college_weeks()[-1])
+    week = college_week(-1)
     title = f"Atelier de réparation de vélos {uuid.uuid4().hex[:6]}"
     host_email, host_token = confirmed_account(stack, "employer", first_name="Inès", last_name="Caron")
     offer_id = published_through_the_host_pages(stack, host_email, title, week)

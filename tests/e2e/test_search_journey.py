@@ -8,10 +8,10 @@ import uuid
 import pytest
 import requests
 
-from services.common.school_calendar import SchoolYear, today_in_paris
 from tests.e2e.test_host_journey import logged_in_host
 from tests.support.accounts import confirmed_account
 from tests.support.offers import offer_body
+from tests.support.school_weeks import upcoming_college_weeks
 from tests.support.schools import load_sample
 
 pytestmark = pytest.mark.e2e
@@ -93,7 +93,7 @@ def test_the_search_route_is_not_an_offer_id_and_checks_its_parameters(stack):
 
 def test_reserved_offers_and_a_pupils_defaults(stack, schools):
     manager = logged_in(stack, "school_manager", school_uai=CLAUDEL)
-    weeks = SchoolYear.current(today_in_paris()).college_weeks()[-3:]
+    weeks = upcoming_college_weeks(3)
     chosen = [str(weeks[0]), str(weeks[1])]
     saved = requests.put(
         f"{stack.url}/api/v1/schools/{CLAUDEL}/weeks", json={"weeks": chosen}, headers=manager, timeout=10

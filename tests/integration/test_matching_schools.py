@@ -20,6 +20,7 @@ from services.matching.models import OutboxMessage, SchoolWeek
 from services.matching.service import MatchingService
 from tests.support.entrypoints import call
 from tests.support.listener import Recorder, listens_to
+from tests.support.offers import future_college_weeks as upcoming_weeks
 
 pytestmark = pytest.mark.integration
 
@@ -52,15 +53,6 @@ def sample(env):
 
 def uais(answer: dict[str, Any]) -> list[str]:
     return [school["uai"] for school in answer["results"]]
-
-
-def upcoming_weeks(count: int) -> list[str]:
-    """The last ``count`` collège weeks of the current school year, when they are still ahead."""
-    today = today_in_paris()
-    weeks = [str(w) for w in SchoolYear.current(today).college_weeks() if w.friday >= today]
-    if len(weeks) < count:
-        pytest.skip("the collège weeks of this school year are over (June): nothing to choose")
-    return weeks[-count:]
 
 
 def test_search_by_name_city_or_uai_ignores_accents_and_case(matching, sample):

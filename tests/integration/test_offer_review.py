@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from services.common.contracts.offers import OFFER_NEEDS_UPDATE
 from services.common.database import create_service_engine
 from services.common.errors import DomainError
-from services.common.school_calendar import SchoolYear, Week, today_in_paris
+from services.common.school_calendar import Week, today_in_paris
 from services.identity.service import IdentityService
 from services.matching.service import MatchingService
 from services.notifications.service import NotificationsService
@@ -26,8 +26,9 @@ from services.offers.service import OffersService
 from tests.integration.test_reminders import identity_db, wait_for_subject, with_subject
 from tests.support.conventions import actor, call, signup
 from tests.support.mailbox import text_of
-from tests.support.offers import offer_body
+from tests.support.offers import future_college_weeks, offer_body
 from tests.support.partner import partner_payload
+from tests.support.school_weeks import upcoming_college_weeks
 from tests.support.teams import default_space, join_team, mute
 
 pytestmark = pytest.mark.integration
@@ -90,7 +91,7 @@ def test_an_offer_whose_weeks_are_over_is_hidden_and_its_hosts_told_once_until_i
     for member in (colleague, muted):
         join_team(identity_db, member["user_id"], owner["team_id"])
     mute(identity_db, muted["user_id"], default_space(identity_db, owner["team_id"]))
-    weeks = [str(week) for week in SchoolYear.current(today_in_paris()).college_weeks()[-2:]]
+    weeks = future_college_weeks(2)
     ending = call(offers, "create_offer", actor(owner), offer_body(college_weeks=weeks[:1]))
     lasting = call(offers, "create_offer", actor(owner), offer_body(college_weeks=weeks))
     assert found(matching, ending["id"], True)
@@ -150,7 +151,7 @@ def test_a_partner_offer_whose_weeks_are_over_is_marked_hidden_and_unmarked_by_t
     platform, offers_db
 ):
     _, offers, matching, day = platform
-    weeks = [week.unpadded() for week in SchoolYear.current(today_in_paris()).college_weeks()[-2:]]
+    weeks = [week.unpadded() for week in upcoming_college_weeks(2)]
     lyon = {"latitude": LYON["latitude"], "longitude": LYON["longitude"]}
     created = call(offers, "partner_create", OPERATOR_ID, partner_payload(weeks=weeks[:1], coordinates=lyon))
     assert (created["need_to_be_updated"], created["update_reason"]) == (False, None)
