@@ -5,8 +5,7 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
-from services.common.school_calendar import SchoolYear, today_in_paris
-from tests.support.school_weeks import upcoming_college_weeks
+from tests.support.school_weeks import upcoming_college_weeks, upcoming_seconde_period
 
 
 def partner_payload(*, today: date | None = None, **changes: Any) -> dict[str, Any]:
@@ -37,5 +36,5 @@ def partner_payload(*, today: date | None = None, **changes: Any) -> dict[str, A
 
 def seconde_weeks(today: date | None = None) -> list[str]:
     """The seconde period of the current school year, as partners write its weeks."""
-    period = SchoolYear.current(today or today_in_paris()).seconde
+    period = upcoming_seconde_period(today, publishing=True)
     return [period.week_1.unpadded(), period.week_2.unpadded()]

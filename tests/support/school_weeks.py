@@ -49,14 +49,16 @@ def college_week(offset: int = -1, today: date | None = None) -> str:
     return str(upcoming_college_weeks(-offset, today)[0])
 
 
-def upcoming_seconde_period(today: date | None = None) -> SecondePeriod:
-    """The seconde period of the current school year, when it has not begun on ``today``
-    (default: today in Paris): pupils apply before its Monday, hosts publish until its end."""
+def upcoming_seconde_period(today: date | None = None, *, publishing: bool = False) -> SecondePeriod:
+    """The seconde period of the current school year while it is open on ``today`` (default:
+    today in Paris): pupils apply before its first Monday, hosts publish (``publishing``)
+    until its last Friday."""
     today = today or today_in_paris()
     period = SchoolYear.current(today).seconde
-    if period.week_1.monday <= today:
+    closed = period.week_2.friday < today if publishing else period.week_1.monday <= today
+    if closed:
         raise NoWeekLeft(
-            f"La période de seconde {period.week_1}–{period.week_2} a commencé le {period.week_1.monday.isoformat()} "
+            f"La période de seconde {period.week_1}–{period.week_2} a {'pris fin' if publishing else 'commencé'} "
             f"(nous sommes le {today.isoformat()}) : celle de l'année suivante s'ouvre le 1er juillet."
         )
     return period
