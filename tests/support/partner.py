@@ -5,7 +5,8 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
-from tests.support.school_weeks import upcoming_college_weeks, upcoming_seconde_period
+from services.common.school_calendar import SchoolYear, today_in_paris
+from tests.support.school_weeks import upcoming_college_weeks
 
 
 def partner_payload(*, today: date | None = None, **changes: Any) -> dict[str, Any]:
@@ -35,6 +36,8 @@ def partner_payload(*, today: date | None = None, **changes: Any) -> dict[str, A
 
 
 def seconde_weeks(today: date | None = None) -> list[str]:
-    """The seconde period of the current school year, as partners write its weeks."""
-    period = upcoming_seconde_period(today, publishing=True)
+    """The seconde period of the current school year, as partners write its weeks, open or over
+    (a test that publishes it checks ``school_weeks.upcoming_seconde_period``; its collège
+    offers already skip when the period is over, from late May to 30 June)."""
+    period = SchoolYear.current(today or today_in_paris()).seconde
     return [period.week_1.unpadded(), period.week_2.unpadded()]
