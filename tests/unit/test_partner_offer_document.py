@@ -16,14 +16,14 @@ from services.common.contracts.partner_offers import (
     PartnerOfferPayload,
 )
 from services.common.errors import DomainError
-from services.common.school_calendar import today_in_paris
 from services.offers.partner_payload import command_of
 from services.offers.partner_translation import V1_PATH
 from tests.support.partner import partner_payload, seconde_weeks
+from tests.support.school_weeks import FIXED_TODAY
 
 pytestmark = pytest.mark.unit
 
-TODAY = today_in_paris()
+TODAY = FIXED_TODAY
 
 
 def _validator(model: Any) -> Draft202012Validator:
@@ -75,10 +75,10 @@ def test_each_field_is_refused_beyond_the_bounds_the_document_gives_and_accepted
         for value, valid in bounds(name, schema):
             if name == "remote_id" and valid:
                 continue
-            assert agree(partner_payload(**{name: value})) == (valid, valid), (name, value)
+            assert agree(partner_payload(today=TODAY, **{name: value})) == (valid, valid), (name, value)
             checked += 1
     for name in FIELDS["required"]:
-        payload = partner_payload(remote_id="r", permalink="https://e.fr/1")
+        payload = partner_payload(today=TODAY, remote_id="r", permalink="https://e.fr/1")
         payload.pop(name)
         assert agree(payload) == (False, False), name
         checked += 1
@@ -120,10 +120,10 @@ def test_each_field_is_refused_beyond_the_bounds_the_document_gives_and_accepted
     ],
 )
 def test_the_rules_between_fields_are_the_documents(changes, valid):
-    weeks = {"seconde": seconde_weeks(), "week 1": seconde_weeks()[:1], "none": []}
+    weeks = {"seconde": seconde_weeks(TODAY), "week 1": seconde_weeks(TODAY)[:1], "none": []}
     if "weeks" in changes:
         changes = {**changes, "weeks": weeks[changes["weeks"]]}
-    assert agree(partner_payload(**changes)) == (valid, valid)
+    assert agree(partner_payload(today=TODAY, **changes)) == (valid, valid)
 
 
 @pytest.mark.parametrize(
@@ -135,9 +135,11 @@ def test_the_rules_between_fields_are_the_documents(changes, valid):
         ({"title": "x" * 151}, False),
         ({"title": None}, False),
         ({"grades": ["quatrieme"], "rep": False, "qpv": False}, False),  # grades come with their weeks
-        ({"grades": ["seconde"], "weeks": seconde_weeks(), "rep": False, "qpv": True}, True),
+        ({"grades": ["seconde"], "weeks": seconde_weeks(TODAY), "rep": False, "qpv": True}, True),
     ],
 )
 def test_a_change_is_documented_as_it_is_parsed(changes, valid):
-    stored = command_of(partner_payload(), None, TODAY).body.model_dump(mode="json", exclude={"published_at"})
+    stored = command_of(partner_payload(today=TODAY), None, TODAY).body.model_dump(
+        mode="json", exclude={"published_at"}
+    )
     assert agree(changes, stored) == (valid, valid)
