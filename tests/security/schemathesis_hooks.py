@@ -9,13 +9,17 @@ but JSON Schema cannot say, so that a request valid by the document is one a cli
   of a case only (a negative part stays as generated): a day's times follow each other and
   obey the working-time rules for minors (``daily_hours``' description); a point's latitude
   comes with its longitude, and the offer search of anyone but a pupil gives one; in June,
-  when no collège week is left to choose, an offer's weeks are « all_year ».
+  when no collège week is left to choose, an offer's weeks are « all_year » (a partner's
+  offer, which has no « all_year », is then a seconde offer).
+- The partner API v2's offers: each offer published has a ``remote_id`` of its own, a change
+  keeps the path's.
 """
 
 from __future__ import annotations
 
 import base64
 import io
+import itertools
 import os
 import string
 from typing import Any
@@ -93,10 +97,14 @@ _TODAY = today_in_paris()
 _YEAR = SchoolYear.current(_TODAY)
 # The collège weeks still to come (none in June: the year's last one ends before 1 June).
 _UPCOMING = [str(week) for week in _YEAR.college_weeks() if week > Week.of(_TODAY)]
+# The seconde period takes new offers until its last Friday (the last Friday of June).
+_SECONDE_OPEN = _YEAR.seconde.week_2.friday >= _TODAY
 
 
 def _weeks() -> st.SearchStrategy[str]:
-    return st.sampled_from(_UPCOMING or [str(week) for week in _YEAR.college_weeks()])
+    # as hosts' forms and partners write them: ``2027-W04`` or ``2027-W4``
+    weeks = st.sampled_from(_UPCOMING or [str(week) for week in _YEAR.college_weeks()])
+    return weeks.flatmap(lambda week: st.sampled_from([week, Week.parse(week).unpadded()]))
 
 
 schemathesis.openapi.format(SIRET_FORMAT, _sirets())
@@ -117,6 +125,10 @@ _LAWFUL_DAYS = (
 _PARIS = {"latitude": 48.8566, "longitude": 2.3522}
 # The offer search takes the pupil's school for a missing place; anyone else must give one.
 _PLACE_REQUIRED = ("/api/v1/offers/search",)
+# The partner API v2's offer bodies: ``{"internship_offer": {...}}``.
+_PARTNER_OFFER = "internship_offer"
+_SECONDE_WEEKS = [_YEAR.seconde.week_1.unpadded(), _YEAR.seconde.week_2.unpadded()]
+_REMOTE_IDS = itertools.count(1)
 
 
 def _positive(case: Any, location: ParameterLocation) -> bool:
@@ -139,9 +151,17 @@ def flatmap_case(context: Any, case: Any) -> st.SearchStrategy[Any]:
     body = case.body
     if not (_positive(case, ParameterLocation.BODY) and isinstance(body, dict)):
         return st.just(case)
+    if isinstance(body.get(_PARTNER_OFFER), dict):
+        return _partner_offer(case)
     if not _UPCOMING and isinstance(body.get("college_weeks"), list):
         # no week to come can be chosen: the whole year is what a host may offer then
         body = case.body = {**body, "college_weeks": "all_year"}
+    if not _SECONDE_OPEN and "seconde" in (body.get("grades") if isinstance(body.get("grades"), list) else []):
+        # the seconde period is over (from the last Friday of June to 30 June): a collège offer then
+        reserved = {**body["reserved_for"], "qpv": False} if isinstance(body.get("reserved_for"), dict) else None
+        body = case.body = {**body, "grades": ["troisieme"], "seconde_period": None, "college_weeks": "all_year"}
+        if reserved is not None:
+            body["reserved_for"] = reserved
     if isinstance(body.get("daily_hours"), dict):
 
         def with_hours(hours: dict[str, list[str]]) -> Any:
@@ -150,6 +170,34 @@ def flatmap_case(context: Any, case: Any) -> st.SearchStrategy[Any]:
 
         return _lawful_days(list(body["daily_hours"])).map(with_hours)
     return st.just(case)
+
+
+def _partner_offer(case: Any) -> st.SearchStrategy[Any]:
+    """A partner's offer as the document says it in words: a ``remote_id`` of its own for each
+    offer published (one the operator has already is a 409), the path's when changing one (it
+    cannot change), each day's times following each other; seconde when no collège week is left."""
+    offer = dict(case.body[_PARTNER_OFFER])
+    if "remote_id" in offer and case.method.upper() == "PATCH" and isinstance(case.path_parameters, dict):
+        offer["remote_id"] = case.path_parameters.get("remote_id", offer["remote_id"])
+    if not _UPCOMING and isinstance(offer.get("weeks"), list) and "seconde" not in offer.get("grades", []):
+        offer.update(grades=["seconde"], weeks=_SECONDE_WEEKS, rep=False)
+    days = list(offer["daily_hours"]) if isinstance(offer.get("daily_hours"), dict) else []
+    publishing = case.method.upper() == "POST"
+
+    def completed(hours: dict[str, list[str]]) -> Any:
+        # counted, not random: a run with the same seed sends the same ones
+        remote_id = f"fuzz-{next(_REMOTE_IDS)}" if publishing else None
+        case.body = {
+            **case.body,
+            _PARTNER_OFFER: {
+                **offer,
+                **({"daily_hours": hours} if days else {}),
+                **({"remote_id": remote_id} if remote_id else {}),
+            },
+        }
+        return case
+
+    return _lawful_days(days).map(completed)
 
 
 # Fields whose validity is state the document cannot hold: a link's token must be one that was

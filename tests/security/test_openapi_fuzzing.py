@@ -18,10 +18,12 @@ Valid data may still be refused for what no document holds (``schemathesis.toml`
 (``schemathesis_hooks.STATE_FIELDS``: a token must have been sent, a space must be the
 caller's).
 
-Not asserted: ``positive_data_acceptance`` on the partner API v2's ``POST`` and ``PATCH
-/api/v2/internship_offers`` (their body, the national API's, is described in words only, so
-generated bodies are no offers), and ``content_type_conformance`` (a path holding a control
-character matches no route, and nameko answers werkzeug's HTML 404).
+The partner API v2's offer bodies are the national API's (``contracts/partner_offers.py``:
+documented, read by their handler for the national API's errors); the hooks give each offer
+published a ``remote_id`` of its own, so that valid ones are created (201).
+
+Not asserted: ``content_type_conformance`` (a path holding a control character matches no
+route, and nameko answers werkzeug's HTML 404).
 """
 
 from __future__ import annotations

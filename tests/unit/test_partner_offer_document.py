@@ -136,6 +136,7 @@ def test_the_rules_between_fields_are_the_documents(changes, valid):
         ({"title": None}, False),
         ({"grades": ["quatrieme"], "rep": False, "qpv": False}, False),  # grades come with their weeks
         ({"grades": ["seconde"], "weeks": seconde_weeks(TODAY), "rep": False, "qpv": True}, True),
+        ({"grades": [], "weeks": seconde_weeks(TODAY), "rep": False, "qpv": False}, False),  # the offer's troisieme
     ],
 )
 def test_a_change_is_documented_as_it_is_parsed(changes, valid):

@@ -167,6 +167,11 @@ def _changes() -> type[BaseModel]:
         )
         for name, info in PartnerOfferFields.model_fields.items()
     }
+    # Empty, they would be the offer's own, which the weeks and reservations given may not fit.
+    fields["grades"] = (
+        list[Grade],
+        Field(default=None, min_length=1, description="quatrieme et troisieme, ou seconde."),
+    )
     config = ConfigDict(
         extra="ignore", str_strip_whitespace=True, json_schema_extra=lambda schema, _: _rules(schema, create=False)
     )
