@@ -35,8 +35,8 @@ def upcoming_college_weeks(count: int, today: date | None = None) -> list[Week]:
     if len(upcoming) < count:
         raise NoWeekLeft(
             f"{count} semaine(s) de collège à venir demandée(s) le {today.isoformat()}, "
-            f"{len(upcoming)} dans l'année scolaire {year.label} : de fin mai au 30 juin la plateforme "
-            "n'ouvre plus de semaine de collège (l'année suivante s'ouvre le 1er juillet)."
+            f"{len(upcoming)} à venir dans l'année scolaire {year.label} (de fin mai au 30 juin, aucune : "
+            "l'année suivante s'ouvre le 1er juillet)."
         )
     return upcoming[-count:]
 
