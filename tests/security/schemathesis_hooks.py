@@ -162,6 +162,10 @@ def flatmap_case(context: Any, case: Any) -> st.SearchStrategy[Any]:
         body = case.body = {**body, "grades": ["troisieme"], "seconde_period": None, "college_weeks": "all_year"}
         if reserved is not None:
             body["reserved_for"] = reserved
+    reserved = body.get("reserved_for")
+    if isinstance(reserved, dict) and reserved.get("school_uais") and reserved.get("school_uai") is not None:
+        # ``school_uai`` is the first of ``school_uais`` (its description), never another school
+        body = case.body = {**body, "reserved_for": {**reserved, "school_uai": reserved["school_uais"][0]}}
     if isinstance(body.get("daily_hours"), dict):
 
         def with_hours(hours: dict[str, list[str]]) -> Any:
