@@ -315,11 +315,13 @@ class OfferBody(Strict):
 
 
 def _partial(model: type[BaseModel], name: str) -> type[BaseModel]:
-    # Each field keeps its constraints (lengths, bounds, pattern): the merged offer is checked
-    # against ``model`` anyway, and the document says so field by field.
+    # Each field keeps its constraints (lengths, bounds, pattern) and its type: the merged offer
+    # is checked against ``model`` anyway, and the document says so field by field. A field left
+    # out is not changed (None here, never sent on: exclude_unset); null is a value only where
+    # ``model`` takes it, so the document does not offer a null that the merge would refuse.
     fields: dict[str, Any] = {
         field: (
-            (Annotated[(info.annotation, *info.metadata)] if info.metadata else info.annotation) | None,
+            Annotated[(info.annotation, *info.metadata)] if info.metadata else info.annotation,
             Field(default=None, description=info.description),
         )
         for field, info in model.model_fields.items()
