@@ -136,6 +136,15 @@ def signup_hashed_first(
     before a transaction opens, so neither holds a database connection."""
     _check_school(request, school_exists)
     password_hash = run_blocking(hash_password, request.password)
+    try:
+        with transaction() as session:
+            return signup(session, request, password_hash=password_hash)
+    except DomainError as exc:
+        if exc.code != "EMAIL_TAKEN":
+            raise
+    # Another sign-up with this address committed between our check and our insert: answered
+    # as any sign-up with an address that has an account (its owner emailed), so that even two
+    # sign-ups at once tell nobody who has an account.
     with transaction() as session:
         return signup(session, request, password_hash=password_hash)
 
